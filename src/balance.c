@@ -1,0 +1,60 @@
+/*
+ * balance.c: the balancing algorithms (see balance.h).
+ */
+#include "config.h"
+
+#include "balance.h"
+
+static struct rlb_server *
+least_outstanding(struct rlb_balancer *b, struct rlb_server *const *v, unsigned n)
+{
+    struct rlb_server *best = NULL;
+    unsigned start = b->cursor++ % n;
+
+    for (unsigned k = 0; k < n; k++) {
+        struct rlb_server *s = v[(start + k) % n];
+
+        /* s->outstanding / s->weight < best->outstanding / best->weight */
+        if (!best || (unsigned long)s->outstanding * (unsigned long)best->weight <
+                         (unsigned long)best->outstanding * (unsigned long)s->weight)
+            best = s;
+    }
+    return best;
+}
+
+static struct rlb_server *
+round_robin(struct rlb_balancer *b, struct rlb_server *const *v, unsigned n)
+{
+    return v[b->cursor++ % n];
+}
+
+static struct rlb_server *
+weighted(struct rlb_server *const *v, unsigned n)
+{
+    struct rlb_server *best = NULL;
+    int total = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        v[i]->swrr_current += v[i]->weight;
+        total += v[i]->weight;
+        if (!best || v[i]->swrr_current > best->swrr_current)
+            best = v[i];
+    }
+    best->swrr_current -= total;
+    return best;
+}
+
+struct rlb_server *
+rlb_balance_pick(struct rlb_balancer *b, struct rlb_server *const *v, unsigned n)
+{
+    if (n == 0)
+        return NULL;
+    switch (b->algo) {
+    case RLB_BALANCE_ROUND_ROBIN:
+        return round_robin(b, v, n);
+    case RLB_BALANCE_WEIGHTED:
+        return weighted(v, n);
+    default:
+        return least_outstanding(b, v, n);
+    }
+}

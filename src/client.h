@@ -1,0 +1,32 @@
+/*
+ * client.h: the RADIUS clients (NAS) radlb accepts, matched by source
+ * address: the longest matching network wins.
+ */
+#ifndef RLB_CLIENT_H
+#define RLB_CLIENT_H
+
+#include "addr.h"
+#include "conf.h"
+#include "crypto.h"
+#include "stats.h"
+
+struct rlb_client {
+    char                   *name;
+    struct rlb_network      net;
+    struct rlb_secret       secret;
+    bool                    require_ma;
+    bool                    limit_proxy_state;
+    unsigned                refs;      /* requests that point here */
+    struct rlb_client_stats stats;
+};
+
+struct rlb_clients {
+    struct rlb_client **v;             /* longest prefix first */
+    unsigned            n;
+};
+
+int  rlb_clients_build(struct rlb_clients *t, const struct rlb_conf *conf);
+void rlb_clients_free(struct rlb_clients *t);
+struct rlb_client *rlb_clients_find(const struct rlb_clients *t, const union rlb_sockaddr *src);
+
+#endif

@@ -1,0 +1,378 @@
+/*
+ * cmd.c: the control commands, in one table; help is generated from it.
+ * Every command answers in text for people or, with "json", for scripts.
+ */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "control.h"
+#include "ctx.h"
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                            */
+
+static void
+json_out(struct rlb_strbuf *out, json_t *j)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+    if (s) {
+        rlb_sb_printf(out, "%s\n", s);
+        free(s);
+    }
+    json_decref(j);
+}
+
+static json_t *
+client_counters_json(const struct rlb_client_stats *st)
+{
+    json_t *o = json_object();
+
+#define J(name, help) json_object_set_new(o, #name, json_integer((json_int_t)st->name));
+    RLB_CLIENT_COUNTERS(J)
+#undef J
+    return o;
+}
+
+static json_t *
+server_counters_json(const struct rlb_server_stats *st)
+{
+    json_t *o = json_object();
+
+#define J(name, help) json_object_set_new(o, #name, json_integer((json_int_t)st->name));
+    RLB_SERVER_COUNTERS(J)
+#undef J
+    return o;
+}
+
+static json_t *
+latency_json(const struct rlb_latency *l)
+{
+    json_t *o = json_object();
+    json_t *b = json_array();
+
+    json_object_set_new(o, "count", json_integer((json_int_t)l->count));
+    json_object_set_new(o, "sum_seconds", json_real(l->sum));
+    json_object_set_new(o, "p50_seconds", json_real(rlb_latency_quantile(l, 0.5)));
+    json_object_set_new(o, "p99_seconds", json_real(rlb_latency_quantile(l, 0.99)));
+    for (unsigned i = 0; i < RLB_LATENCY_BUCKETS; i++) {
+        json_t *e = json_object();
+
+        if (i < RLB_LATENCY_BUCKETS - 1)
+            json_object_set_new(e, "le", json_real(rlb_latency_bounds[i]));
+        else
+            json_object_set_new(e, "le", json_string("+Inf"));
+        json_object_set_new(e, "count", json_integer((json_int_t)l->buckets[i]));
+        json_array_append_new(b, e);
+    }
+    json_object_set_new(o, "buckets", b);
+    return o;
+}
+
+static json_t *
+server_json(const struct rlb_server *s)
+{
+    char host[RLB_ADDRSTRLEN];
+    json_t *o = json_object();
+
+    json_object_set_new(o, "name", json_string(s->name));
+    json_object_set_new(o, "role", json_string(rlb_role_name(s->role)));
+    json_object_set_new(o, "address", json_string(rlb_sockaddr_host(&s->addr[0], host, sizeof(host))));
+    json_object_set_new(o, "auth_port", json_integer(rlb_sockaddr_port(&s->addr[RLB_KIND_AUTH])));
+    json_object_set_new(o, "acct_port", json_integer(rlb_sockaddr_port(&s->addr[RLB_KIND_ACCT])));
+    json_object_set_new(o, "weight", json_integer(s->weight));
+    json_object_set_new(o, "outstanding", json_integer(s->outstanding));
+    json_object_set_new(o, "sockets", json_integer(s->nsocks[0] + s->nsocks[1]));
+    json_object_set_new(o, "require_message_authenticator", json_boolean(s->require_ma));
+    json_object_set_new(o, "counters", server_counters_json(&s->stats));
+    json_object_set_new(o, "latency", latency_json(&s->latency));
+    return o;
+}
+
+/* ------------------------------------------------------------------ */
+/* Commands                                                           */
+
+static int
+cmd_help(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    (void)err;
+    if (r->json) {
+        json_t *a = json_array();
+
+        for (const struct rlb_cmd *c = rlb_commands; c->name; c++) {
+            json_t *o = json_object();
+
+            json_object_set_new(o, "command", json_string(c->name));
+            json_object_set_new(o, "args", json_string(c->args));
+            json_object_set_new(o, "level", json_string(c->level == RLB_CMD_ADMIN ? "admin" : "read"));
+            json_object_set_new(o, "help", json_string(c->help));
+            json_array_append_new(a, o);
+        }
+        json_out(out, a);
+        return 0;
+    }
+    for (const struct rlb_cmd *c = rlb_commands; c->name; c++) {
+        char usage[128];
+
+        snprintf(usage, sizeof(usage), "%s%s%s", c->name, c->args[0] ? " " : "", c->args);
+        rlb_sb_printf(out, "  %-28s %s%s\n", usage, c->help,
+                      c->level == RLB_CMD_ADMIN ? " (admin)" : "");
+    }
+    return 0;
+}
+
+static int
+cmd_show_servers(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    const struct rlb_servers *ss = &r->ctx->servers;
+
+    (void)err;
+    if (r->json) {
+        json_t *a = json_array();
+
+        for (unsigned i = 0; i < ss->n; i++)
+            json_array_append_new(a, server_json(ss->v[i]));
+        json_out(out, json_pack("{s:o}", "servers", a));
+        return 0;
+    }
+    rlb_sb_printf(out, "%-12s %-11s %-24s %6s %11s %9s %8s %8s %9s %8s %8s %8s %8s\n",
+                  "NAME", "ROLE", "ADDRESS", "WEIGHT", "OUTSTANDING", "REQUESTS", "ACCEPT",
+                  "REJECT", "CHALLENGE", "ACCT", "TIMEOUTS", "P50_MS", "P99_MS");
+    for (unsigned i = 0; i < ss->n; i++) {
+        const struct rlb_server *s = ss->v[i];
+        char where[RLB_ADDRSTRLEN];
+
+        rlb_sb_printf(out, "%-12s %-11s %-24s %6d %11u %9llu %8llu %8llu %9llu %8llu %8llu %8.1f %8.1f\n",
+                      s->name, rlb_role_name(s->role),
+                      rlb_sockaddr_str(&s->addr[RLB_KIND_AUTH], where, sizeof(where)), s->weight,
+                      s->outstanding, (unsigned long long)s->stats.requests,
+                      (unsigned long long)s->stats.access_accepts,
+                      (unsigned long long)s->stats.access_rejects,
+                      (unsigned long long)s->stats.access_challenges,
+                      (unsigned long long)s->stats.accounting_responses,
+                      (unsigned long long)s->stats.timeouts,
+                      rlb_latency_quantile(&s->latency, 0.5) * 1000,
+                      rlb_latency_quantile(&s->latency, 0.99) * 1000);
+    }
+    return 0;
+}
+
+static int
+cmd_show_clients(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    const struct rlb_clients *cs = &r->ctx->clients;
+    char net[64];
+
+    (void)err;
+    if (r->json) {
+        json_t *a = json_array();
+
+        for (unsigned i = 0; i < cs->n; i++) {
+            const struct rlb_client *c = cs->v[i];
+
+            json_array_append_new(a, json_pack("{s:s,s:s,s:b,s:b,s:o}", "name", c->name,
+                                               "network", rlb_network_str(&c->net, net, sizeof(net)),
+                                               "require_message_authenticator", c->require_ma,
+                                               "limit_proxy_state", c->limit_proxy_state,
+                                               "counters", client_counters_json(&c->stats)));
+        }
+        json_out(out, json_pack("{s:o}", "clients", a));
+        return 0;
+    }
+    rlb_sb_printf(out, "%-12s %-22s %9s %8s %8s %8s %8s %8s\n", "NAME", "NETWORK", "REQUESTS",
+                  "RETRANS", "CACHED", "REPLIES", "TIMEOUTS", "DROPPED");
+    for (unsigned i = 0; i < cs->n; i++) {
+        const struct rlb_client *c = cs->v[i];
+
+        rlb_sb_printf(out, "%-12s %-22s %9llu %8llu %8llu %8llu %8llu %8llu\n", c->name,
+                      rlb_network_str(&c->net, net, sizeof(net)),
+                      (unsigned long long)c->stats.requests,
+                      (unsigned long long)c->stats.retransmissions,
+                      (unsigned long long)c->stats.duplicates,
+                      (unsigned long long)c->stats.replies,
+                      (unsigned long long)c->stats.timeouts,
+                      (unsigned long long)c->stats.dropped);
+    }
+    return 0;
+}
+
+static int
+cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    const struct rlb_ctx *ctx = r->ctx;
+    const struct rlb_global_stats *g = &ctx->stats;
+    double uptime = ev_now(ctx->loop) - ctx->started;
+
+    (void)err;
+    if (r->json) {
+        json_t *o = json_object(), *drops = json_object(), *clients = json_object();
+        json_t *servers = json_object(), *gl = json_object();
+
+#define J(name, help) json_object_set_new(gl, #name, json_integer((json_int_t)g->name));
+        RLB_GLOBAL_COUNTERS(J)
+#undef J
+        json_object_set_new(gl, "send_failed", json_integer((json_int_t)ctx->outq->send_failed));
+        for (int i = 1; i < RLB_DROP_MAX; i++)
+            json_object_set_new(drops, rlb_drop_name((rlb_drop_t)i), json_integer((json_int_t)g->drops[i]));
+        for (unsigned i = 0; i < ctx->clients.n; i++)
+            json_object_set_new(clients, ctx->clients.v[i]->name,
+                                client_counters_json(&ctx->clients.v[i]->stats));
+        for (unsigned i = 0; i < ctx->servers.n; i++)
+            json_object_set_new(servers, ctx->servers.v[i]->name, server_json(ctx->servers.v[i]));
+        json_object_set_new(o, "uptime_seconds", json_real(uptime));
+        json_object_set_new(o, "counters", gl);
+        json_object_set_new(o, "drops", drops);
+        json_object_set_new(o, "in_flight", json_integer((json_int_t)ctx->pending.count));
+        json_object_set_new(o, "cached_replies", json_integer((json_int_t)ctx->done.count));
+        json_object_set_new(o, "request_slots", json_integer((json_int_t)ctx->reqs.total));
+        json_object_set_new(o, "buffer_bytes", json_integer((json_int_t)ctx->bufs.bytes));
+        json_object_set_new(o, "sticky", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
+                            "sessions", (json_int_t)ctx->sticky.count,
+                            "inserted", (json_int_t)ctx->sticky.stats.inserted,
+                            "hits", (json_int_t)ctx->sticky.stats.hits,
+                            "orphans", (json_int_t)ctx->sticky.stats.orphans,
+                            "expired", (json_int_t)ctx->sticky.stats.expired,
+                            "evicted", (json_int_t)ctx->sticky.stats.evicted));
+        json_object_set_new(o, "clients", clients);
+        json_object_set_new(o, "servers", servers);
+        json_out(out, o);
+        return 0;
+    }
+    rlb_sb_printf(out, "uptime_seconds %.0f\n", uptime);
+#define T(name, help) rlb_sb_printf(out, "%s %llu\n", #name, (unsigned long long)g->name);
+    RLB_GLOBAL_COUNTERS(T)
+#undef T
+    rlb_sb_printf(out, "send_failed %llu\n", (unsigned long long)ctx->outq->send_failed);
+    rlb_sb_printf(out, "in_flight %lu\ncached_replies %lu\nrequest_slots %lu\nbuffer_bytes %lu\n",
+                  ctx->pending.count, ctx->done.count, ctx->reqs.total, ctx->bufs.bytes);
+    rlb_sb_printf(out, "sticky.sessions %lu\nsticky.inserted %llu\nsticky.hits %llu\n"
+                  "sticky.orphans %llu\nsticky.expired %llu\nsticky.evicted %llu\n",
+                  ctx->sticky.count, (unsigned long long)ctx->sticky.stats.inserted,
+                  (unsigned long long)ctx->sticky.stats.hits,
+                  (unsigned long long)ctx->sticky.stats.orphans,
+                  (unsigned long long)ctx->sticky.stats.expired,
+                  (unsigned long long)ctx->sticky.stats.evicted);
+    for (int i = 1; i < RLB_DROP_MAX; i++)
+        rlb_sb_printf(out, "drop.%s %llu\n", rlb_drop_name((rlb_drop_t)i),
+                      (unsigned long long)g->drops[i]);
+    for (unsigned i = 0; i < ctx->clients.n; i++) {
+        const struct rlb_client *c = ctx->clients.v[i];
+#define T(f, help) rlb_sb_printf(out, "client.%s.%s %llu\n", c->name, #f, (unsigned long long)c->stats.f);
+        RLB_CLIENT_COUNTERS(T)
+#undef T
+    }
+    for (unsigned i = 0; i < ctx->servers.n; i++) {
+        const struct rlb_server *s = ctx->servers.v[i];
+#define T(f, help) rlb_sb_printf(out, "server.%s.%s %llu\n", s->name, #f, (unsigned long long)s->stats.f);
+        RLB_SERVER_COUNTERS(T)
+#undef T
+        rlb_sb_printf(out, "server.%s.outstanding %u\n", s->name, s->outstanding);
+    }
+    return 0;
+}
+
+static void
+dump_line(void *arg, const char *line)
+{
+    rlb_sb_printf(arg, "%s\n", line);
+}
+
+static int
+cmd_show_config(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    (void)err;
+    if (r->json) {
+        struct rlb_strbuf text = { 0 };
+
+        rlb_conf_dump(r->ctx->conf, dump_line, &text);
+        json_out(out, json_pack("{s:s,s:s}", "file", r->ctx->conf->file, "config",
+                                text.p ? text.p : ""));
+        rlb_sb_free(&text);
+        return 0;
+    }
+    rlb_sb_printf(out, "# %s (secrets masked)\n", r->ctx->conf->file);
+    rlb_conf_dump(r->ctx->conf, dump_line, out);
+    return 0;
+}
+
+const struct rlb_cmd rlb_commands[] = {
+    { "help", RLB_CMD_READ, "", "list the commands", cmd_help },
+    { "show servers", RLB_CMD_READ, "", "servers: role, address, weight, outstanding, replies, latency", cmd_show_servers },
+    { "show clients", RLB_CMD_READ, "", "clients: network and counters", cmd_show_clients },
+    { "show stats", RLB_CMD_READ, "", "every counter: global, drops by reason, clients, servers", cmd_show_stats },
+    { "show config", RLB_CMD_READ, "", "the running configuration, secrets masked", cmd_show_config },
+    { NULL, 0, NULL, NULL, NULL },
+};
+
+/* ------------------------------------------------------------------ */
+/* Dispatch                                                           */
+
+static int
+words_of(const char *name)
+{
+    int n = 1;
+
+    for (; *name; name++)
+        n += *name == ' ';
+    return n;
+}
+
+/* Does argv start with the words of name? */
+static bool
+matches(const char *name, int argc, char **argv)
+{
+    int words = words_of(name);
+    const char *p = name;
+
+    if (argc < words)
+        return false;
+    for (int i = 0; i < words; i++) {
+        size_t n = strcspn(p, " ");
+
+        if (strlen(argv[i]) != n || strncmp(argv[i], p, n) != 0)
+            return false;
+        p += n + (p[n] == ' ');
+    }
+    return true;
+}
+
+int
+rlb_cmd_run(struct rlb_ctx *ctx, char *line, uid_t uid, int level, struct rlb_strbuf *out,
+            struct rlb_strbuf *err)
+{
+    char *argv[16], *save = NULL, *tok;
+    int argc = 0;
+    struct rlb_cmd_req r = { ctx, 0, argv, false, uid, level };
+
+    for (tok = strtok_r(line, " \t\r\n", &save); tok && argc < 16;
+         tok = strtok_r(NULL, " \t\r\n", &save))
+        argv[argc++] = tok;
+    if (argc > 0 && strcmp(argv[0], "json") == 0) {
+        r.json = true;
+        r.argv++;
+        argc--;
+    }
+    r.argc = argc;
+    if (argc == 0) {
+        rlb_sb_printf(err, "empty command; try \"help\"");
+        return -1;
+    }
+    for (const struct rlb_cmd *c = rlb_commands; c->name; c++) {
+        if (!matches(c->name, r.argc, r.argv))
+            continue;
+        if (c->level > level) {
+            rlb_sb_printf(err, "\"%s\" needs admin rights (root or radlb's user)", c->name);
+            return -1;
+        }
+        if (!c->args[0] && r.argc != words_of(c->name)) {
+            rlb_sb_printf(err, "\"%s\" takes no arguments", c->name);
+            return -1;
+        }
+        return c->fn(&r, out, err);
+    }
+    rlb_sb_printf(err, "unknown command \"%s\"; try \"help\"", r.argv[0]);
+    return -1;
+}

@@ -1,0 +1,128 @@
+/*
+ * conf.h: radlb's configuration as plain structs, loaded from a libconfig
+ * file through one schema (conf.c) and validated in its own pass
+ * (confcheck.c). A loaded configuration is immutable: a reload builds a
+ * new one and swaps it in.
+ */
+#ifndef RLB_CONF_H
+#define RLB_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+#include "log.h"
+
+enum rlb_listen_type { RLB_LISTEN_AUTH = 0, RLB_LISTEN_ACCT };
+enum rlb_proto { RLB_PROTO_UDP = 0 };
+enum rlb_balance {
+    RLB_BALANCE_LEAST_OUTSTANDING = 0,
+    RLB_BALANCE_ROUND_ROBIN,
+    RLB_BALANCE_WEIGHTED,
+};
+enum rlb_role { RLB_ROLE_SUBORDINATE = 0, RLB_ROLE_MASTER };
+enum rlb_timeout_action { RLB_TIMEOUT_REJECT = 0, RLB_TIMEOUT_DROP };
+
+struct rlb_conf_listen {
+    int                type;          /* enum rlb_listen_type */
+    int                proto;         /* enum rlb_proto */
+    char              *address;
+    int                port;
+    int                line;          /* where the entry starts */
+    union rlb_sockaddr addr;          /* resolved by validation */
+};
+
+struct rlb_conf_client {
+    char              *name;
+    char              *network;
+    char              *secret;
+    bool               require_ma;        /* require_message_authenticator */
+    bool               limit_proxy_state;
+    int                line;
+    struct rlb_network net;               /* resolved by validation */
+};
+
+struct rlb_conf_server {
+    char              *name;
+    char              *address;
+    int                auth_port;
+    int                acct_port;
+    char              *secret;
+    int                role;              /* enum rlb_role */
+    int                weight;
+    bool               require_ma;        /* require_message_authenticator */
+    int                line;
+    union rlb_sockaddr auth_addr;         /* resolved by validation */
+    union rlb_sockaddr acct_addr;
+};
+
+struct rlb_conf_proxy {
+    int     balance;                      /* enum rlb_balance */
+    double  response_timeout;             /* seconds a server may take */
+    double  dedup_window;                 /* seconds a reply stays cached */
+    int     timeout_action;               /* enum rlb_timeout_action */
+    char   *timeout_message;              /* Reply-Message of the timeout reject */
+    int     max_attributes;
+    int     max_sockets;                  /* per server and port: 256 IDs each */
+    int     recv_buffer;                  /* SO_RCVBUF of every socket, octets */
+};
+
+struct rlb_conf_sticky {
+    double  ttl;                          /* seconds a challenge session lives after last use */
+    int     max_entries;                  /* cap; least recently used evicted beyond it */
+};
+
+struct rlb_conf_log {
+    int     level;                        /* rlb_log_level_t */
+    int     destination;                  /* rlb_log_dest_t */
+    char   *facility;
+    int     facility_code;                /* resolved by validation */
+};
+
+struct rlb_conf_control {
+    char   *socket;                       /* "" disables it */
+    int     mode;
+    char   *group;
+};
+
+struct rlb_conf {
+    char                   *file;
+    char                   *dictionary;
+    struct rlb_conf_listen *listen;
+    unsigned                nlisten;
+    struct rlb_conf_client *clients;
+    unsigned                nclients;
+    struct rlb_conf_server *servers;
+    unsigned                nservers;
+    struct rlb_conf_proxy   proxy;
+    struct rlb_conf_sticky  sticky;
+    struct rlb_conf_log     log;
+    struct rlb_conf_control control;
+};
+
+/* Messages collected while loading: one per line, errors and warnings. */
+struct rlb_conf_msgs {
+    char    *text;
+    size_t   len;
+    size_t   cap;
+    unsigned errors;
+    unsigned warnings;
+};
+
+/*
+ * Loads and validates FILE. Returns the configuration, or NULL when it has
+ * errors; msgs receives every error and warning as
+ * "file:line: key "x": what is wrong".
+ */
+struct rlb_conf *rlb_conf_load(const char *file, struct rlb_conf_msgs *msgs);
+void rlb_conf_free(struct rlb_conf *conf);
+void rlb_conf_msgs_free(struct rlb_conf_msgs *msgs);
+
+/* Writes the configuration in libconfig syntax, secrets masked. */
+void rlb_conf_dump(const struct rlb_conf *conf, void (*out)(void *arg, const char *line),
+                   void *arg);
+
+const char *rlb_balance_name(int balance);
+const char *rlb_role_name(int role);
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * confcheck.c: the validate pass of the configuration: addresses and
+ * networks, unique names, exactly one master, secrets, the control socket
+ * and the dictionary. The parse pass (conf.c) has already checked types,
+ * bounds and unknown keys.
+ */
+#include "config.h"
+
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "conf_int.h"
+
+/* The validate pass points at lines through the parsed file. */
+struct vctx {
+    const config_t       *cfg;
+    struct rlb_conf_msgs *m;
+};
+
+static const config_setting_t *
+elem(const struct vctx *v, const char *list, unsigned i)
+{
+    const config_setting_t *l = config_lookup(v->cfg, list);
+
+    return l ? config_setting_get_elem(l, i) : NULL;
+}
+
+static bool
+name_ok(const char *s)
+{
+    if (!s[0] || strlen(s) > 64)
+        return false;
+    for (; *s; s++) {
+        char c = *s;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+static void
+check_secret(const struct vctx *v, const config_setting_t *e, const char *what,
+             const char *name, const char *secret)
+{
+    size_t len = strlen(secret);
+
+    if (len == 0)
+        conf_msg_member(v->m, true, e, "secret", "the secret of %s \"%s\" is empty: set the shared secret", what, name);
+    else if (len <= 12)
+        conf_msg_member(v->m, false, e, "secret",
+                        "the secret of %s \"%s\" is only %zu octets: use a random secret of 16 octets or more",
+                        what, name, len);
+}
+
+static void
+check_name(const struct vctx *v, const config_setting_t *e, const char *what, const char *name)
+{
+    if (!name_ok(name))
+        conf_msg_member(v->m, true, e, "name",
+                        "%s name \"%s\" must be 1 to 64 letters, digits, '-', '_' or '.'", what, name);
+}
+
+static void
+check_listen(struct rlb_conf *c, const struct vctx *v)
+{
+    if (c->nlisten == 0)
+        conf_msg(v->m, true, config_lookup(v->cfg, "listen"), "listen", "needs at least one entry");
+
+    for (unsigned i = 0; i < c->nlisten; i++) {
+        struct rlb_conf_listen *l = &c->listen[i];
+        const config_setting_t *e = elem(v, "listen", i);
+
+        if (rlb_addr_parse(l->address, (uint16_t)l->port, &l->addr) < 0) {
+            conf_msg_member(v->m, true, e, "address",
+                            "\"%s\" is not an IPv4 or IPv6 address (use 0.0.0.0 or :: for every address)",
+                            l->address);
+            continue;
+        }
+        for (unsigned j = 0; j < i; j++) {
+            if (c->listen[j].port == l->port && strcmp(c->listen[j].address, l->address) == 0)
+                conf_msg_member(v->m, true, e, "port", "%s port %d is already used by the listener at line %d",
+                                l->address, l->port, c->listen[j].line);
+        }
+    }
+}
+
+static void
+check_clients(struct rlb_conf *c, const struct vctx *v)
+{
+    if (c->nclients == 0)
+        conf_msg(v->m, true, config_lookup(v->cfg, "clients"), "clients", "needs at least one entry");
+
+    for (unsigned i = 0; i < c->nclients; i++) {
+        struct rlb_conf_client *cl = &c->clients[i];
+        const config_setting_t *e = elem(v, "clients", i);
+
+        check_name(v, e, "client", cl->name);
+        check_secret(v, e, "client", cl->name, cl->secret);
+        if (rlb_network_parse(cl->network, &cl->net) < 0) {
+            conf_msg_member(v->m, true, e, "network",
+                            "\"%s\" is not a network: write an address or address/prefix, like 10.0.0.0/8",
+                            cl->network);
+            continue;
+        }
+        for (unsigned j = 0; j < i; j++) {
+            const struct rlb_conf_client *o = &c->clients[j];
+
+            if (strcmp(o->name, cl->name) == 0)
+                conf_msg_member(v->m, true, e, "name", "client \"%s\" is already defined at line %d",
+                                cl->name, o->line);
+            if (o->net.family == cl->net.family && o->net.prefix == cl->net.prefix &&
+                memcmp(o->net.addr, cl->net.addr, sizeof(o->net.addr)) == 0)
+                conf_msg_member(v->m, true, e, "network",
+                                "network %s is already the network of client \"%s\" (line %d)",
+                                cl->network, o->name, o->line);
+        }
+    }
+}
+
+static void
+check_servers(struct rlb_conf *c, const struct vctx *v)
+{
+    int master = -1;
+
+    if (c->nservers == 0)
+        conf_msg(v->m, true, config_lookup(v->cfg, "servers"), "servers", "needs at least one entry");
+
+    for (unsigned i = 0; i < c->nservers; i++) {
+        struct rlb_conf_server *s = &c->servers[i];
+        const config_setting_t *e = elem(v, "servers", i);
+
+        check_name(v, e, "server", s->name);
+        check_secret(v, e, "server", s->name, s->secret);
+        if (rlb_addr_parse(s->address, (uint16_t)s->auth_port, &s->auth_addr) < 0 ||
+            rlb_addr_parse(s->address, (uint16_t)s->acct_port, &s->acct_addr) < 0) {
+            conf_msg_member(v->m, true, e, "address", "\"%s\" is not an IPv4 or IPv6 address", s->address);
+            continue;
+        }
+        if (rlb_sockaddr_is_any(&s->auth_addr))
+            conf_msg_member(v->m, true, e, "address", "%s is not a server address", s->address);
+        if (s->role == RLB_ROLE_MASTER) {
+            if (master >= 0)
+                conf_msg_member(v->m, true, e, "role",
+                                "\"%s\" and \"%s\" are both masters: exactly one server has role = \"master\"",
+                                c->servers[master].name, s->name);
+            else
+                master = (int)i;
+        }
+        for (unsigned j = 0; j < i; j++) {
+            const struct rlb_conf_server *o = &c->servers[j];
+
+            if (strcmp(o->name, s->name) == 0)
+                conf_msg_member(v->m, true, e, "name", "server \"%s\" is already defined at line %d",
+                                s->name, o->line);
+            if (rlb_sockaddr_equal(&o->auth_addr, &s->auth_addr))
+                conf_msg_member(v->m, true, e, "auth_port", "%s port %d is already server \"%s\" (line %d)",
+                                s->address, s->auth_port, o->name, o->line);
+        }
+    }
+    if (c->nservers > 0 && master < 0)
+        conf_msg(v->m, true, config_lookup(v->cfg, "servers"), "servers",
+                 "no server has role = \"master\": mark exactly one (the one with the writable MFA database)");
+}
+
+static const struct { const char *name; int code; } facilities[] = {
+    { "daemon", LOG_DAEMON }, { "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV },
+    { "user", LOG_USER }, { "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+    { "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+    { "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+
+static void
+check_misc(struct rlb_conf *c, const struct vctx *v)
+{
+    const config_setting_t *log = config_lookup(v->cfg, "log");
+    const config_setting_t *ctl = config_lookup(v->cfg, "control");
+    const config_setting_t *root = config_root_setting(v->cfg);
+    char path[4096];
+    bool found = false;
+
+    for (size_t i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++) {
+        if (strcmp(facilities[i].name, c->log.facility) == 0) {
+            c->log.facility_code = facilities[i].code;
+            found = true;
+        }
+    }
+    if (!found)
+        conf_msg_member(v->m, true, log, "facility",
+                        "\"%s\" is not a syslog facility: use daemon, auth, authpriv, user or local0 to local7",
+                        c->log.facility);
+
+    if (c->control.socket[0]) {
+        if (c->control.socket[0] != '/')
+            conf_msg_member(v->m, true, ctl, "socket", "\"%s\" must be an absolute path (or \"\" for none)",
+                            c->control.socket);
+        else if (strlen(c->control.socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+            conf_msg_member(v->m, true, ctl, "socket", "the path is longer than a unix socket allows (%zu)",
+                            sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+        if (c->control.mode & 0007)
+            conf_msg_member(v->m, true, ctl, "mode", "\"%04o\" gives every local user access: use 0600 or 0660",
+                            (unsigned)c->control.mode);
+    }
+    if (c->control.group[0] && !getgrnam(c->control.group))
+        conf_msg_member(v->m, true, ctl, "group", "no such group \"%s\"", c->control.group);
+
+    snprintf(path, sizeof(path), "%s/dictionary", c->dictionary);
+    if (access(path, R_OK) != 0)
+        conf_msg_member(v->m, true, root, "dictionary",
+                        "cannot read %s: point it at the FreeRADIUS dictionary directory (apt-get install freeradius-common)",
+                        path);
+}
+
+void
+conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_msgs *m)
+{
+    struct vctx v = { cfg, m };
+
+    check_listen(conf, &v);
+    check_clients(conf, &v);
+    check_servers(conf, &v);
+    check_misc(conf, &v);
+}

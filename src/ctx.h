@@ -1,0 +1,50 @@
+/*
+ * ctx.h: the root context. Every piece of radlb's running state hangs off
+ * one struct rlb_ctx (no globals), which main() owns and the event loop
+ * callbacks reach through their watchers.
+ */
+#ifndef RLB_CTX_H
+#define RLB_CTX_H
+
+#include <ev.h>
+
+#include "balance.h"
+#include "client.h"
+#include "conf.h"
+#include "dedup.h"
+#include "log.h"
+#include "netio.h"
+#include "request.h"
+#include "server.h"
+#include "stats.h"
+#include "sticky.h"
+#include "timeq.h"
+
+struct rlb_control;
+
+struct rlb_ctx {
+    struct ev_loop         *loop;
+    struct rlb_conf        *conf;
+    struct rlb_listener    *listeners;
+    unsigned                nlisteners;
+    struct rlb_clients      clients;
+    struct rlb_servers      servers;
+    struct rlb_balancer     balancer;
+    struct rlb_reqpool      reqs;
+    struct rlb_bufpool      bufs;
+    struct rlb_dedup        dedup;
+    struct rlb_timeq        pending;      /* forwarded, waiting up to response_timeout */
+    struct rlb_timeq        done;         /* answered, cached for dedup_window */
+    struct rlb_sticky       sticky;       /* challenge State -> server */
+    struct rlb_rxbatch     *rx;
+    struct rlb_outq        *outq;
+    struct rlb_global_stats stats;
+    struct rlb_ratelimit    rl_unknown;   /* "unknown client" lines */
+    struct rlb_ratelimit    rl_bad;       /* "dropped from client" lines */
+    struct rlb_ratelimit    rl_server;    /* "dropped from server" lines */
+    struct rlb_control     *control;
+    ev_prepare              flush;        /* sends the outbox before the loop sleeps */
+    double                  started;
+};
+
+#endif

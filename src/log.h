@@ -1,0 +1,70 @@
+/*
+ * log.h: radlb's logging. Levels, destinations (stderr or syslog), a
+ * printf-checked macro per level carrying __FILE__/__LINE__, and a rate
+ * limiter for lines that outside traffic can trigger.
+ *
+ * Nothing is logged per packet at the default level; rlb_trace() compiles
+ * away unless configure --enable-debug-log. Secrets are never passed here.
+ */
+#ifndef RLB_LOG_H
+#define RLB_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+typedef enum {
+    RLB_LOG_ERR = 0,
+    RLB_LOG_WARN,
+    RLB_LOG_INFO,
+    RLB_LOG_DEBUG,
+} rlb_log_level_t;
+
+typedef enum {
+    RLB_LOG_STDERR = 0,
+    RLB_LOG_SYSLOG,
+} rlb_log_dest_t;
+
+struct rlb_log_conf {
+    rlb_log_level_t level;
+    rlb_log_dest_t  dest;
+    int             facility;      /* syslog facility (LOG_DAEMON...) */
+};
+
+void rlb_log_setup(const struct rlb_log_conf *lc, const char *ident);
+bool rlb_log_enabled(rlb_log_level_t level);
+void rlb_log_write(rlb_log_level_t level, const char *file, int line,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void rlb_log_vwrite(rlb_log_level_t level, const char *file, int line,
+                    const char *fmt, va_list ap);
+
+#define rlb_err(...)   rlb_log_write(RLB_LOG_ERR, __FILE__, __LINE__, __VA_ARGS__)
+#define rlb_warn(...)  rlb_log_write(RLB_LOG_WARN, __FILE__, __LINE__, __VA_ARGS__)
+#define rlb_info(...)  rlb_log_write(RLB_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__)
+#define rlb_debug(...)                                                        \
+    do {                                                                      \
+        if (rlb_log_enabled(RLB_LOG_DEBUG))                                   \
+            rlb_log_write(RLB_LOG_DEBUG, __FILE__, __LINE__, __VA_ARGS__);    \
+    } while (0)
+
+#ifdef RLB_TRACE_LOG
+#define rlb_trace(...) rlb_debug(__VA_ARGS__)
+#else
+#define rlb_trace(...) do { } while (0)
+#endif
+
+/*
+ * Rate limiter for log lines caused by outside input (unknown clients,
+ * bad authenticators): at most one line per interval; the next line that
+ * passes says how many were suppressed.
+ */
+struct rlb_ratelimit {
+    double   interval;             /* seconds between two lines */
+    double   last;                 /* when the last line was let through */
+    unsigned suppressed;           /* lines held back since then */
+};
+
+/* Returns true when a line may be written now; *suppressed receives the
+ * number of lines held back since the previous one. */
+bool rlb_ratelimit_ok(struct rlb_ratelimit *rl, double now, unsigned *suppressed);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * main.c: radlb, the daemon. Loads and checks the configuration, opens the
+ * sockets and runs the event loop in the foreground (a service manager
+ * supervises it).
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+#include "ctx.h"
+#include "dict.h"
+#include "proxy.h"
+
+#ifndef RLB_DEFAULT_CONF
+#define RLB_DEFAULT_CONF "/etc/radlb/radlb.conf"
+#endif
+
+static void
+usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: radlb [-C] [-f FILE] [-d]\n"
+            "  -f FILE   configuration file (default " RLB_DEFAULT_CONF ")\n"
+            "  -C        check the configuration and exit: 0 when valid, 1 with\n"
+            "            file:line: messages otherwise\n"
+            "  -d        log at debug level whatever the file says\n"
+            "  -v        print the version\n"
+            "  -h        this help\n"
+            "radlb runs in the foreground; see radlb(8) and radlb.conf(5).\n");
+}
+
+static void
+on_stop(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)revents;
+    rlb_info("%s received: stopping", w->signum == SIGINT ? "SIGINT" : "SIGTERM");
+    ev_break(loop, EVBREAK_ALL);
+}
+
+static void
+on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    /* Keep running: SIGHUP must never kill a proxy in front of every login. */
+    rlb_warn("SIGHUP received: this version does not reload its configuration live; "
+             "restart radlb to apply changes (check the file first with radlb -C -f FILE)");
+}
+
+static void
+log_summary(const struct rlb_ctx *ctx)
+{
+    const struct rlb_global_stats *g = &ctx->stats;
+    unsigned long long drops = 0;
+
+    for (int i = 1; i < RLB_DROP_MAX; i++)
+        drops += g->drops[i];
+    rlb_info("served %llu requests, %llu replies, %llu timeouts, %llu datagrams dropped",
+             (unsigned long long)g->requests, (unsigned long long)g->replies,
+             (unsigned long long)g->timeouts, drops);
+}
+
+int
+main(int argc, char **argv)
+{
+    const char *file = RLB_DEFAULT_CONF;
+    bool check_only = false, debug = false;
+    struct rlb_conf_msgs msgs;
+    struct rlb_log_conf lc;
+    struct rlb_ctx ctx;
+    ev_signal sig_int, sig_term, sig_hup;
+    char err[512];
+    int opt, rc = 0;
+
+    while ((opt = getopt(argc, argv, "Cf:dvh")) != -1) {
+        switch (opt) {
+        case 'C': check_only = true; break;
+        case 'f': file = optarg; break;
+        case 'd': debug = true; break;
+        case 'v': printf("radlb %s\n", PACKAGE_VERSION); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.conf = rlb_conf_load(file, &msgs);
+    if (msgs.text)
+        fputs(msgs.text, stderr);
+    rlb_conf_msgs_free(&msgs);
+    if (!ctx.conf) {
+        fprintf(stderr, "radlb: %s has errors; nothing started\n", file);
+        return 1;
+    }
+    if (check_only) {
+        printf("radlb: %s is valid\n", file);
+        rlb_conf_free(ctx.conf);
+        return 0;
+    }
+
+    lc.level = debug ? RLB_LOG_DEBUG : ctx.conf->log.level;
+    lc.dest = ctx.conf->log.destination;
+    lc.facility = ctx.conf->log.facility_code;
+    rlb_log_setup(&lc, "radlb");
+
+    if (rlb_dict_load(ctx.conf->dictionary, err, sizeof(err)) < 0) {
+        rlb_err("%s", err);
+        rlb_conf_free(ctx.conf);
+        return 1;
+    }
+
+    signal(SIGPIPE, SIG_IGN);
+    ctx.loop = ev_default_loop(EVFLAG_AUTO);
+    if (rlb_proxy_start(&ctx) < 0 || rlb_control_start(&ctx) < 0) {
+        rlb_err("radlb could not start; see the lines above");
+        rc = 1;
+        goto out;
+    }
+    ev_signal_init(&sig_int, on_stop, SIGINT);
+    ev_signal_init(&sig_term, on_stop, SIGTERM);
+    ev_signal_init(&sig_hup, on_hup, SIGHUP);
+    ev_signal_start(ctx.loop, &sig_int);
+    ev_signal_start(ctx.loop, &sig_term);
+    ev_signal_start(ctx.loop, &sig_hup);
+
+    rlb_info("radlb %s started: %u clients, %u servers, balance %s, response_timeout %g s, "
+             "dedup_window %g s", PACKAGE_VERSION, ctx.clients.n, ctx.servers.n,
+             rlb_balance_name(ctx.conf->proxy.balance), ctx.conf->proxy.response_timeout,
+             ctx.conf->proxy.dedup_window);
+    ev_run(ctx.loop, 0);
+    log_summary(&ctx);
+
+out:
+    rlb_control_stop(&ctx);
+    rlb_proxy_stop(&ctx);
+    rlb_conf_free(ctx.conf);
+    ev_loop_destroy(ctx.loop);
+    return rc;
+}

@@ -1,0 +1,216 @@
+/*
+ * netio.c: listeners, batched receive and the outbox (see netio.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "netio.h"
+
+int
+rlb_listener_open(struct rlb_listener *l, const struct rlb_conf_listen *cl, int rcvbuf,
+                  char *err, size_t errlen)
+{
+    char where[RLB_ADDRSTRLEN];
+    int one = 1, fd;
+    int family = cl->addr.sa.sa_family;
+
+    l->type = cl->type;
+    l->addr = cl->addr;
+    l->pktinfo = rlb_sockaddr_is_any(&cl->addr);
+    rlb_sockaddr_str(&cl->addr, where, sizeof(where));
+
+    fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "listen %s: socket: %s", where, strerror(errno));
+        return -1;
+    }
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    /* A morning login storm arrives at once: a deep receive buffer turns
+     * it into latency instead of loss (SO_RCVBUFFORCE needs root). */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    if (l->pktinfo) {
+        if (family == AF_INET)
+            (void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+        else
+            (void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+    }
+    if (bind(fd, &cl->addr.sa, rlb_sockaddr_len(&cl->addr)) < 0) {
+        snprintf(err, errlen, "listen %s (%s): bind: %s%s", where,
+                 cl->type == RLB_LISTEN_AUTH ? "auth" : "acct", strerror(errno),
+                 errno == EADDRINUSE ? " (another RADIUS server already uses this port?)" :
+                 errno == EACCES ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : "");
+        close(fd);
+        return -1;
+    }
+    ev_io_init(&l->io, NULL, fd, EV_READ);
+    return 0;
+}
+
+int
+rlb_rx(int fd, struct rlb_rxbatch *rx, bool want_local)
+{
+    int n;
+
+    for (int i = 0; i < RLB_RX_BATCH; i++) {
+        rx->iov[i].iov_base = rx->buf[i];
+        rx->iov[i].iov_len = sizeof(rx->buf[i]);
+        memset(&rx->msgs[i].msg_hdr, 0, sizeof(rx->msgs[i].msg_hdr));
+        rx->msgs[i].msg_hdr.msg_iov = &rx->iov[i];
+        rx->msgs[i].msg_hdr.msg_iovlen = 1;
+        rx->msgs[i].msg_hdr.msg_name = &rx->from[i];
+        rx->msgs[i].msg_hdr.msg_namelen = sizeof(rx->from[i]);
+        if (want_local) {
+            rx->msgs[i].msg_hdr.msg_control = rx->cmsg[i];
+            rx->msgs[i].msg_hdr.msg_controllen = sizeof(rx->cmsg[i]);
+        }
+    }
+    do {
+        n = recvmmsg(fd, rx->msgs, RLB_RX_BATCH, MSG_DONTWAIT, NULL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNREFUSED)
+            rlb_debug("recvmmsg: %s", strerror(errno));
+        return n < 0 && errno == ECONNREFUSED ? -2 : 0;
+    }
+    return n;
+}
+
+bool
+rlb_rx_local(const struct rlb_rxbatch *rx, int i, union rlb_local *out)
+{
+    const struct msghdr *mh = &rx->msgs[i].msg_hdr;
+
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR((struct msghdr *)mh, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo pi;
+
+            memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+            out->v4 = pi.ipi_addr;
+            return true;
+        }
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            struct in6_pktinfo pi;
+
+            memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+            out->v6 = pi.ipi6_addr;
+            return true;
+        }
+    }
+    return false;
+}
+
+uint8_t *
+rlb_outq_next(struct rlb_outq *q)
+{
+    if (q->n == RLB_OUTQ_MAX)
+        rlb_outq_flush(q);
+    return q->buf[q->n];
+}
+
+void
+rlb_outq_commit(struct rlb_outq *q, int fd, const union rlb_sockaddr *to,
+                const union rlb_local *local, size_t len)
+{
+    unsigned i = q->n++;
+
+    q->fd[i] = fd;
+    q->len[i] = (uint16_t)len;
+    q->has_to[i] = to != NULL;
+    q->cmsglen[i] = 0;
+    if (to)
+        q->to[i] = *to;
+    if (to && local) {
+        struct cmsghdr *c = (struct cmsghdr *)q->cmsg[i];
+
+        memset(q->cmsg[i], 0, sizeof(q->cmsg[i]));
+        if (to->sa.sa_family == AF_INET) {
+            struct in_pktinfo pi;
+
+            memset(&pi, 0, sizeof(pi));
+            pi.ipi_spec_dst = local->v4;
+            c->cmsg_level = IPPROTO_IP;
+            c->cmsg_type = IP_PKTINFO;
+            c->cmsg_len = CMSG_LEN(sizeof(pi));
+            memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+            q->cmsglen[i] = CMSG_SPACE(sizeof(pi));
+        } else {
+            struct in6_pktinfo pi;
+
+            memset(&pi, 0, sizeof(pi));
+            pi.ipi6_addr = local->v6;
+            c->cmsg_level = IPPROTO_IPV6;
+            c->cmsg_type = IPV6_PKTINFO;
+            c->cmsg_len = CMSG_LEN(sizeof(pi));
+            memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+            q->cmsglen[i] = CMSG_SPACE(sizeof(pi));
+        }
+    }
+}
+
+/* Sends entries [0, n) of one socket with as few sendmmsg() as it takes. */
+static void
+flush_fd(struct rlb_outq *q, int fd, unsigned from)
+{
+    unsigned m = 0, idx[RLB_OUTQ_MAX];
+
+    for (unsigned i = from; i < q->n; i++) {
+        struct msghdr *h;
+
+        if (q->sent[i] || q->fd[i] != fd)
+            continue;
+        q->sent[i] = true;
+        idx[m] = i;
+        q->iov[m].iov_base = q->buf[i];
+        q->iov[m].iov_len = q->len[i];
+        h = &q->mm[m].msg_hdr;
+        memset(h, 0, sizeof(*h));
+        h->msg_iov = &q->iov[m];
+        h->msg_iovlen = 1;
+        if (q->has_to[i]) {
+            h->msg_name = &q->to[i];
+            h->msg_namelen = rlb_sockaddr_len(&q->to[i]);
+        }
+        if (q->cmsglen[i]) {
+            h->msg_control = q->cmsg[i];
+            h->msg_controllen = q->cmsglen[i];
+        }
+        m++;
+    }
+    for (unsigned done = 0; done < m;) {
+        int r = sendmmsg(fd, q->mm + done, m - done, MSG_DONTWAIT);
+
+        q->syscalls++;
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            /* A full socket buffer or an unreachable port: the datagram is
+             * lost like any UDP loss; the client's retransmission repairs it. */
+            q->send_failed++;
+            rlb_debug("sendmmsg to fd %d: %s", fd, strerror(errno));
+            done++;
+            continue;
+        }
+        done += (unsigned)r;
+    }
+    (void)idx;
+}
+
+void
+rlb_outq_flush(struct rlb_outq *q)
+{
+    for (unsigned i = 0; i < q->n; i++)
+        q->sent[i] = false;
+    for (unsigned i = 0; i < q->n; i++) {
+        if (!q->sent[i])
+            flush_fd(q, q->fd[i], i);
+    }
+    q->n = 0;
+}

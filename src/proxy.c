@@ -1,0 +1,737 @@
+/*
+ * proxy.c: the request flow (see proxy.h for the timer and retransmission
+ * rules). One request, from socket to socket:
+ *
+ *   listener_readable -> rlb_proxy_client_packet: client lookup, parse,
+ *     BlastRADIUS checks, authenticators, duplicate table; a new request
+ *     gets a server (balance.c), an Identifier (server.c), is rewritten
+ *     (pkt.c) into the outbox and waits in the pending queue.
+ *   server_readable -> rlb_proxy_server_packet: Identifier lookup,
+ *     Response Authenticator and Message-Authenticator, rewrite for the
+ *     client into the outbox; the reply is cached in the done queue.
+ *   the prepare watcher flushes the outbox with sendmmsg() before the
+ *     loop sleeps.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dict.h"
+#include "pkt.h"
+#include "proxy.h"
+
+static const uint8_t zero_auth[RLB_AUTH_LEN];
+
+static const char *
+code_name(uint8_t code)
+{
+    switch (code) {
+    case RLB_ACCESS_REQUEST:      return "Access-Request";
+    case RLB_ACCESS_ACCEPT:       return "Access-Accept";
+    case RLB_ACCESS_REJECT:       return "Access-Reject";
+    case RLB_ACCOUNTING_REQUEST:  return "Accounting-Request";
+    case RLB_ACCOUNTING_RESPONSE: return "Accounting-Response";
+    case RLB_ACCESS_CHALLENGE:    return "Access-Challenge";
+    case RLB_STATUS_SERVER:       return "Status-Server";
+    default:                      return "packet";
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Drops                                                              */
+
+/* " (N similar lines suppressed)" or "" */
+static const char *
+held_note(unsigned held, char *buf, size_t len)
+{
+    if (!held)
+        return "";
+    snprintf(buf, len, " (%u similar lines suppressed)", held);
+    return buf;
+}
+
+static void
+drop_from_client(struct rlb_ctx *ctx, struct rlb_client *c, const union rlb_sockaddr *src,
+                 uint8_t code, rlb_drop_t why)
+{
+    char where[RLB_ADDRSTRLEN], note[64];
+    unsigned held;
+
+    ctx->stats.drops[why]++;
+    if (c)
+        c->stats.dropped++;
+    if (!rlb_ratelimit_ok(c ? &ctx->rl_bad : &ctx->rl_unknown, ev_now(ctx->loop), &held))
+        return;
+    rlb_sockaddr_str(src, where, sizeof(where));
+    if (!c) {
+        rlb_warn("dropped a datagram from %s: no client matches this address "
+                 "(add it to \"clients\")%s", where, held_note(held, note, sizeof(note)));
+        return;
+    }
+    rlb_warn("client %s (%s): dropped %s: %s%s%s", c->name, where,
+             code_name(code), rlb_drop_help(why),
+             why == RLB_DROP_BAD_MESSAGE_AUTHENTICATOR || why == RLB_DROP_BAD_REQUEST_AUTHENTICATOR
+                 ? " (does the NAS use the same shared secret?)" : "",
+             held_note(held, note, sizeof(note)));
+}
+
+static void
+drop_from_server(struct rlb_ctx *ctx, struct rlb_server *s, rlb_drop_t why)
+{
+    unsigned held;
+    char note[64];
+
+    ctx->stats.drops[why]++;
+    s->stats.dropped++;
+    if (!rlb_ratelimit_ok(&ctx->rl_server, ev_now(ctx->loop), &held))
+        return;
+    rlb_warn("server %s: dropped a reply: %s%s%s", s->name,
+             rlb_drop_help(why),
+             why == RLB_DROP_BAD_RESPONSE_AUTHENTICATOR || why == RLB_DROP_BAD_MESSAGE_AUTHENTICATOR
+                 ? " (does the server use the same shared secret?)" :
+             why == RLB_DROP_UNKNOWN_REPLY ? " (late answer after response_timeout?)" : "",
+             held_note(held, note, sizeof(note)));
+}
+
+/* ------------------------------------------------------------------ */
+/* Request bookkeeping                                                */
+
+static void
+free_request(struct rlb_ctx *ctx, struct rlb_request *req)
+{
+    if (req->blob)
+        rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
+    if (req->client)
+        req->client->refs--;
+    rlb_req_put(&ctx->reqs, req);
+}
+
+/* Takes a request out of the pending state: its Identifier goes back to
+ * the socket, the server has one less in flight. */
+static struct rlb_server *
+end_pending(struct rlb_ctx *ctx, struct rlb_request *req)
+{
+    struct rlb_server *s = req->bsock->server;
+
+    rlb_timeq_remove(&ctx->pending, req);
+    rlb_server_release_id(req);
+    s->outstanding--;
+    s->refs--;
+    return s;
+}
+
+/* Keeps a reply for retransmissions: the request moves to the done queue. */
+static void
+cache_reply(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *reply, size_t len)
+{
+    if (req->blob)
+        rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
+    req->blob = rlb_buf_get(&ctx->bufs, len);
+    req->blob_len = req->blob ? (uint16_t)len : 0;
+    if (req->blob)
+        memcpy(req->blob, reply, len);
+    req->state = RLB_REQ_DONE;
+    req->when = ev_now(ctx->loop);
+    rlb_timeq_push(&ctx->done, req);
+    rlb_timeq_arm(ctx->loop, &ctx->done);
+}
+
+static void
+send_to_client(struct rlb_ctx *ctx, const struct rlb_request *req, size_t len)
+{
+    const struct rlb_listener *l = req->listener;
+
+    rlb_outq_commit(ctx->outq, l->io.fd, &req->src,
+                    l->pktinfo ? (const union rlb_local *)&req->dst : NULL, len);
+    req->client->stats.replies++;
+    ctx->stats.replies++;
+}
+
+/* Copies a request's Proxy-State attributes, in order, to dst (which has
+ * room for info->proxy_state_len octets). */
+static void
+collect_proxy_state(const uint8_t *data, const struct rlb_pkt_info *info, uint8_t *dst)
+{
+    for (size_t off = info->proxy_state_off; off < info->len; off += data[off + 1]) {
+        if (data[off] == RLB_ATTR_PROXY_STATE) {
+            memcpy(dst, data + off, data[off + 1]);
+            dst += data[off + 1];
+        }
+    }
+}
+
+/* Keeps the request's Proxy-State for the replies radlb writes itself. */
+static void
+keep_proxy_state(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+                 const struct rlb_pkt_info *info)
+{
+    if (!info->proxy_state_len)
+        return;
+    req->blob = rlb_buf_get(&ctx->bufs, info->proxy_state_len);
+    if (!req->blob)
+        return;
+    req->blob_len = info->proxy_state_len;
+    collect_proxy_state(data, info, req->blob);
+}
+
+/* ------------------------------------------------------------------ */
+/* Client side                                                        */
+
+static void
+answer_status_server(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_client *c,
+                     const uint8_t *data, const struct rlb_pkt_info *info,
+                     const union rlb_sockaddr *src, const union rlb_local *local)
+{
+    uint8_t code = l->type == RLB_LISTEN_AUTH ? RLB_ACCESS_ACCEPT : RLB_ACCOUNTING_RESPONSE;
+    uint8_t ps[RLB_PKT_MAX];
+    uint8_t *out;
+    ssize_t n;
+
+    /* RFC 5997: answered by the proxy itself, never forwarded. */
+    collect_proxy_state(data, info, ps);
+    out = rlb_outq_next(ctx->outq);
+    n = rlb_pkt_build_local_reply(code, info->id, data + 4, &c->secret, NULL, ps,
+                                  info->proxy_state_len, out, RLB_PKT_MAX);
+    if (n < 0)
+        return;
+    rlb_outq_commit(ctx->outq, l->io.fd, src, l->pktinfo ? local : NULL, (size_t)n);
+    c->stats.status_server++;
+    c->stats.replies++;
+    ctx->stats.replies++;
+}
+
+static void
+retransmit(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+           const struct rlb_pkt_info *info)
+{
+    struct rlb_server *s = req->bsock->server;
+    uint8_t *out = rlb_outq_next(ctx->outq);
+    rlb_drop_t why;
+    ssize_t n;
+
+    /* Same server, same Identifier, same authenticator: the server sees a
+     * duplicate of what it is already working on. */
+    n = rlb_pkt_build_request(data, info, &req->client->secret, &s->secret, req->proxied_id,
+                              req->proxied_auth, out, RLB_PKT_MAX, &why);
+    if (n < 0)
+        return;
+    rlb_outq_commit(ctx->outq, req->bsock->io.fd, NULL, NULL, (size_t)n);
+    req->client->stats.retransmissions++;
+    s->stats.retransmissions++;
+}
+
+/* The one place a new request gets its server: the server that issued
+ * the challenge this request answers, or the balancer's choice. */
+static struct rlb_server *
+pick_server(struct rlb_ctx *ctx, const uint8_t *data, const struct rlb_pkt_info *info)
+{
+    if (info->code == RLB_ACCESS_REQUEST && info->state_off) {
+        const uint8_t *st = data + info->state_off;
+        struct rlb_server *s = rlb_sticky_find(&ctx->sticky, st + 2, st[1] - 2u, ev_now(ctx->loop));
+
+        if (s)
+            return s;
+    }
+    return rlb_balance_pick(&ctx->balancer, ctx->servers.v, ctx->servers.n);
+}
+
+static void
+forward_new(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_client *c,
+            const uint8_t *data, const struct rlb_pkt_info *info,
+            const union rlb_sockaddr *src, const union rlb_local *local, uint32_t hash)
+{
+    int kind = info->code == RLB_ACCOUNTING_REQUEST ? RLB_KIND_ACCT : RLB_KIND_AUTH;
+    struct rlb_server *s;
+    struct rlb_request *req;
+    rlb_drop_t why;
+    uint8_t *out;
+    ssize_t n;
+
+    s = pick_server(ctx, data, info);
+    req = s ? rlb_req_get(&ctx->reqs) : NULL;
+    if (!req) {
+        drop_from_client(ctx, c, src, info->code, RLB_DROP_NO_SOCKET);
+        return;
+    }
+    if (rlb_server_alloc_id(&ctx->servers, s, kind, req) < 0) {
+        rlb_req_put(&ctx->reqs, req);
+        drop_from_client(ctx, c, src, info->code, RLB_DROP_NO_SOCKET);
+        return;
+    }
+    if (info->code == RLB_ACCESS_REQUEST)
+        rlb_random_bytes(req->proxied_auth, RLB_AUTH_LEN);
+
+    out = rlb_outq_next(ctx->outq);
+    n = rlb_pkt_build_request(data, info, &c->secret, &s->secret, req->proxied_id,
+                              req->proxied_auth, out, RLB_PKT_MAX, &why);
+    if (n < 0) {
+        rlb_server_release_id(req);
+        rlb_req_put(&ctx->reqs, req);
+        drop_from_client(ctx, c, src, info->code, why);
+        return;
+    }
+    if (info->code == RLB_ACCOUNTING_REQUEST)
+        memcpy(req->proxied_auth, out + 4, RLB_AUTH_LEN);
+    rlb_outq_commit(ctx->outq, req->bsock->io.fd, NULL, NULL, (size_t)n);
+
+    req->listener = l;
+    req->client = c;
+    req->src = *src;
+    if (local)
+        memcpy(&req->dst, local, sizeof(req->dst));
+    req->client_id = info->id;
+    req->code = info->code;
+    req->state = RLB_REQ_PENDING;
+    req->hash = hash;
+    req->when = ev_now(ctx->loop);
+    memcpy(req->client_auth, data + 4, RLB_AUTH_LEN);
+    keep_proxy_state(ctx, req, data, info);
+    c->refs++;
+    s->refs++;
+    s->outstanding++;
+    s->stats.requests++;
+
+    rlb_dedup_insert(&ctx->dedup, req);
+    rlb_timeq_push(&ctx->pending, req);
+    rlb_timeq_arm(ctx->loop, &ctx->pending);
+    rlb_trace("client %s: %s id %u -> server %s id %u", c->name, code_name(info->code),
+              info->id, s->name, req->proxied_id);
+}
+
+void
+rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *data,
+                        size_t len, const union rlb_sockaddr *src,
+                        const union rlb_local *local)
+{
+    struct rlb_client *c = rlb_clients_find(&ctx->clients, src);
+    struct rlb_pkt_info info;
+    struct rlb_request *old;
+    rlb_drop_t why;
+    uint32_t hash;
+    bool ok_code;
+
+    if (!c) {
+        drop_from_client(ctx, NULL, src, 0, RLB_DROP_UNKNOWN_CLIENT);
+        return;
+    }
+    why = rlb_pkt_parse(data, &len, c->require_ma && len > 0 && data[0] == RLB_ACCESS_REQUEST,
+                        &info);
+    if (why != RLB_DROP_NONE) {
+        drop_from_client(ctx, c, src, len > 0 ? data[0] : 0, why);
+        return;
+    }
+    ok_code = info.code == RLB_STATUS_SERVER ||
+              info.code == (l->type == RLB_LISTEN_AUTH ? RLB_ACCESS_REQUEST : RLB_ACCOUNTING_REQUEST);
+    if (!ok_code) {
+        drop_from_client(ctx, c, src, info.code, RLB_DROP_UNEXPECTED_CODE);
+        return;
+    }
+
+    /* BlastRADIUS: before any authenticator is looked at. */
+    if (info.code == RLB_ACCESS_REQUEST && c->limit_proxy_state && info.n_proxy_state &&
+        !info.ma_off) {
+        drop_from_client(ctx, c, src, info.code, RLB_DROP_PROXY_STATE_WITHOUT_MA);
+        return;
+    }
+    if (info.ma_off &&
+        !rlb_pkt_ma_ok(data, &info, info.code == RLB_ACCOUNTING_REQUEST ? zero_auth : data + 4,
+                       &c->secret)) {
+        drop_from_client(ctx, c, src, info.code, RLB_DROP_BAD_MESSAGE_AUTHENTICATOR);
+        return;
+    }
+    if (info.code == RLB_ACCOUNTING_REQUEST && !rlb_pkt_acct_request_ok(data, &info, &c->secret)) {
+        drop_from_client(ctx, c, src, info.code, RLB_DROP_BAD_REQUEST_AUTHENTICATOR);
+        return;
+    }
+    if (info.code == RLB_STATUS_SERVER) {
+        answer_status_server(ctx, l, c, data, &info, src, local);
+        return;
+    }
+    why = rlb_pkt_check_attrs(data, &info);
+    if (why != RLB_DROP_NONE) {
+        drop_from_client(ctx, c, src, info.code, why);
+        return;
+    }
+
+    c->stats.requests++;
+    ctx->stats.requests++;
+    if (info.code == RLB_ACCESS_REQUEST)
+        c->stats.access_requests++;
+    else
+        c->stats.accounting_requests++;
+
+    hash = rlb_dedup_hash(&ctx->dedup, l, src, info.id);
+    old = rlb_dedup_find(&ctx->dedup, hash, l, src, info.id);
+    if (old) {
+        if (memcmp(old->client_auth, data + 4, RLB_AUTH_LEN) == 0) {
+            if (old->state == RLB_REQ_PENDING) {
+                retransmit(ctx, old, data, &info);
+            } else if (old->blob) {
+                uint8_t *out = rlb_outq_next(ctx->outq);
+
+                memcpy(out, old->blob, old->blob_len);
+                send_to_client(ctx, old, old->blob_len);
+                c->stats.duplicates++;
+            }
+            return;
+        }
+        /* RFC 5080 2.2.2: a new authenticator on the same key is a new
+         * request; the old one's answer, if it comes, is discarded. */
+        rlb_dedup_remove(&ctx->dedup, old);
+        if (old->state == RLB_REQ_PENDING) {
+            old->state = RLB_REQ_SUPERSEDED;
+        } else {
+            rlb_timeq_remove(&ctx->done, old);
+            free_request(ctx, old);
+        }
+    }
+    forward_new(ctx, l, c, data, &info, src, local, hash);
+}
+
+/* ------------------------------------------------------------------ */
+/* Server side                                                        */
+
+static bool
+reply_fits(uint8_t req_code, uint8_t reply_code)
+{
+    if (req_code == RLB_ACCOUNTING_REQUEST)
+        return reply_code == RLB_ACCOUNTING_RESPONSE;
+    return reply_code == RLB_ACCESS_ACCEPT || reply_code == RLB_ACCESS_REJECT ||
+           reply_code == RLB_ACCESS_CHALLENGE;
+}
+
+static void
+count_reply(struct rlb_server *s, uint8_t code)
+{
+    switch (code) {
+    case RLB_ACCESS_ACCEPT:       s->stats.access_accepts++; break;
+    case RLB_ACCESS_REJECT:       s->stats.access_rejects++; break;
+    case RLB_ACCESS_CHALLENGE:    s->stats.access_challenges++; break;
+    case RLB_ACCOUNTING_RESPONSE: s->stats.accounting_responses++; break;
+    default: break;
+    }
+}
+
+void
+rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data, size_t len)
+{
+    struct rlb_server *s = b->server;
+    struct rlb_pkt_info info;
+    struct rlb_request *req;
+    rlb_drop_t why;
+    uint8_t *out;
+    ssize_t n;
+
+    why = rlb_pkt_parse(data, &len, s->require_ma && len > 0 && data[0] != RLB_ACCOUNTING_RESPONSE,
+                        &info);
+    if (why != RLB_DROP_NONE) {
+        drop_from_server(ctx, s, why);
+        return;
+    }
+    req = rlb_bsock_lookup(b, info.id);
+    if (!req) {
+        drop_from_server(ctx, s, RLB_DROP_UNKNOWN_REPLY);
+        return;
+    }
+    if (!rlb_pkt_reply_ok(data, &info, req->proxied_auth, &s->secret)) {
+        drop_from_server(ctx, s, RLB_DROP_BAD_RESPONSE_AUTHENTICATOR);
+        return;
+    }
+    if (info.ma_off && !rlb_pkt_ma_ok(data, &info, req->proxied_auth, &s->secret)) {
+        drop_from_server(ctx, s, RLB_DROP_BAD_MESSAGE_AUTHENTICATOR);
+        return;
+    }
+    if (!reply_fits(req->code, info.code)) {
+        drop_from_server(ctx, s, RLB_DROP_UNEXPECTED_REPLY_CODE);
+        return;
+    }
+    why = rlb_pkt_check_attrs(data, &info);
+    if (why != RLB_DROP_NONE) {
+        drop_from_server(ctx, s, why);
+        return;
+    }
+    if (!info.ma_off && info.code != RLB_ACCOUNTING_RESPONSE) {
+        s->stats.replies_without_ma++;
+        if (!s->seen_no_ma) {
+            s->seen_no_ma = true;
+            rlb_warn("server %s sends %s without Message-Authenticator; radlb adds one toward the "
+                     "client. Set require_message_authenticator = true for this server once it "
+                     "signs its replies (BlastRADIUS)", s->name, code_name(info.code));
+        }
+    }
+
+    if (req->state == RLB_REQ_SUPERSEDED) {
+        end_pending(ctx, req);
+        count_reply(s, info.code);
+        ctx->stats.drops[RLB_DROP_SUPERSEDED]++;
+        free_request(ctx, req);
+        return;
+    }
+
+    /* Rewrite first: a reply that cannot be rewritten is dropped and the
+     * request keeps waiting (it times out rather than being resent to
+     * another server). */
+    out = rlb_outq_next(ctx->outq);
+    n = rlb_pkt_build_reply(data, &info, &s->secret, req->proxied_auth, &req->client->secret,
+                            req->client_id, req->client_auth, out, RLB_PKT_MAX, &why);
+    if (n < 0) {
+        drop_from_server(ctx, s, why);
+        return;
+    }
+    /* Record who issued the challenge before the client can answer it. */
+    if (info.code == RLB_ACCESS_CHALLENGE && info.state_off)
+        rlb_sticky_add(&ctx->sticky, data + info.state_off + 2, data[info.state_off + 1] - 2u, s,
+                       ev_now(ctx->loop));
+    end_pending(ctx, req);
+    count_reply(s, info.code);
+    rlb_latency_add(&s->latency, ev_now(ctx->loop) - req->when);
+    send_to_client(ctx, req, (size_t)n);
+    cache_reply(ctx, req, out, (size_t)n);
+    rlb_trace("server %s: %s id %u -> client %s id %u", s->name, code_name(info.code), info.id,
+              req->client->name, req->client_id);
+}
+
+/* ------------------------------------------------------------------ */
+/* Timers                                                             */
+
+static void
+pending_expired(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct rlb_ctx *ctx = w->data;
+    double now = ev_now(loop);
+    struct rlb_request *req;
+    unsigned held;
+    char note[64];
+
+    (void)revents;
+    while ((req = ctx->pending.head) && req->when + ctx->pending.wait <= now) {
+        struct rlb_server *s = end_pending(ctx, req);
+        struct rlb_client *c = req->client;
+
+        s->stats.timeouts++;
+        if (req->state == RLB_REQ_SUPERSEDED) {
+            free_request(ctx, req);
+            continue;
+        }
+        c->stats.timeouts++;
+        ctx->stats.timeouts++;
+        if (rlb_ratelimit_ok(&ctx->rl_server, now, &held))
+            rlb_warn("server %s did not answer %s id %u from client %s within %g s (%s)%s",
+                     s->name, code_name(req->code),
+                     req->client_id, c->name, ctx->pending.wait,
+                     req->code == RLB_ACCESS_REQUEST &&
+                     ctx->conf->proxy.timeout_action == RLB_TIMEOUT_REJECT
+                         ? "answered Access-Reject" : "no reply sent",
+                     held_note(held, note, sizeof(note)));
+
+        if (req->code == RLB_ACCESS_REQUEST &&
+            ctx->conf->proxy.timeout_action == RLB_TIMEOUT_REJECT) {
+            uint8_t *out = rlb_outq_next(ctx->outq);
+            ssize_t n = rlb_pkt_build_local_reply(RLB_ACCESS_REJECT, req->client_id,
+                                                  req->client_auth, &c->secret,
+                                                  ctx->conf->proxy.timeout_message,
+                                                  req->blob, req->blob_len, out, RLB_PKT_MAX);
+            if (n > 0) {
+                send_to_client(ctx, req, (size_t)n);
+                ctx->stats.local_rejects++;
+                cache_reply(ctx, req, out, (size_t)n);
+                continue;
+            }
+        }
+        rlb_dedup_remove(&ctx->dedup, req);
+        free_request(ctx, req);
+    }
+    rlb_timeq_arm(loop, &ctx->pending);
+}
+
+static void
+done_expired(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct rlb_ctx *ctx = w->data;
+    double now = ev_now(loop);
+    struct rlb_request *req;
+
+    (void)revents;
+    while ((req = ctx->done.head) && req->when + ctx->done.wait <= now) {
+        rlb_timeq_remove(&ctx->done, req);
+        rlb_dedup_remove(&ctx->dedup, req);
+        free_request(ctx, req);
+    }
+    rlb_timeq_arm(loop, &ctx->done);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sockets                                                            */
+
+static void
+listener_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct rlb_ctx *ctx = w->data;
+    struct rlb_listener *l = (struct rlb_listener *)w;
+    struct rlb_rxbatch *rx = ctx->rx;
+
+    (void)loop;
+    (void)revents;
+    /* Drain, but give other sockets a turn after a few batches. */
+    for (int round = 0; round < 8; round++) {
+        int n = rlb_rx(w->fd, rx, l->pktinfo);
+
+        for (int i = 0; i < n; i++) {
+            union rlb_local local;
+            size_t len = rx->msgs[i].msg_len;
+            bool have_local = l->pktinfo && rlb_rx_local(rx, i, &local);
+
+            if (len > RLB_PKT_MAX || (rx->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)) {
+                drop_from_client(ctx, rlb_clients_find(&ctx->clients, &rx->from[i]), &rx->from[i],
+                                 rx->buf[i][0], RLB_DROP_TOO_LONG);
+                continue;
+            }
+            rlb_proxy_client_packet(ctx, l, rx->buf[i], len, &rx->from[i],
+                                    have_local ? &local : NULL);
+        }
+        if (n < RLB_RX_BATCH)
+            break;
+    }
+}
+
+static void
+server_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct rlb_ctx *ctx = w->data;
+    struct rlb_bsock *b = (struct rlb_bsock *)w;
+    struct rlb_rxbatch *rx = ctx->rx;
+
+    (void)loop;
+    (void)revents;
+    for (int round = 0; round < 8; round++) {
+        int n = rlb_rx(w->fd, rx, false);
+
+        if (n == -2)               /* ICMP port unreachable from the server */
+            continue;
+        for (int i = 0; i < n; i++) {
+            size_t len = rx->msgs[i].msg_len;
+
+            if (len > RLB_PKT_MAX || (rx->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)) {
+                drop_from_server(ctx, b->server, RLB_DROP_TOO_LONG);
+                continue;
+            }
+            rlb_proxy_server_packet(ctx, b, rx->buf[i], len);
+        }
+        if (n < RLB_RX_BATCH)
+            break;
+    }
+}
+
+static void
+flush_outbox(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    struct rlb_ctx *ctx = w->data;
+
+    (void)loop;
+    (void)revents;
+    if (ctx->outq->n)
+        rlb_outq_flush(ctx->outq);
+}
+
+int
+rlb_proxy_start(struct rlb_ctx *ctx)
+{
+    const struct rlb_conf *conf = ctx->conf;
+    char err[512];
+
+    ctx->rx = malloc(sizeof(*ctx->rx));
+    ctx->outq = calloc(1, sizeof(*ctx->outq));
+    if (!ctx->rx || !ctx->outq || rlb_dedup_init(&ctx->dedup, 4096) < 0) {
+        rlb_err("out of memory");
+        return -1;
+    }
+    ctx->rl_unknown.interval = ctx->rl_bad.interval = ctx->rl_server.interval = 10.0;
+
+    if (rlb_clients_build(&ctx->clients, conf) < 0)
+        return -1;
+    ctx->servers.loop = ctx->loop;
+    ctx->servers.read_cb = server_readable;
+    ctx->servers.cb_data = ctx;
+    ctx->servers.sockets_opened = &ctx->stats.sockets_opened;
+    if (rlb_servers_build(&ctx->servers, conf) < 0)
+        return -1;
+    ctx->balancer.algo = conf->proxy.balance;
+    if (rlb_sticky_init(&ctx->sticky, ctx->loop, &ctx->bufs, conf->sticky.ttl,
+                        (unsigned long)conf->sticky.max_entries) < 0)
+        return -1;
+    rlb_dict_set_max_attributes((unsigned)conf->proxy.max_attributes);
+
+    ev_timer_init(&ctx->pending.timer, pending_expired, 0, 0);
+    ctx->pending.timer.data = ctx;
+    ctx->pending.wait = conf->proxy.response_timeout;
+    ev_timer_init(&ctx->done.timer, done_expired, 0, 0);
+    ctx->done.timer.data = ctx;
+    ctx->done.wait = conf->proxy.dedup_window;
+
+    ctx->listeners = calloc(conf->nlisten, sizeof(*ctx->listeners));
+    if (!ctx->listeners)
+        return -1;
+    for (unsigned i = 0; i < conf->nlisten; i++) {
+        struct rlb_listener *l = &ctx->listeners[i];
+        char where[RLB_ADDRSTRLEN];
+
+        if (rlb_listener_open(l, &conf->listen[i], conf->proxy.recv_buffer, err, sizeof(err)) < 0) {
+            rlb_err("%s", err);
+            return -1;
+        }
+        ctx->nlisteners++;
+        ev_set_cb(&l->io, listener_readable);
+        l->io.data = ctx;
+        ev_io_start(ctx->loop, &l->io);
+        rlb_info("listening for %s on %s/udp", l->type == RLB_LISTEN_AUTH ? "authentication" : "accounting",
+                 rlb_sockaddr_str(&l->addr, where, sizeof(where)));
+    }
+
+    ev_prepare_init(&ctx->flush, flush_outbox);
+    ctx->flush.data = ctx;
+    ev_prepare_start(ctx->loop, &ctx->flush);
+    ctx->started = ev_now(ctx->loop);
+    return 0;
+}
+
+void
+rlb_proxy_stop(struct rlb_ctx *ctx)
+{
+    struct rlb_request *req;
+
+    if (ctx->outq && ctx->outq->n)
+        rlb_outq_flush(ctx->outq);
+    for (unsigned i = 0; i < ctx->nlisteners; i++) {
+        ev_io_stop(ctx->loop, &ctx->listeners[i].io);
+        close(ctx->listeners[i].io.fd);
+    }
+    free(ctx->listeners);
+    ctx->listeners = NULL;
+    ctx->nlisteners = 0;
+    ev_timer_stop(ctx->loop, &ctx->pending.timer);
+    ev_timer_stop(ctx->loop, &ctx->done.timer);
+    ev_prepare_stop(ctx->loop, &ctx->flush);
+
+    while ((req = ctx->pending.head)) {
+        end_pending(ctx, req);
+        free_request(ctx, req);
+    }
+    while ((req = ctx->done.head)) {
+        rlb_timeq_remove(&ctx->done, req);
+        free_request(ctx, req);
+    }
+    rlb_sticky_free(&ctx->sticky);
+    rlb_servers_free(&ctx->servers);
+    rlb_clients_free(&ctx->clients);
+    rlb_dedup_free(&ctx->dedup);
+    rlb_reqpool_free(&ctx->reqs);
+    rlb_bufpool_free(&ctx->bufs);
+    free(ctx->rx);
+    free(ctx->outq);
+    ctx->rx = NULL;
+    ctx->outq = NULL;
+}

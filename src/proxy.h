@@ -1,0 +1,32 @@
+/*
+ * proxy.h: the life of a request: from a client datagram to a server and
+ * back, retransmissions, duplicates and timeouts.
+ *
+ * Retransmission mode: pass-through. A client's retransmission of a
+ * request still in flight is re-sent to the same server with the same
+ * proxied Identifier and authenticator (the server sees a duplicate, never
+ * a second login: no second SMS or push), a retransmission after the reply
+ * gets the cached reply for proxy.dedup_window, and a timer never moves a
+ * request to another server. A request that no server answers within
+ * proxy.response_timeout is counted and, for Access-Request with
+ * timeout_action "reject", answered with an Access-Reject carrying
+ * timeout_reply_message; accounting (and "drop") gets no reply, so the
+ * NAS retries.
+ */
+#ifndef RLB_PROXY_H
+#define RLB_PROXY_H
+
+#include "ctx.h"
+
+/* Opens listeners and arms timers; returns -1 with a logged reason. */
+int  rlb_proxy_start(struct rlb_ctx *ctx);
+void rlb_proxy_stop(struct rlb_ctx *ctx);
+
+/* The two entry points for outside bytes (also used by tests and fuzzers). */
+void rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *data,
+                             size_t len, const union rlb_sockaddr *src,
+                             const union rlb_local *local);
+void rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
+                             size_t len);
+
+#endif

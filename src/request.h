@@ -1,0 +1,72 @@
+/*
+ * request.h: one client request from arrival until its cached reply
+ * expires, and the pool that holds them. About 160 octets each, from
+ * chunks on a free list: nothing is allocated per packet once warm.
+ */
+#ifndef RLB_REQUEST_H
+#define RLB_REQUEST_H
+
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "addr.h"
+#include "radius.h"
+
+struct rlb_listener;
+struct rlb_client;
+struct rlb_bsock;
+
+enum rlb_req_state {
+    RLB_REQ_PENDING = 1,           /* forwarded, waiting for a server */
+    RLB_REQ_DONE,                  /* answered; the reply is cached for dedup_window */
+    RLB_REQ_SUPERSEDED,            /* the client reused its Identifier: reply discarded */
+};
+
+struct rlb_request {
+    struct rlb_request  *hnext;         /* duplicate-table chain */
+    struct rlb_request  *qprev;         /* timer queue (pending or done) */
+    struct rlb_request  *qnext;
+    struct rlb_listener *listener;      /* where it arrived; replies leave there */
+    struct rlb_client   *client;
+    struct rlb_bsock    *bsock;         /* where it went, while pending */
+    union rlb_sockaddr   src;           /* the client's address and port */
+    union {
+        struct in_addr   v4;
+        struct in6_addr  v6;
+    }                    dst;           /* local address it reached (wildcard listeners) */
+    double               when;          /* sent (pending) or answered (done) */
+    uint8_t             *blob;          /* pending: Proxy-State octets; done: the reply */
+    uint16_t             blob_len;
+    uint8_t              client_id;
+    uint8_t              proxied_id;
+    uint8_t              code;          /* request code */
+    uint8_t              state;         /* enum rlb_req_state */
+    uint8_t              client_auth[RLB_AUTH_LEN];
+    uint8_t              proxied_auth[RLB_AUTH_LEN];
+    uint32_t             hash;          /* of (listener, src, client_id) */
+};
+
+struct rlb_reqpool {
+    struct rlb_request  *free;          /* free list */
+    void               **chunks;        /* allocated chunks */
+    unsigned             nchunks;
+    unsigned             capchunks;
+    unsigned long        in_use;
+    unsigned long        total;
+};
+
+struct rlb_request *rlb_req_get(struct rlb_reqpool *pool);
+void rlb_req_put(struct rlb_reqpool *pool, struct rlb_request *req);
+void rlb_reqpool_free(struct rlb_reqpool *pool);
+
+/* Blobs: size classes of 64 to 4096 octets on free lists. */
+struct rlb_bufpool {
+    void          *free[7];             /* 64, 128, ..., 4096 */
+    unsigned long  bytes;               /* octets handed out */
+};
+
+uint8_t *rlb_buf_get(struct rlb_bufpool *bp, size_t len);
+void rlb_buf_put(struct rlb_bufpool *bp, uint8_t *buf, size_t len);
+void rlb_bufpool_free(struct rlb_bufpool *bp);
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * server.c: servers, their sockets and Identifier allocation (server.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "server.h"
+
+int
+rlb_servers_build(struct rlb_servers *ss, const struct rlb_conf *conf)
+{
+    ss->v = calloc(conf->nservers ? conf->nservers : 1, sizeof(*ss->v));
+    ss->n = 0;
+    if (!ss->v)
+        return -1;
+    ss->max_sockets = conf->proxy.max_sockets;
+    ss->rcvbuf = conf->proxy.recv_buffer;
+    for (unsigned i = 0; i < conf->nservers; i++) {
+        const struct rlb_conf_server *cs = &conf->servers[i];
+        struct rlb_server *s = calloc(1, sizeof(*s));
+
+        if (!s || !(s->name = strdup(cs->name)) ||
+            rlb_secret_init(&s->secret, cs->secret, strlen(cs->secret)) < 0) {
+            free(s);
+            rlb_servers_free(ss);
+            return -1;
+        }
+        s->addr[RLB_KIND_AUTH] = cs->auth_addr;
+        s->addr[RLB_KIND_ACCT] = cs->acct_addr;
+        s->role = cs->role;
+        s->weight = cs->weight;
+        s->require_ma = cs->require_ma;
+        ss->v[ss->n++] = s;
+    }
+    return 0;
+}
+
+static void
+bsock_close(struct rlb_servers *ss, struct rlb_bsock *b)
+{
+    if (ss->loop)
+        ev_io_stop(ss->loop, &b->io);
+    close(b->io.fd);
+    free(b);
+}
+
+void
+rlb_servers_free(struct rlb_servers *ss)
+{
+    for (unsigned i = 0; i < ss->n; i++) {
+        struct rlb_server *s = ss->v[i];
+
+        for (int k = 0; k < 2; k++) {
+            for (unsigned j = 0; j < s->nsocks[k]; j++)
+                bsock_close(ss, s->socks[k][j]);
+            free(s->socks[k]);
+        }
+        rlb_secret_free(&s->secret);
+        free(s->name);
+        free(s);
+    }
+    free(ss->v);
+    ss->v = NULL;
+    ss->n = 0;
+}
+
+struct rlb_server *
+rlb_servers_find(const struct rlb_servers *ss, const char *name)
+{
+    for (unsigned i = 0; i < ss->n; i++) {
+        if (strcmp(ss->v[i]->name, name) == 0)
+            return ss->v[i];
+    }
+    return NULL;
+}
+
+static struct rlb_bsock *
+bsock_open(struct rlb_servers *ss, struct rlb_server *s, int kind)
+{
+    const union rlb_sockaddr *to = &s->addr[kind];
+    struct rlb_bsock *b;
+    uint8_t perm[256];
+    char where[RLB_ADDRSTRLEN];
+    int fd;
+
+    if (s->nsocks[kind] >= (unsigned)ss->max_sockets)
+        return NULL;
+    if (s->nsocks[kind] == s->capsocks[kind]) {
+        unsigned cap = s->capsocks[kind] ? s->capsocks[kind] * 2 : 4;
+        struct rlb_bsock **v = realloc(s->socks[kind], cap * sizeof(*v));
+
+        if (!v)
+            return NULL;
+        s->socks[kind] = v;
+        s->capsocks[kind] = cap;
+    }
+
+    fd = socket(to->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, &to->sa, rlb_sockaddr_len(to)) < 0) {
+        rlb_err("server %s: cannot open a socket to %s: %s", s->name,
+                rlb_sockaddr_str(to, where, sizeof(where)), strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &ss->rcvbuf, sizeof(ss->rcvbuf)) < 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &ss->rcvbuf, sizeof(ss->rcvbuf));
+
+    b = calloc(1, sizeof(*b));
+    if (!b) {
+        close(fd);
+        return NULL;
+    }
+    b->server = s;
+    b->kind = (uint8_t)kind;
+    b->nfree = 256;
+    /* Identifiers start in a random order (Fisher-Yates) so that they
+     * cannot be predicted by someone spoofing replies. */
+    for (int i = 0; i < 256; i++)
+        b->ring[i] = (uint8_t)i;
+    rlb_random_bytes(perm, sizeof(perm));
+    for (int i = 255; i > 0; i--) {
+        int j = perm[i] % (i + 1);
+        uint8_t t = b->ring[i];
+
+        b->ring[i] = b->ring[j];
+        b->ring[j] = t;
+    }
+    ev_io_init(&b->io, ss->read_cb, fd, EV_READ);
+    b->io.data = ss->cb_data;
+    if (ss->loop)
+        ev_io_start(ss->loop, &b->io);
+    s->socks[kind][s->nsocks[kind]++] = b;
+    if (ss->sockets_opened)
+        (*ss->sockets_opened)++;
+    rlb_debug("server %s: opened %s socket %u to %s", s->name, kind ? "acct" : "auth",
+              s->nsocks[kind], rlb_sockaddr_str(to, where, sizeof(where)));
+    return b;
+}
+
+int
+rlb_server_alloc_id(struct rlb_servers *ss, struct rlb_server *s, int kind,
+                    struct rlb_request *req)
+{
+    struct rlb_bsock *b = s->free_list[kind];
+    uint8_t id;
+
+    if (!b) {
+        b = bsock_open(ss, s, kind);
+        if (!b)
+            return -1;
+        b->next_free = NULL;
+        b->on_free_list = true;
+        s->free_list[kind] = b;
+    }
+    id = b->ring[b->head++];
+    b->nfree--;
+    b->slot[id] = req;
+    req->bsock = b;
+    req->proxied_id = id;
+    if (b->nfree == 0) {
+        s->free_list[kind] = b->next_free;
+        b->on_free_list = false;
+        b->next_free = NULL;
+    }
+    return 0;
+}
+
+void
+rlb_server_release_id(struct rlb_request *req)
+{
+    struct rlb_bsock *b = req->bsock;
+    struct rlb_server *s;
+
+    if (!b)
+        return;
+    s = b->server;
+    b->slot[req->proxied_id] = NULL;
+    b->ring[b->tail++] = req->proxied_id;
+    b->nfree++;
+    req->bsock = NULL;
+    if (!b->on_free_list) {
+        b->next_free = s->free_list[b->kind];
+        s->free_list[b->kind] = b;
+        b->on_free_list = true;
+    }
+}

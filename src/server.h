@@ -1,0 +1,87 @@
+/*
+ * server.h: the MFA servers radlb forwards to, and their UDP sockets.
+ *
+ * Each socket is connected to one server port and owns 256 Identifiers,
+ * handed out least recently used first (RFC 5080 2.2.2) from a ring that
+ * starts in random order. When every Identifier of every socket is in
+ * use, another socket is opened (up to proxy.max_sockets), so 100,000
+ * requests in flight toward one server take about 400 sockets.
+ */
+#ifndef RLB_SERVER_H
+#define RLB_SERVER_H
+
+#include <stdbool.h>
+#include <ev.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "crypto.h"
+#include "request.h"
+#include "stats.h"
+
+enum rlb_kind { RLB_KIND_AUTH = 0, RLB_KIND_ACCT = 1 };
+
+struct rlb_server;
+
+struct rlb_bsock {
+    ev_io               io;             /* first member: the callback casts back */
+    struct rlb_server  *server;
+    struct rlb_bsock   *next_free;      /* server's list of sockets with free IDs */
+    bool                on_free_list;
+    uint8_t             kind;           /* enum rlb_kind */
+    uint16_t            nfree;          /* Identifiers not in use */
+    uint8_t             head;           /* ring index of the next ID to hand out */
+    uint8_t             tail;           /* ring index where a released ID goes */
+    uint8_t             ring[256];      /* free Identifiers, least recently used first */
+    struct rlb_request *slot[256];      /* the request holding each Identifier */
+};
+
+struct rlb_server {
+    char                   *name;
+    union rlb_sockaddr      addr[2];          /* auth and acct ports */
+    struct rlb_secret       secret;
+    int                     role;             /* enum rlb_role */
+    int                     weight;
+    bool                    require_ma;
+    bool                    seen_no_ma;       /* logged once: replies lack Message-Authenticator */
+    unsigned                outstanding;      /* requests in flight */
+    unsigned                refs;             /* requests that point here */
+    int                     swrr_current;     /* smooth weighted round robin */
+    struct rlb_bsock      **socks[2];
+    unsigned                nsocks[2];
+    unsigned                capsocks[2];
+    struct rlb_bsock       *free_list[2];     /* sockets with free Identifiers */
+    struct rlb_server_stats stats;
+    struct rlb_latency      latency;
+};
+
+typedef void (*rlb_bsock_cb)(struct ev_loop *loop, ev_io *w, int revents);
+
+struct rlb_servers {
+    struct rlb_server **v;
+    unsigned            n;
+    struct ev_loop     *loop;
+    rlb_bsock_cb        read_cb;      /* called when a server socket is readable */
+    void               *cb_data;      /* stored in every socket's io.data */
+    int                 max_sockets;  /* per server and port */
+    int                 rcvbuf;
+    uint64_t           *sockets_opened;
+};
+
+int  rlb_servers_build(struct rlb_servers *ss, const struct rlb_conf *conf);
+void rlb_servers_free(struct rlb_servers *ss);
+struct rlb_server *rlb_servers_find(const struct rlb_servers *ss, const char *name);
+
+/* Gives req an Identifier on a socket toward s (req->bsock, req->proxied_id).
+ * Returns -1 when max_sockets are all full or a socket cannot be opened. */
+int  rlb_server_alloc_id(struct rlb_servers *ss, struct rlb_server *s, int kind,
+                         struct rlb_request *req);
+void rlb_server_release_id(struct rlb_request *req);
+
+static inline struct rlb_request *
+rlb_bsock_lookup(const struct rlb_bsock *b, uint8_t id)
+{
+    return b->slot[id];
+}
+
+#endif

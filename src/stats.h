@@ -1,0 +1,68 @@
+/*
+ * stats.h: every counter radlb keeps, declared once. Clients and servers
+ * embed their own block; the control socket (and later the stats port and
+ * doc/metrics.md) print them from these lists, so a counter added here
+ * shows up everywhere.
+ */
+#ifndef RLB_STATS_H
+#define RLB_STATS_H
+
+#include <stdint.h>
+
+#include "drop.h"
+
+/*      name                 help */
+#define RLB_CLIENT_COUNTERS(X)                                                                  \
+    X(requests,            "requests received and accepted for processing")                     \
+    X(access_requests,     "Access-Requests received")                                          \
+    X(accounting_requests, "Accounting-Requests received")                                      \
+    X(status_server,       "Status-Server requests answered by radlb itself")                   \
+    X(retransmissions,     "retransmissions of a request still in flight (passed to the same server)") \
+    X(duplicates,          "retransmissions answered from the reply cache")                     \
+    X(replies,             "replies sent")                                                      \
+    X(timeouts,            "requests that no server answered within response_timeout")          \
+    X(dropped,             "datagrams dropped (see the drop reasons)")
+
+#define RLB_SERVER_COUNTERS(X)                                                                  \
+    X(requests,             "requests forwarded")                                               \
+    X(retransmissions,      "client retransmissions passed on (same Identifier)")               \
+    X(access_accepts,       "Access-Accept replies")                                            \
+    X(access_rejects,       "Access-Reject replies")                                            \
+    X(access_challenges,    "Access-Challenge replies")                                         \
+    X(accounting_responses, "Accounting-Response replies")                                      \
+    X(timeouts,             "requests not answered within response_timeout")                    \
+    X(dropped,              "replies dropped (bad authenticator, malformed, late...)")          \
+    X(replies_without_ma,   "replies without Message-Authenticator")
+
+#define RLB_GLOBAL_COUNTERS(X)                                                                  \
+    X(requests,            "requests received from known clients")                              \
+    X(replies,             "replies sent to clients")                                           \
+    X(timeouts,            "requests that timed out")                                           \
+    X(local_rejects,       "Access-Rejects written by radlb (timeout)")                         \
+    X(sockets_opened,      "server sockets opened (256 Identifiers each)")
+
+#define RLB_COUNTER_FIELD(name, help) uint64_t name;
+
+struct rlb_client_stats { RLB_CLIENT_COUNTERS(RLB_COUNTER_FIELD) };
+struct rlb_server_stats { RLB_SERVER_COUNTERS(RLB_COUNTER_FIELD) };
+
+/* Latency buckets, seconds (upper bounds; the last is +Inf). */
+#define RLB_LATENCY_BUCKETS 13
+extern const double rlb_latency_bounds[RLB_LATENCY_BUCKETS - 1];
+
+struct rlb_latency {
+    uint64_t buckets[RLB_LATENCY_BUCKETS];
+    uint64_t count;
+    double   sum;
+};
+
+void rlb_latency_add(struct rlb_latency *l, double seconds);
+/* The q-quantile (0..1) estimated from the buckets, in seconds. */
+double rlb_latency_quantile(const struct rlb_latency *l, double q);
+
+struct rlb_global_stats {
+    RLB_GLOBAL_COUNTERS(RLB_COUNTER_FIELD)
+    uint64_t drops[RLB_DROP_MAX];
+};
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * sticky.h: the challenge-session table. When a server answers with an
+ * Access-Challenge carrying State, radlb records State -> server before
+ * forwarding the challenge; the Access-Request that answers it (same State)
+ * goes to that server whatever the balancer would say, because only the
+ * server that issued a challenge can accept its answer.
+ *
+ * Entries live sticky.ttl seconds after their last use. They sit on one
+ * list ordered by last use, so expiry takes them from the head and the
+ * sticky.max_entries cap evicts the least recently used: every operation
+ * is O(1). Lookups go through a keyed hash of the State octets.
+ */
+#ifndef RLB_STICKY_H
+#define RLB_STICKY_H
+
+#include <ev.h>
+#include <stdint.h>
+
+#include "request.h"
+
+struct rlb_server;
+
+struct rlb_sticky_entry {
+    struct rlb_sticky_entry *hnext;     /* hash chain */
+    struct rlb_sticky_entry *prev;      /* use order: head is the oldest */
+    struct rlb_sticky_entry *next;
+    struct rlb_server       *server;
+    double                   used;      /* last insert or lookup */
+    uint32_t                 hash;
+    uint16_t                 size;      /* allocation size (buffer pool) */
+    uint8_t                  len;       /* State length */
+    uint8_t                  state[];   /* State octets */
+};
+
+struct rlb_sticky_stats {
+    uint64_t inserted;                  /* challenges recorded */
+    uint64_t hits;                      /* answers routed to their server */
+    uint64_t orphans;                   /* State radlb does not know (expired, or before a restart) */
+    uint64_t expired;
+    uint64_t evicted;                   /* removed early by max_entries */
+};
+
+struct rlb_sticky {
+    struct rlb_sticky_entry **buckets;
+    uint32_t                  mask;
+    unsigned long             count;
+    unsigned long             max;
+    double                    ttl;
+    uint8_t                   key[16];
+    struct rlb_sticky_entry  *head;
+    struct rlb_sticky_entry  *tail;
+    struct rlb_bufpool       *bufs;
+    ev_timer                  timer;    /* expiry of the head */
+    struct ev_loop           *loop;
+    struct rlb_sticky_stats   stats;
+};
+
+int  rlb_sticky_init(struct rlb_sticky *t, struct ev_loop *loop, struct rlb_bufpool *bufs,
+                     double ttl, unsigned long max);
+void rlb_sticky_free(struct rlb_sticky *t);
+/* Records (or refreshes) State -> server at time now. */
+void rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len,
+                    struct rlb_server *s, double now);
+/* The server that issued State, or NULL (counted as an orphan). */
+struct rlb_server *rlb_sticky_find(struct rlb_sticky *t, const uint8_t *state, size_t len,
+                                   double now);
+/* Removes entries unused for ttl seconds; returns how many. */
+unsigned long rlb_sticky_expire(struct rlb_sticky *t, double now);
+/* Forgets every entry pointing at s (a server being removed). */
+void rlb_sticky_forget_server(struct rlb_sticky *t, const struct rlb_server *s);
+
+#endif
