@@ -8,6 +8,8 @@
 #include "addr.h"
 #include "conf.h"
 #include "crypto.h"
+#include "drop.h"
+#include "log.h"
 #include "stats.h"
 
 struct rlb_client {
@@ -18,6 +20,7 @@ struct rlb_client {
     bool                    limit_proxy_state;
     unsigned                refs;      /* requests that point here */
     struct rlb_client_stats stats;
+    struct rlb_ratelimit    rl[RLB_DROP_MAX];  /* drop log lines, per reason */
 };
 
 struct rlb_clients {

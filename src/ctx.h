@@ -39,9 +39,7 @@ struct rlb_ctx {
     struct rlb_rxbatch     *rx;
     struct rlb_outq        *outq;
     struct rlb_global_stats stats;
-    struct rlb_ratelimit    rl_unknown;   /* "unknown client" lines */
-    struct rlb_ratelimit    rl_bad;       /* "dropped from client" lines */
-    struct rlb_ratelimit    rl_server;    /* "dropped from server" lines */
+    struct rlb_ratelimit    rl_unknown;   /* "unknown client" lines (per client and server: theirs) */
     struct rlb_control     *control;
     ev_prepare              flush;        /* sends the outbox before the loop sleeps */
     double                  started;

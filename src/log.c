@@ -80,7 +80,7 @@ rlb_log_write(rlb_log_level_t level, const char *file, int line,
 bool
 rlb_ratelimit_ok(struct rlb_ratelimit *rl, double now, unsigned *suppressed)
 {
-    if (rl->last != 0 && now - rl->last < rl->interval) {
+    if (rl->last != 0 && now - rl->last < (rl->interval > 0 ? rl->interval : RLB_LOG_INTERVAL)) {
         rl->suppressed++;
         return false;
     }

@@ -57,8 +57,10 @@ void rlb_log_vwrite(rlb_log_level_t level, const char *file, int line,
  * bad authenticators): at most one line per interval; the next line that
  * passes says how many were suppressed.
  */
+#define RLB_LOG_INTERVAL 10.0      /* default: one line per 10 s and reason */
+
 struct rlb_ratelimit {
-    double   interval;             /* seconds between two lines */
+    double   interval;             /* seconds between two lines (0: the default) */
     double   last;                 /* when the last line was let through */
     unsigned suppressed;           /* lines held back since then */
 };

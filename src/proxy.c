@@ -64,7 +64,7 @@ drop_from_client(struct rlb_ctx *ctx, struct rlb_client *c, const union rlb_sock
     ctx->stats.drops[why]++;
     if (c)
         c->stats.dropped++;
-    if (!rlb_ratelimit_ok(c ? &ctx->rl_bad : &ctx->rl_unknown, ev_now(ctx->loop), &held))
+    if (!rlb_ratelimit_ok(c ? &c->rl[why] : &ctx->rl_unknown, ev_now(ctx->loop), &held))
         return;
     rlb_sockaddr_str(src, where, sizeof(where));
     if (!c) {
@@ -87,7 +87,7 @@ drop_from_server(struct rlb_ctx *ctx, struct rlb_server *s, rlb_drop_t why)
 
     ctx->stats.drops[why]++;
     s->stats.dropped++;
-    if (!rlb_ratelimit_ok(&ctx->rl_server, ev_now(ctx->loop), &held))
+    if (!rlb_ratelimit_ok(&s->rl[why], ev_now(ctx->loop), &held))
         return;
     rlb_warn("server %s: dropped a reply: %s%s%s", s->name,
              rlb_drop_help(why),
@@ -519,7 +519,7 @@ pending_expired(struct ev_loop *loop, ev_timer *w, int revents)
         }
         c->stats.timeouts++;
         ctx->stats.timeouts++;
-        if (rlb_ratelimit_ok(&ctx->rl_server, now, &held))
+        if (rlb_ratelimit_ok(&s->rl_timeout, now, &held))
             rlb_warn("server %s did not answer %s id %u from client %s within %g s (%s)%s",
                      s->name, code_name(req->code),
                      req->client_id, c->name, ctx->pending.wait,
@@ -649,7 +649,7 @@ rlb_proxy_start(struct rlb_ctx *ctx)
         rlb_err("out of memory");
         return -1;
     }
-    ctx->rl_unknown.interval = ctx->rl_bad.interval = ctx->rl_server.interval = 10.0;
+    ctx->rl_unknown.interval = RLB_LOG_INTERVAL;
 
     if (rlb_clients_build(&ctx->clients, conf) < 0)
         return -1;

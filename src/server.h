@@ -16,6 +16,8 @@
 #include "addr.h"
 #include "conf.h"
 #include "crypto.h"
+#include "drop.h"
+#include "log.h"
 #include "request.h"
 #include "stats.h"
 
@@ -53,6 +55,8 @@ struct rlb_server {
     struct rlb_bsock       *free_list[2];     /* sockets with free Identifiers */
     struct rlb_server_stats stats;
     struct rlb_latency      latency;
+    struct rlb_ratelimit    rl[RLB_DROP_MAX];     /* drop log lines, per reason */
+    struct rlb_ratelimit    rl_timeout;           /* timeout log lines */
 };
 
 typedef void (*rlb_bsock_cb)(struct ev_loop *loop, ev_io *w, int revents);
