@@ -17,7 +17,7 @@
 static void
 json_out(struct rlb_strbuf *out, json_t *j)
 {
-    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 
     if (s) {
         rlb_sb_printf(out, "%s\n", s);

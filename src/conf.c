@@ -167,6 +167,12 @@ conf_vmsg(struct rlb_conf_msgs *m, bool error, const config_setting_t *where,
         m->errors++;
     else
         m->warnings++;
+    if (line <= 0) {               /* a key missing at the top: no line to point at */
+        msgs_append(m, "%s: %s%s%s%s%s", file ? file : m->file ? m->file : "?",
+                    error ? "" : "warning: ", key ? "key \"" : "", key ? key : "",
+                    key ? "\": " : "", what);
+        return;
+    }
     msgs_append(m, "%s:%d: %s%s%s%s%s", file ? file : "?", line,
                 error ? "" : "warning: ",
                 key ? "key \"" : "", key ? key : "", key ? "\": " : "", what);
@@ -521,10 +527,11 @@ rlb_conf_load(const char *file, struct rlb_conf_msgs *msgs)
     int rc;
 
     memset(msgs, 0, sizeof(*msgs));
+    msgs->file = file;
     fp = fopen(file, "r");
     if (!fp) {
         msgs->errors++;
-        msgs_append(msgs, "%s:0: cannot read the configuration file: %s", file, strerror(errno));
+        msgs_append(msgs, "%s: cannot read the configuration file: %s", file, strerror(errno));
         return NULL;
     }
 

@@ -102,6 +102,7 @@ struct rlb_conf {
 
 /* Messages collected while loading: one per line, errors and warnings. */
 struct rlb_conf_msgs {
+    const char *file;              /* the file being loaded */
     char    *text;
     size_t   len;
     size_t   cap;

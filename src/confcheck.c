@@ -82,7 +82,7 @@ check_listen(struct rlb_conf *c, const struct vctx *v)
             continue;
         }
         for (unsigned j = 0; j < i; j++) {
-            if (c->listen[j].port == l->port && strcmp(c->listen[j].address, l->address) == 0)
+            if (rlb_sockaddr_equal(&c->listen[j].addr, &l->addr))
                 conf_msg_member(v->m, true, e, "port", "%s port %d is already used by the listener at line %d",
                                 l->address, l->port, c->listen[j].line);
         }
@@ -207,6 +207,11 @@ check_misc(struct rlb_conf *c, const struct vctx *v)
     }
     if (c->control.group[0] && !getgrnam(c->control.group))
         conf_msg_member(v->m, true, ctl, "group", "no such group \"%s\"", c->control.group);
+
+    if (strlen(c->proxy.timeout_message) > 1000)
+        conf_msg_member(v->m, true, config_lookup(v->cfg, "proxy"), "timeout_reply_message",
+                        "is %zu octets: keep it under 1000 (it must fit in a RADIUS packet)",
+                        strlen(c->proxy.timeout_message));
 
     snprintf(path, sizeof(path), "%s/dictionary", c->dictionary);
     if (access(path, R_OK) != 0)

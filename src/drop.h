@@ -1,7 +1,7 @@
 /*
  * drop.h: every reason radlb has to drop a datagram, declared once. The
  * packet code returns them, the counters and the metrics names come from
- * this list, and doc/metrics.md documents it.
+ * this list, and radlb(8) documents it.
  */
 #ifndef RLB_DROP_H
 #define RLB_DROP_H
@@ -29,8 +29,7 @@
     X(UNKNOWN_REPLY,              "server reply matches no outstanding request")            \
     X(UNEXPECTED_REPLY_CODE,      "server reply code does not answer the request")          \
     X(SUPERSEDED,                 "server reply to a request the client has replaced")      \
-    X(NO_SOCKET,                  "no server socket or Identifier could be allocated")      \
-    X(SEND_FAILED,                "sendmsg failed")
+    X(NO_SOCKET,                  "no server socket or Identifier could be allocated")
 
 typedef enum {
 #define RLB_DROP_ENUM(name, help) RLB_DROP_##name,

@@ -24,7 +24,7 @@ static void
 usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: radlb [-C] [-f FILE] [-d]\n"
+            "usage: radlb [-C] [-f FILE] [-d] [-v] [-h]\n"
             "  -f FILE   configuration file (default " RLB_DEFAULT_CONF ")\n"
             "  -C        check the configuration and exit: 0 when valid, 1 with\n"
             "            file:line: messages otherwise\n"

@@ -451,7 +451,8 @@ recrypt_one(void *arg, const struct attr_ref *a)
 
 /* Copies the attributes of in into out after the header, with a
  * Message-Authenticator placeholder first when ma_first, dropping the
- * original one. Returns the new length or 0 when it would not fit. */
+ * original one, and leaves extra octets at the end for the caller. Returns
+ * the new length (extra included) or 0 when it would not fit. */
 static size_t
 copy_attrs(const uint8_t *in, const struct rlb_pkt_info *info, bool ma_first,
            size_t extra, uint8_t *out, size_t outsize)
@@ -479,7 +480,7 @@ copy_attrs(const uint8_t *in, const struct rlb_pkt_info *info, bool ma_first,
         memcpy(p, in + RLB_HDR_LEN, attrs);
         p += attrs;
     }
-    return (size_t)(p - out);
+    return (size_t)(p - out) + extra;
 }
 
 ssize_t

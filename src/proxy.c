@@ -124,13 +124,14 @@ end_pending(struct rlb_ctx *ctx, struct rlb_request *req)
     return s;
 }
 
-/* Keeps a reply for retransmissions: the request moves to the done queue. */
+/* Keeps a reply for retransmissions (or, with len 0, just the fact that the
+ * request is over): the request moves to the done queue. */
 static void
 cache_reply(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *reply, size_t len)
 {
     if (req->blob)
         rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
-    req->blob = rlb_buf_get(&ctx->bufs, len);
+    req->blob = len ? rlb_buf_get(&ctx->bufs, len) : NULL;
     req->blob_len = req->blob ? (uint16_t)len : 0;
     if (req->blob)
         memcpy(req->blob, reply, len);
@@ -370,12 +371,15 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *da
         if (memcmp(old->client_auth, data + 4, RLB_AUTH_LEN) == 0) {
             if (old->state == RLB_REQ_PENDING) {
                 retransmit(ctx, old, data, &info);
-            } else if (old->blob) {
-                uint8_t *out = rlb_outq_next(ctx->outq);
-
-                memcpy(out, old->blob, old->blob_len);
-                send_to_client(ctx, old, old->blob_len);
+            } else {
+                /* Answered (or timed out without an answer): never forwarded again. */
                 c->stats.duplicates++;
+                if (old->blob) {
+                    uint8_t *out = rlb_outq_next(ctx->outq);
+
+                    memcpy(out, old->blob, old->blob_len);
+                    send_to_client(ctx, old, old->blob_len);
+                }
             }
             return;
         }
@@ -528,6 +532,13 @@ pending_expired(struct ev_loop *loop, ev_timer *w, int revents)
                          ? "answered Access-Reject" : "no reply sent",
                      held_note(held, note, sizeof(note)));
 
+        if (req->code == RLB_ACCESS_REQUEST &&
+            ctx->conf->proxy.timeout_action == RLB_TIMEOUT_DROP) {
+            /* No answer, but remembered for dedup_window: a late
+             * retransmission must not start a second login elsewhere. */
+            cache_reply(ctx, req, NULL, 0);
+            continue;
+        }
         if (req->code == RLB_ACCESS_REQUEST &&
             ctx->conf->proxy.timeout_action == RLB_TIMEOUT_REJECT) {
             uint8_t *out = rlb_outq_next(ctx->outq);

@@ -10,8 +10,10 @@
  * request to another server. A request that no server answers within
  * proxy.response_timeout is counted and, for Access-Request with
  * timeout_action "reject", answered with an Access-Reject carrying
- * timeout_reply_message; accounting (and "drop") gets no reply, so the
- * NAS retries.
+ * timeout_reply_message (cached like any reply); with "drop" it gets no
+ * reply but is still remembered for dedup_window, so a late retransmission
+ * cannot start a second login on another server. Accounting gets no reply
+ * and is forgotten, so the NAS's retry is forwarded again (RFC 5080 2.2.1).
  */
 #ifndef RLB_PROXY_H
 #define RLB_PROXY_H

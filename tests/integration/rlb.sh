@@ -40,7 +40,9 @@ for tool in "$RADLB" "$RADLBCTL" "$UDPSEND"; do
 	[ -x "$tool" ] || t_fail "$tool is not built (run make first)"
 done
 
-server_secret() { printf 'server-secret-%s-31d8e2' "$1"; }
+# Server secrets of 72 octets: longer than the 64 an MD5 block holds, so the
+# HMAC key path and the keystreams with long secrets are always exercised.
+server_secret() { printf 'server-secret-%s-%s' "$1" 31d8e2c4a97f0b6d5e8a1c3f2b7d9e0a4c6f8b1d3e5a7c9f0b2d4e6a8c1e3f5a7b9d; }
 
 # rlb_farm N [launcher options...]: MFA servers mfa1..mfaN.
 rlb_farm() {

@@ -26,7 +26,10 @@ t_assert_eq "0xf0e0d0c0b0a090807060504030201000ffeeddccbbaa99887766554433221100"
 t_assert_eq "0x$(t_hex "class-$srv")" "$(attr Class "$out")" "Class passes byte for byte"
 
 # ------------------------------------------------------------ Access-Reject
+start=${EPOCHREALTIME/./}
 out=$(rlb_auth 'User-Name = "plain", User-Password = "not-the-password"')
+ms=$(((${EPOCHREALTIME/./} - start) / 1000))
+t_assert_match '^[0-9]{1,3}$' "$ms" "the Reject comes back at once: radlb adds no delay (${ms} ms)"
 t_assert_contains 'Received Access-Reject' "$out" "wrong password: Access-Reject"
 t_assert_match 'Reply-Message = "Wrong password \(mfa[123]\)"' "$out" "the Reject's Reply-Message comes through"
 t_assert_eq "Message-Authenticator" "$(first_attr "$out")" "Message-Authenticator first in the Reject"
@@ -51,6 +54,18 @@ for pw in 'a' 'fifteen-chars!!' 'sixteen-chars!!!' 'seventeen-chars!!' \
 	logged=$(cat "$T_DIR"/mfa*/requests.log | sed -n "s/.*pass_hex=\([0-9a-f]*\) .* user=pwcheck$i\$/\1/p")
 	t_assert_eq "$(t_hex "$pw")" "$logged" "a ${#pw}-octet password arrives intact at the server"
 done
+
+# ------------------------------------------------------------ CHAP (checklist 7)
+# CHAP-Password was computed over the client's Request Authenticator; radlb
+# sends a new one, so it must add CHAP-Challenge for the server to verify.
+out=$(rlb_auth 'User-Name = "chapuser", CHAP-Password = "chap-pw"')
+t_assert_contains 'Received Access-Accept' "$out" "CHAP login accepted through radlb (CHAP-Challenge added)"
+out=$(rlb_auth 'User-Name = "chapuser", CHAP-Password = "wrong"')
+t_assert_contains 'Received Access-Reject' "$out" "a wrong CHAP password is still rejected"
+
+# ------------------------------------------------------------ unknown attributes (checklist 11)
+out=$(rlb_auth 'Attr-222 = 0x0102, User-Name = "plain", Vendor-31337-Attr-7 = 0xdeadbeef, User-Password = "plain-pw", Attr-200 = 0x00')
+t_assert_contains 'Received Access-Accept' "$out" "unknown attributes and an unknown vendor's VSA, in odd order, are forwarded"
 
 # ------------------------------------------------------------ Proxy-State
 out=$(rlb_auth "User-Name = \"plain\", User-Password = \"plain-pw\", Proxy-State = 0x01020304, Proxy-State = 0xaabbccddee, $MA")

@@ -44,4 +44,17 @@ kill -STOP "$(cat "$T_DIR/mfa1/pid")" "$(cat "$T_DIR/mfa2/pid")"
 out=$(rlb_auth 'User-Name = "plain", User-Password = "plain-pw"' -t 5 -r 1)
 t_assert_contains 'No reply' "$out" "timeout_action = drop: no reply"
 t_assert_eq 1 "$(rlb_stat timeouts)" "still counted"
-kill -CONT "$(cat "$T_DIR/mfa1/pid")" "$(cat "$T_DIR/mfa2/pid")"
+
+# A NAS re-sending after the timeout: the request is over, it must not start
+# a second login on the other server (the first one was only asleep).
+a() { printf '%02x%02x%s' "$1" $((${#2} / 2 + 2)) "$2"; }
+(sleep 2.5 && kill -CONT "$(cat "$T_DIR/mfa1/pid")" "$(cat "$T_DIR/mfa2/pid")") &
+waker=$!
+reply=$("$UDPSEND" -k "$CLIENT_SECRET" -p x -i 3 -n 2 127.0.0.1 "$RLB_AUTH" \
+	"0111000000112233445566778899aabbccddeeff$(a 1 "$(t_hex late1)")")
+wait "$waker"
+t_assert_eq none "$reply" "after the timeout, the NAS's retransmission gets no answer"
+t_assert_eq 1 "$(rlb_stat client.nas.duplicates)" "it is recognised as a duplicate"
+t_wait_until 3 test "$(cat "$T_DIR"/mfa*/requests.log | grep -c ' user=late1$')" -ge 1 || true
+t_assert_eq 1 "$(cat "$T_DIR"/mfa*/requests.log | grep -c ' user=late1$')" \
+	"only the original reached a server (no second login elsewhere)"

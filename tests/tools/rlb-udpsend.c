@@ -22,6 +22,16 @@
  *               octets) gets its HMAC-MD5, an Accounting-Request its
  *               Request Authenticator; the Length field is set to the size
  *
+ * Responder mode, a scriptable RADIUS server for tests:
+ *
+ *   rlb-udpsend -R [-n COUNT] [-k SECRET] ADDR PORT HEX
+ *
+ *   binds ADDR:PORT and answers COUNT requests (default 1) with HEX: its
+ *   Identifier set from the request and, with -k, signed over the request's
+ *   authenticator (Message-Authenticator if HEX has one, then the Response
+ *   Authenticator). Without -k the bytes go out as given (malformed replies).
+ *   Prints each request as hex.
+ *
  * Each reply is printed as one line of hex, a missing one as "none". Exit
  * status: 0 when every send got a reply (or -w 0), 1 otherwise, 2 on usage.
  */
@@ -108,6 +118,55 @@ add_password(unsigned char *p, size_t len, const char *secret, const char *passw
     return len + padded + 2;
 }
 
+/* Signs a reply over the request authenticator req_auth. */
+static void
+sign_reply(unsigned char *p, size_t len, const unsigned char *req_auth, const char *secret)
+{
+    size_t off, sl = strlen(secret);
+    unsigned int mdlen;
+    MD5_CTX c;
+
+    p[2] = (unsigned char)(len >> 8);
+    p[3] = (unsigned char)len;
+    memcpy(p + 4, req_auth, 16);
+    for (off = 20; off + 2 <= len && p[off + 1] >= 2; off += p[off + 1]) {
+        if (p[off] == 80 && p[off + 1] == 18) {
+            memset(p + off + 2, 0, 16);
+            HMAC(EVP_md5(), secret, (int)sl, p, len, p + off + 2, &mdlen);
+        }
+    }
+    MD5_Init(&c);
+    MD5_Update(&c, p, len);
+    MD5_Update(&c, secret, sl);
+    MD5_Final(p + 4, &c);
+}
+
+static int
+responder(int fd, int count, const unsigned char *tmpl, size_t tlen, const char *secret)
+{
+    unsigned char req[70000], rep[70000];
+
+    for (int i = 0; i < count; i++) {
+        struct sockaddr_storage from;
+        socklen_t fromlen = sizeof(from);
+        ssize_t n = recvfrom(fd, req, sizeof(req), 0, (struct sockaddr *)&from, &fromlen);
+
+        if (n < 20)
+            continue;
+        for (ssize_t j = 0; j < n; j++)
+            printf("%02x", req[j]);
+        putchar('\n');
+        fflush(stdout);
+        memcpy(rep, tmpl, tlen);
+        if (tlen >= 2)
+            rep[1] = req[1];
+        if (secret && tlen >= 20)
+            sign_reply(rep, tlen, req + 4, secret);
+        sendto(fd, rep, tlen, 0, (struct sockaddr *)&from, fromlen);
+    }
+    return 0;
+}
+
 static void
 sign(unsigned char *p, size_t len, const char *secret)
 {
@@ -145,10 +204,11 @@ main(int argc, char **argv)
     unsigned char pkt[70000], reply[70000];
     const char *src = NULL, *secret = NULL, *password = NULL;
     double wait = 0, interval = 0;
+    int respond = 0;
     int count = 1, opt, fd, missing = 0;
     size_t len;
 
-    while ((opt = getopt(argc, argv, "s:w:n:k:p:i:")) != -1) {
+    while ((opt = getopt(argc, argv, "s:w:n:k:p:i:R")) != -1) {
         switch (opt) {
         case 's':
             src = optarg;
@@ -168,6 +228,9 @@ main(int argc, char **argv)
         case 'i':
             interval = atof(optarg);
             break;
+        case 'R':
+            respond = 1;
+            break;
         default:
             return 2;
         }
@@ -181,6 +244,17 @@ main(int argc, char **argv)
     if (fd < 0) {
         perror("socket");
         return 2;
+    }
+    if (respond) {
+        size_t tlen = unhex(argv[optind + 2], pkt, sizeof(pkt));
+        int one = 1;
+
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, (struct sockaddr *)&to, tolen) < 0) {
+            perror("bind");
+            return 2;
+        }
+        return responder(fd, count, pkt, tlen, secret);
     }
     if (src) {
         struct sockaddr_storage sa;

@@ -4,6 +4,7 @@
  */
 #include <freeradius/build.h>
 #include <freeradius/libradius.h>
+#include <freeradius/md5.h>
 
 #include <string.h>
 

@@ -1,0 +1,458 @@
+/*
+ * check_conf.c: unit tests of src/conf.c and src/confcheck.c over the
+ * files in tests/unit/conf (CONF_DIR, compiled in by unit.am):
+ *
+ *   good/NAME.conf  load with no error; "# warnings: N" on one of the first
+ *                lines gives the expected warning count (default 0)
+ *   bad/NAME.conf   do not load; the first line "# expect: :LINE: message"
+ *                is a substring of the messages once prefixed with the
+ *                file's path (so the file:line prefix is checked too)
+ *
+ * Every file has its own named test; a sweep over each directory makes
+ * sure no file is left without one.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <string.h>
+
+#include "conf.h"
+
+#include "testutil.h"
+
+#ifndef CONF_DIR
+#error "CONF_DIR must be defined (tests/unit/unit.am)"
+#endif
+
+#define GOOD_FILES(X) \
+    X(minimal) X(full) X(ipv6) X(short_secret) X(secret_13_octets) X(control_socket)
+
+#define BAD_FILES(X)                                                                        \
+    X(unknown_key_top) X(unknown_key_section) X(unknown_key_list_entry)                     \
+    X(wrong_type_int) X(wrong_type_bool) X(wrong_type_string) X(wrong_type_list)            \
+    X(entry_not_group) X(missing_required_key) X(missing_required_section) X(empty_list)    \
+    X(bad_server_address) X(bad_listen_address) X(wildcard_server_address)                  \
+    X(bad_network) X(bad_network_prefix) X(duplicate_client_name)                           \
+    X(duplicate_client_network) X(duplicate_server_name) X(duplicate_server_address)        \
+    X(duplicate_listener) X(duplicate_listener_spelling) X(bad_client_name) X(empty_secret)  \
+    X(no_master) X(two_masters)                                                             \
+    X(bad_enum) X(out_of_range_int) X(out_of_range_float) X(bad_control_mode)               \
+    X(bad_control_mode_int) X(world_writable_mode) X(relative_control_socket)               \
+    X(unknown_group) X(bad_facility) X(bad_dictionary) X(syntax_error)
+
+#define COUNT(n) +1
+static const unsigned n_good = 0 GOOD_FILES(COUNT);
+static const unsigned n_bad = 0 BAD_FILES(COUNT);
+
+/* The value of "# tag: value" among the first 3 lines, or NULL. */
+static char *
+header(const char *path, const char *tag)
+{
+    char line[1024], prefix[64];
+    FILE *f = fopen(path, "r");
+    char *value = NULL;
+
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    snprintf(prefix, sizeof(prefix), "# %s: ", tag);
+    for (int i = 0; i < 3 && fgets(line, sizeof(line), f); i++) {
+        if (strncmp(line, prefix, strlen(prefix)) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            value = strdup(line + strlen(prefix));
+            break;
+        }
+    }
+    fclose(f);
+    return value;
+}
+
+/*
+ * The checks return NULL or what is wrong, having freed everything: a
+ * failed assertion in no-fork mode (valgrind) then leaks nothing.
+ */
+static char failure[4096];
+
+static const char *
+good_path_failure(const char *path)
+{
+    struct rlb_conf_msgs msgs;
+    struct rlb_conf *conf = rlb_conf_load(path, &msgs);
+    char *w = header(path, "warnings");
+    unsigned warnings = w ? (unsigned)atoi(w) : 0;
+    const char *text = msgs.text ? msgs.text : "";
+
+    failure[0] = '\0';
+    if (!conf || msgs.errors)
+        snprintf(failure, sizeof(failure), "%s does not load (%u errors):\n%s", path, msgs.errors, text);
+    else if (msgs.warnings != warnings)
+        snprintf(failure, sizeof(failure), "%s: %u warnings, expected %u:\n%s", path, msgs.warnings,
+                 warnings, text);
+    free(w);
+    rlb_conf_free(conf);
+    rlb_conf_msgs_free(&msgs);
+    return failure[0] ? failure : NULL;
+}
+
+static const char *
+bad_path_failure(const char *path)
+{
+    struct rlb_conf_msgs msgs;
+    struct rlb_conf *conf;
+    char *expect = header(path, "expect");
+    char want[2048];
+
+    failure[0] = '\0';
+    if (!expect) {
+        snprintf(failure, sizeof(failure), "%s: no \"# expect: \" on its first line", path);
+        return failure;
+    }
+    if (expect[0] != ':') {
+        snprintf(failure, sizeof(failure), "%s: the expectation must start with \":LINE:\"", path);
+        free(expect);
+        return failure;
+    }
+    snprintf(want, sizeof(want), "%s%s", path, expect);
+    free(expect);
+
+    conf = rlb_conf_load(path, &msgs);
+    if (conf)
+        snprintf(failure, sizeof(failure), "%s loaded (%u warnings)", path, msgs.warnings);
+    else if (msgs.errors == 0)
+        snprintf(failure, sizeof(failure), "%s: not loaded, but no error counted", path);
+    else if (!msgs.text || !strstr(msgs.text, want))
+        snprintf(failure, sizeof(failure), "expected\n  %s\ngot\n%s", want, msgs.text ? msgs.text : "");
+    rlb_conf_free(conf);
+    rlb_conf_msgs_free(&msgs);
+    return failure[0] ? failure : NULL;
+}
+
+static void
+check_good_path(const char *path)
+{
+    const char *why = good_path_failure(path);
+
+    ck_assert_msg(why == NULL, "%s", why);
+}
+
+static void
+check_bad_path(const char *path)
+{
+    const char *why = bad_path_failure(path);
+
+    ck_assert_msg(why == NULL, "%s", why);
+}
+
+static void
+check_good(const char *name)
+{
+    char path[1024];
+
+    snprintf(path, sizeof(path), "%s/good/%s", CONF_DIR, name);
+    check_good_path(path);
+}
+
+static void
+check_bad(const char *name)
+{
+    char path[1024];
+
+    snprintf(path, sizeof(path), "%s/bad/%s", CONF_DIR, name);
+    check_bad_path(path);
+}
+
+#define DEF_GOOD(n) START_TEST(good_##n) { check_good(#n ".conf"); } END_TEST
+#define DEF_BAD(n) START_TEST(bad_##n) { check_bad(#n ".conf"); } END_TEST
+GOOD_FILES(DEF_GOOD)
+BAD_FILES(DEF_BAD)
+
+/* ------------------------------------------------------------------ */
+/* Sweeps                                                             */
+
+/* Runs check on every NAME.conf of a directory; returns how many, and
+ * the first failure in *why (NULL when none). */
+static unsigned
+sweep(const char *sub, const char *(*check)(const char *path), char *why, size_t whylen)
+{
+    char dir[1024], path[2048];
+    DIR *d;
+    struct dirent *e;
+    unsigned n = 0;
+
+    why[0] = '\0';
+    snprintf(dir, sizeof(dir), "%s/%s", CONF_DIR, sub);
+    d = opendir(dir);
+    if (!d) {
+        snprintf(why, whylen, "cannot open %s", dir);
+        return 0;
+    }
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        const char *f;
+
+        if (len < 6 || strcmp(e->d_name + len - 5, ".conf") != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        f = check(path);
+        if (f && !why[0])
+            snprintf(why, whylen, "%s", f);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+START_TEST(every_good_file_loads)
+{
+    static char why[4096];
+    unsigned n = sweep("good", good_path_failure, why, sizeof(why));
+
+    ck_assert_msg(!why[0], "%s", why);
+    ck_assert_msg(n == n_good, "%u files in good/, %u named tests", n, n_good);
+}
+END_TEST
+
+START_TEST(every_bad_file_fails_as_expected)
+{
+    static char why[4096];
+    unsigned n = sweep("bad", bad_path_failure, why, sizeof(why));
+
+    ck_assert_msg(!why[0], "%s", why);
+    ck_assert_msg(n == n_bad, "%u files in bad/, %u named tests", n, n_bad);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Specific cases                                                     */
+
+START_TEST(unreadable_file)
+{
+    static const char path[] = "/nonexistent/radlb-unit/radlb.conf";
+    struct rlb_conf_msgs msgs;
+
+    ck_assert_ptr_null(rlb_conf_load(path, &msgs));
+    ck_assert_uint_eq(msgs.errors, 1);
+    ck_assert_ptr_nonnull(msgs.text);
+    static const char want[] = "/nonexistent/radlb-unit/radlb.conf: cannot read the "
+                               "configuration file";
+
+    ck_assert_msg(strncmp(msgs.text, want, sizeof(want) - 1) == 0,
+                  "got %s", msgs.text);
+    ck_assert_ptr_nonnull(strstr(msgs.text, "No such file or directory"));
+    rlb_conf_msgs_free(&msgs);
+}
+END_TEST
+
+START_TEST(directory_is_not_a_file)
+{
+    struct rlb_conf_msgs msgs;
+
+    ck_assert_ptr_null(rlb_conf_load(CONF_DIR, &msgs));
+    ck_assert_uint_ge(msgs.errors, 1);
+    ck_assert_ptr_nonnull(msgs.text);
+    ck_assert_ptr_nonnull(strstr(msgs.text, CONF_DIR ":"));
+    rlb_conf_msgs_free(&msgs);
+}
+END_TEST
+
+START_TEST(short_secret_warning_text)
+{
+    struct rlb_conf_msgs msgs;
+    struct rlb_conf *conf = rlb_conf_load(CONF_DIR "/good/short_secret.conf", &msgs);
+
+    ck_assert_ptr_nonnull(conf);
+    ck_assert_uint_eq(msgs.errors, 0);
+    ck_assert_uint_eq(msgs.warnings, 1);
+    ck_assert_ptr_nonnull(msgs.text);
+    ck_assert_msg(strstr(msgs.text, CONF_DIR "/good/short_secret.conf:4: warning: key \"secret\": "
+                                    "the secret of client \"nas1\" is only 12 octets") != NULL,
+                  "got %s", msgs.text);
+    /* The secret itself is never in a message. */
+    ck_assert_ptr_null(strstr(msgs.text, "twelve-chars"));
+    rlb_conf_free(conf);
+    rlb_conf_msgs_free(&msgs);
+}
+END_TEST
+
+START_TEST(defaults_applied)
+{
+    struct rlb_conf_msgs msgs;
+    struct rlb_conf *c = rlb_conf_load(CONF_DIR "/good/minimal.conf", &msgs);
+
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(c->dictionary, RLB_DEFAULT_DICTDIR);
+    ck_assert_uint_eq(c->nlisten, 1);
+    ck_assert_int_eq(c->listen[0].type, RLB_LISTEN_AUTH);
+    ck_assert_int_eq(c->listen[0].proto, RLB_PROTO_UDP);
+    ck_assert_int_eq(c->listen[0].addr.sa.sa_family, AF_INET);
+    ck_assert_uint_eq(rlb_sockaddr_port(&c->listen[0].addr), 1812);
+    ck_assert_uint_eq(c->nclients, 1);
+    ck_assert(!c->clients[0].require_ma);
+    ck_assert(c->clients[0].limit_proxy_state);
+    ck_assert_uint_eq(c->clients[0].net.prefix, 8);
+    ck_assert_uint_eq(c->nservers, 1);
+    ck_assert_int_eq(c->servers[0].auth_port, 1812);
+    ck_assert_int_eq(c->servers[0].acct_port, 1813);
+    ck_assert_uint_eq(rlb_sockaddr_port(&c->servers[0].acct_addr), 1813);
+    ck_assert_int_eq(c->servers[0].weight, 1);
+    ck_assert_int_eq(c->servers[0].role, RLB_ROLE_MASTER);
+    ck_assert(!c->servers[0].require_ma);
+    ck_assert_int_eq(c->proxy.balance, RLB_BALANCE_LEAST_OUTSTANDING);
+    ck_assert(c->proxy.response_timeout == 60.0);
+    ck_assert(c->proxy.dedup_window == 30.0);
+    ck_assert_int_eq(c->proxy.timeout_action, RLB_TIMEOUT_REJECT);
+    ck_assert_ptr_nonnull(c->proxy.timeout_message);
+    ck_assert_int_eq(c->proxy.max_attributes, 200);
+    ck_assert_int_eq(c->proxy.max_sockets, 1024);
+    ck_assert_int_eq(c->proxy.recv_buffer, 8388608);
+    ck_assert(c->sticky.ttl == 300.0);
+    ck_assert_int_eq(c->sticky.max_entries, 1000000);
+    ck_assert_str_eq(c->log.facility, "daemon");
+    ck_assert_str_eq(c->control.socket, "");
+    ck_assert_int_eq(c->control.mode, 0660);
+    ck_assert_str_eq(c->control.group, "");
+    rlb_conf_free(c);
+    rlb_conf_msgs_free(&msgs);
+}
+END_TEST
+
+START_TEST(full_values)
+{
+    struct rlb_conf_msgs msgs;
+    struct rlb_conf *c = rlb_conf_load(CONF_DIR "/good/full.conf", &msgs);
+
+    ck_assert_ptr_nonnull(c);
+    ck_assert_uint_eq(c->nlisten, 2);
+    ck_assert_int_eq(c->listen[1].type, RLB_LISTEN_ACCT);
+    ck_assert_int_eq(c->listen[1].port, 11813);
+    ck_assert_uint_eq(c->nclients, 2);
+    ck_assert_str_eq(c->clients[1].name, "wifi.ctl-1");
+    ck_assert(c->clients[0].require_ma);
+    ck_assert(!c->clients[0].limit_proxy_state);
+    ck_assert_uint_eq(c->nservers, 2);
+    ck_assert_int_eq(c->servers[0].weight, 5);
+    ck_assert(c->servers[0].require_ma);
+    ck_assert_int_eq(c->servers[1].role, RLB_ROLE_SUBORDINATE);
+    ck_assert_int_eq(c->servers[1].auth_port, 31822);
+    ck_assert_uint_eq(rlb_sockaddr_port(&c->servers[1].auth_addr), 31822);
+    ck_assert_int_eq(c->proxy.balance, RLB_BALANCE_WEIGHTED);
+    ck_assert(c->proxy.response_timeout == 90.5);
+    ck_assert(c->proxy.dedup_window == 10.0);     /* an integer for a float key */
+    ck_assert_int_eq(c->proxy.timeout_action, RLB_TIMEOUT_DROP);
+    ck_assert_str_eq(c->proxy.timeout_message, "Try again.");
+    ck_assert_int_eq(c->proxy.max_attributes, 150);
+    ck_assert_int_eq(c->proxy.max_sockets, 64);
+    ck_assert_int_eq(c->proxy.recv_buffer, 1048576);
+    ck_assert(c->sticky.ttl == 600.0);
+    ck_assert_int_eq(c->sticky.max_entries, 5000);
+    ck_assert_str_eq(c->log.facility, "local3");
+    ck_assert_int_eq(c->control.mode, 0600);
+    /* Lines recorded for each list entry. */
+    ck_assert_int_eq(c->listen[0].line, 5);
+    ck_assert_int_eq(c->listen[1].line, 6);
+    rlb_conf_free(c);
+    rlb_conf_msgs_free(&msgs);
+}
+END_TEST
+
+START_TEST(ipv6_resolved)
+{
+    struct rlb_conf_msgs msgs;
+    struct rlb_conf *c = rlb_conf_load(CONF_DIR "/good/ipv6.conf", &msgs);
+    char buf[64];
+
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(c->listen[0].addr.sa.sa_family, AF_INET6);
+    ck_assert_int_eq(c->clients[0].net.family, AF_INET6);
+    ck_assert_str_eq(rlb_network_str(&c->clients[0].net, buf, sizeof(buf)), "2001:db8:1::/48");
+    ck_assert_str_eq(rlb_network_str(&c->clients[1].net, buf, sizeof(buf)), "192.0.2.0/24");
+    ck_assert_int_eq(c->servers[0].auth_addr.sa.sa_family, AF_INET6);
+    rlb_conf_free(c);
+    rlb_conf_msgs_free(&msgs);
+}
+END_TEST
+
+struct dump {
+    char   text[16384];
+    size_t len;
+};
+
+static void
+dump_line(void *arg, const char *line)
+{
+    struct dump *d = arg;
+    int n = snprintf(d->text + d->len, sizeof(d->text) - d->len, "%s\n", line);
+
+    if (n > 0 && d->len + (size_t)n < sizeof(d->text))
+        d->len += (size_t)n;
+}
+
+START_TEST(dump_masks_secrets)
+{
+    struct rlb_conf_msgs msgs;
+    struct rlb_conf *c = rlb_conf_load(CONF_DIR "/good/full.conf", &msgs);
+    static struct dump d;
+
+    ck_assert_ptr_nonnull(c);
+    memset(&d, 0, sizeof(d));
+    rlb_conf_dump(c, dump_line, &d);
+    ck_assert_ptr_nonnull(strstr(d.text, "secret = \"********\";"));
+    ck_assert_ptr_null(strstr(d.text, "client-secret"));
+    ck_assert_ptr_null(strstr(d.text, "server-secret"));
+    ck_assert_ptr_nonnull(strstr(d.text, "balance = \"weighted\";"));
+    ck_assert_ptr_nonnull(strstr(d.text, "mode = \"0600\";"));
+    ck_assert_ptr_nonnull(strstr(d.text, "name = \"wifi.ctl-1\";"));
+    rlb_conf_free(c);
+    rlb_conf_msgs_free(&msgs);
+}
+END_TEST
+
+START_TEST(every_message_has_file_and_line)
+{
+    /* A file with several errors: each message line is "file:line: ". */
+    static const char path[] = CONF_DIR "/bad/duplicate_server_name.conf";
+    struct rlb_conf_msgs msgs;
+    const char *p;
+
+    ck_assert_ptr_null(rlb_conf_load(path, &msgs));
+    ck_assert_ptr_nonnull(msgs.text);
+    for (p = msgs.text; *p; p = strchr(p, '\n') + 1) {
+        ck_assert_msg(strncmp(p, path, strlen(path)) == 0 && p[strlen(path)] == ':', "line: %s", p);
+        ck_assert_ptr_nonnull(strchr(p, '\n'));
+    }
+    rlb_conf_msgs_free(&msgs);
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+    Suite *s = suite_create("conf");
+    TCase *tc;
+
+    tc = tcase_create("good");
+#define ADD_GOOD(n) tcase_add_test(tc, good_##n);
+    GOOD_FILES(ADD_GOOD)
+    tcase_add_test(tc, every_good_file_loads);
+    tcase_add_test(tc, short_secret_warning_text);
+    tcase_add_test(tc, defaults_applied);
+    tcase_add_test(tc, full_values);
+    tcase_add_test(tc, ipv6_resolved);
+    tcase_add_test(tc, dump_masks_secrets);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("bad");
+#define ADD_BAD(n) tcase_add_test(tc, bad_##n);
+    BAD_FILES(ADD_BAD)
+    tcase_add_test(tc, every_bad_file_fails_as_expected);
+    tcase_add_test(tc, unreadable_file);
+    tcase_add_test(tc, directory_is_not_a_file);
+    tcase_add_test(tc, every_message_has_file_and_line);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    return rlb_test_main(conf_suite());
+}
