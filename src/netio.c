@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -155,52 +156,130 @@ rlb_outq_commit(struct rlb_outq *q, int fd, const union rlb_sockaddr *to,
     }
 }
 
-/* Sends entries [0, n) of one socket with as few sendmmsg() as it takes. */
+void
+rlb_outq_init(struct rlb_outq *q)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int size = 1000;
+
+    q->gso = fd >= 0 && setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof(size)) == 0;
+    if (fd >= 0)
+        close(fd);
+    rlb_debug("UDP segmentation offload %s", q->gso ? "available" : "not available");
+}
+
+/* Can entries a and b leave in the same message? */
+static bool
+same_path(const struct rlb_outq *q, unsigned a, unsigned b)
+{
+    if (q->has_to[a] != q->has_to[b] || q->cmsglen[a] != q->cmsglen[b])
+        return false;
+    if (q->has_to[a] && !rlb_sockaddr_equal(&q->to[a], &q->to[b]))
+        return false;
+    return q->cmsglen[a] == 0 || memcmp(q->cmsg[a], q->cmsg[b], q->cmsglen[a]) == 0;
+}
+
+/* Sends the datagrams of message m one sendmsg() each, without UDP_SEGMENT. */
+static void
+send_singly(struct rlb_outq *q, int fd, unsigned m)
+{
+    struct msghdr h = q->mm[m].msg_hdr;
+    struct iovec *iov = h.msg_iov;
+    size_t n = h.msg_iovlen;
+
+    h.msg_controllen = q->cmsglen[q->mfirst[m]];
+    if (!h.msg_controllen)
+        h.msg_control = NULL;
+    h.msg_iovlen = 1;
+    for (size_t s = 0; s < n; s++) {
+        h.msg_iov = &iov[s];
+        q->syscalls++;
+        if (sendmsg(fd, &h, MSG_DONTWAIT) < 0)
+            q->send_failed++;
+    }
+}
+
+/* Sends the entries of one socket, from index "from" on, with as few
+ * system calls as it takes. */
 static void
 flush_fd(struct rlb_outq *q, int fd, unsigned from)
 {
-    unsigned m = 0, idx[RLB_OUTQ_MAX];
+    unsigned idx[RLB_OUTQ_MAX], k = 0, m = 0;
 
     for (unsigned i = from; i < q->n; i++) {
-        struct msghdr *h;
+        if (!q->sent[i] && q->fd[i] == fd) {
+            q->sent[i] = true;
+            idx[k++] = i;
+        }
+    }
+    for (unsigned i = 0; i < k; m++) {
+        unsigned e = idx[i], j = i + 1;
+        size_t total = q->len[e];
+        struct msghdr *h = &q->mm[m].msg_hdr;
 
-        if (q->sent[i] || q->fd[i] != fd)
-            continue;
-        q->sent[i] = true;
-        idx[m] = i;
-        q->iov[m].iov_base = q->buf[i];
-        q->iov[m].iov_len = q->len[i];
-        h = &q->mm[m].msg_hdr;
+        /* The run of datagrams that can share one message. */
+        while (q->gso && q->len[e] <= RLB_GSO_SEGMENT_MAX && j < k && j - i < RLB_GSO_MAX &&
+               same_path(q, e, idx[j]) &&
+               total + q->len[idx[j]] <= 65000 && q->len[idx[j]] <= q->len[e]) {
+            total += q->len[idx[j]];
+            if (q->len[idx[j++]] < q->len[e])
+                break;             /* a shorter datagram can only be the last */
+        }
+        for (unsigned s = i; s < j; s++) {
+            q->iov[s].iov_base = q->buf[idx[s]];
+            q->iov[s].iov_len = q->len[idx[s]];
+        }
         memset(h, 0, sizeof(*h));
-        h->msg_iov = &q->iov[m];
-        h->msg_iovlen = 1;
-        if (q->has_to[i]) {
-            h->msg_name = &q->to[i];
-            h->msg_namelen = rlb_sockaddr_len(&q->to[i]);
+        h->msg_iov = &q->iov[i];
+        h->msg_iovlen = j - i;
+        if (q->has_to[e]) {
+            h->msg_name = &q->to[e];
+            h->msg_namelen = rlb_sockaddr_len(&q->to[e]);
         }
-        if (q->cmsglen[i]) {
-            h->msg_control = q->cmsg[i];
-            h->msg_controllen = q->cmsglen[i];
+        if (q->cmsglen[e])
+            memcpy(q->mcmsg[m], q->cmsg[e], q->cmsglen[e]);
+        h->msg_controllen = q->cmsglen[e];
+        if (j - i > 1) {
+            struct cmsghdr *c = (struct cmsghdr *)(q->mcmsg[m] + q->cmsglen[e]);
+            uint16_t seg = q->len[e];
+
+            memset(c, 0, CMSG_SPACE(sizeof(seg)));
+            c->cmsg_level = SOL_UDP;
+            c->cmsg_type = UDP_SEGMENT;
+            c->cmsg_len = CMSG_LEN(sizeof(seg));
+            memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+            h->msg_controllen += CMSG_SPACE(sizeof(seg));
+            q->gso_messages++;
         }
-        m++;
+        if (h->msg_controllen)
+            h->msg_control = q->mcmsg[m];
+        q->mfirst[m] = e;
+        q->datagrams += j - i;
+        i = j;
     }
     for (unsigned done = 0; done < m;) {
         int r = sendmmsg(fd, q->mm + done, m - done, MSG_DONTWAIT);
 
         q->syscalls++;
         if (r < 0) {
+            struct msghdr *h = &q->mm[done].msg_hdr;
+
             if (errno == EINTR)
                 continue;
-            /* A full socket buffer or an unreachable port: the datagram is
-             * lost like any UDP loss; the client's retransmission repairs it. */
-            q->send_failed++;
-            rlb_debug("sendmmsg to fd %d: %s", fd, strerror(errno));
+            if (h->msg_iovlen > 1 && (errno == EINVAL || errno == EMSGSIZE || errno == EIO)) {
+                /* The path refused segmentation: the datagrams one by one. */
+                send_singly(q, fd, done);
+            } else {
+                /* A full socket buffer or an unreachable port: lost like any
+                 * UDP loss; the client's retransmission repairs it. */
+                q->send_failed += h->msg_iovlen;
+                rlb_debug("sendmmsg to fd %d: %s", fd, strerror(errno));
+            }
             done++;
             continue;
         }
         done += (unsigned)r;
     }
-    (void)idx;
 }
 
 void

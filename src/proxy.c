@@ -660,6 +660,7 @@ rlb_proxy_start(struct rlb_ctx *ctx)
         rlb_err("out of memory");
         return -1;
     }
+    rlb_outq_init(ctx->outq);
     ctx->rl_unknown.interval = RLB_LOG_INTERVAL;
 
     if (rlb_clients_build(&ctx->clients, conf) < 0)
