@@ -22,7 +22,8 @@
 #   t_wait_for CMD...             poll CMD (output discarded) until it succeeds,
 #                                 at most T_WAIT_TIMEOUT s (default 10); 1 on timeout
 #   t_wait_until SECS CMD...      same with an explicit timeout
-#   t_register_daemon NAME PID LOG  kill PID at exit; show LOG's tail on failure
+#   t_register_daemon NAME PID LOG  kill PID at exit; show LOG's tail on failure;
+#                                 a sanitizer report in LOG fails the test
 #   t_pass MSG / t_fail MSG       report; t_fail exits 1 at once
 #   t_assert_eq EXPECTED ACTUAL MSG
 #   t_assert_match REGEX TEXT MSG        (bash =~ extended regex)
@@ -208,6 +209,17 @@ t_cleanup() {
 			kill -KILL "$pid" 2>/dev/null
 		fi
 		wait "$pid" 2>/dev/null # reap it if it is our child
+	done
+	# Sanitizer reports (ASan, LSan, UBSan builds) are written when a daemon
+	# exits: any of them fails the test.
+	for i in "${!T_DAEMON_NAMES[@]}"; do
+		[ -n "${T_DAEMON_LOGS[$i]}" ] && [ -f "${T_DAEMON_LOGS[$i]}" ] || continue
+		if grep -qE 'ERROR: (Address|Leak|Undefined|Memory)Sanitizer|runtime error:' "${T_DAEMON_LOGS[$i]}"; then
+			T_TESTNUM=$((T_TESTNUM + 1))
+			printf 'not ok %d - %s: sanitizer report in %s\n' "$T_TESTNUM" "${T_DAEMON_NAMES[$i]}" "${T_DAEMON_LOGS[$i]}"
+			grep -A 30 -E 'ERROR: |runtime error:' "${T_DAEMON_LOGS[$i]}" | head -n 60 | sed 's/^/# /' >&2
+			rc=1
+		fi
 	done
 	if [ "$rc" -ne 0 ]; then
 		for i in "${!T_DAEMON_NAMES[@]}"; do
