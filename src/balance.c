@@ -14,6 +14,8 @@ least_outstanding(struct rlb_balancer *b, struct rlb_server *const *v, unsigned 
     for (unsigned k = 0; k < n; k++) {
         struct rlb_server *s = v[(start + k) % n];
 
+        if (!rlb_server_takes_new(s))
+            continue;
         /* s->outstanding / s->weight < best->outstanding / best->weight */
         if (!best || (unsigned long)s->outstanding * (unsigned long)best->weight <
                          (unsigned long)best->outstanding * (unsigned long)s->weight)
@@ -25,7 +27,13 @@ least_outstanding(struct rlb_balancer *b, struct rlb_server *const *v, unsigned 
 static struct rlb_server *
 round_robin(struct rlb_balancer *b, struct rlb_server *const *v, unsigned n)
 {
-    return v[b->cursor++ % n];
+    for (unsigned k = 0; k < n; k++) {
+        struct rlb_server *s = v[b->cursor++ % n];
+
+        if (rlb_server_takes_new(s))
+            return s;
+    }
+    return NULL;
 }
 
 static struct rlb_server *
@@ -35,12 +43,15 @@ weighted(struct rlb_server *const *v, unsigned n)
     int total = 0;
 
     for (unsigned i = 0; i < n; i++) {
+        if (!rlb_server_takes_new(v[i]))
+            continue;
         v[i]->swrr_current += v[i]->weight;
         total += v[i]->weight;
         if (!best || v[i]->swrr_current > best->swrr_current)
             best = v[i];
     }
-    best->swrr_current -= total;
+    if (best)
+        best->swrr_current -= total;
     return best;
 }
 

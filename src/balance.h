@@ -6,6 +6,9 @@
  *                     (right when answers wait on humans); ties rotate
  *  round-robin        each server in turn
  *  weighted           smooth weighted round robin (nginx's algorithm)
+ *
+ * Only servers that take new requests (enabled and up) are candidates;
+ * NULL when there is none.
  */
 #ifndef RLB_BALANCE_H
 #define RLB_BALANCE_H

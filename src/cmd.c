@@ -10,6 +10,7 @@
 
 #include "control.h"
 #include "ctx.h"
+#include "health.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                            */
@@ -80,6 +81,8 @@ server_json(const struct rlb_server *s)
 
     json_object_set_new(o, "name", json_string(s->name));
     json_object_set_new(o, "role", json_string(rlb_role_name(s->role)));
+    json_object_set_new(o, "state", json_string(rlb_server_state_name(s)));
+    json_object_set_new(o, "state_reason", json_string(s->reason));
     json_object_set_new(o, "address", json_string(rlb_sockaddr_host(&s->addr[0], host, sizeof(host))));
     json_object_set_new(o, "auth_port", json_integer(rlb_sockaddr_port(&s->addr[RLB_KIND_AUTH])));
     json_object_set_new(o, "acct_port", json_integer(rlb_sockaddr_port(&s->addr[RLB_KIND_ACCT])));
@@ -138,15 +141,15 @@ cmd_show_servers(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
         json_out(out, json_pack("{s:o}", "servers", a));
         return 0;
     }
-    rlb_sb_printf(out, "%-12s %-11s %-24s %6s %11s %9s %8s %8s %9s %8s %8s %8s %8s\n",
-                  "NAME", "ROLE", "ADDRESS", "WEIGHT", "OUTSTANDING", "REQUESTS", "ACCEPT",
+    rlb_sb_printf(out, "%-12s %-11s %-11s %-24s %6s %11s %9s %8s %8s %9s %8s %8s %8s %8s\n",
+                  "NAME", "ROLE", "STATE", "ADDRESS", "WEIGHT", "OUTSTANDING", "REQUESTS", "ACCEPT",
                   "REJECT", "CHALLENGE", "ACCT", "TIMEOUTS", "P50_MS", "P99_MS");
     for (unsigned i = 0; i < ss->n; i++) {
         const struct rlb_server *s = ss->v[i];
         char where[RLB_ADDRSTRLEN];
 
-        rlb_sb_printf(out, "%-12s %-11s %-24s %6d %11u %9llu %8llu %8llu %9llu %8llu %8llu %8.1f %8.1f\n",
-                      s->name, rlb_role_name(s->role),
+        rlb_sb_printf(out, "%-12s %-11s %-11s %-24s %6d %11u %9llu %8llu %8llu %9llu %8llu %8llu %8.1f %8.1f\n",
+                      s->name, rlb_role_name(s->role), rlb_server_state_name(s),
                       rlb_sockaddr_str(&s->addr[RLB_KIND_AUTH], where, sizeof(where)), s->weight,
                       s->outstanding, (unsigned long long)s->stats.requests,
                       (unsigned long long)s->stats.access_accepts,
@@ -229,13 +232,14 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
         json_object_set_new(o, "cached_replies", json_integer((json_int_t)ctx->done.count));
         json_object_set_new(o, "request_slots", json_integer((json_int_t)ctx->reqs.total));
         json_object_set_new(o, "buffer_bytes", json_integer((json_int_t)ctx->bufs.bytes));
-        json_object_set_new(o, "sticky", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
+        json_object_set_new(o, "sticky", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
                             "sessions", (json_int_t)ctx->sticky.count,
                             "inserted", (json_int_t)ctx->sticky.stats.inserted,
                             "hits", (json_int_t)ctx->sticky.stats.hits,
                             "orphans", (json_int_t)ctx->sticky.stats.orphans,
                             "expired", (json_int_t)ctx->sticky.stats.expired,
-                            "evicted", (json_int_t)ctx->sticky.stats.evicted));
+                            "evicted", (json_int_t)ctx->sticky.stats.evicted,
+                            "rejects", (json_int_t)ctx->sticky.stats.rejects));
         json_object_set_new(o, "clients", clients);
         json_object_set_new(o, "servers", servers);
         json_out(out, o);
@@ -249,12 +253,13 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
     rlb_sb_printf(out, "in_flight %lu\ncached_replies %lu\nrequest_slots %lu\nbuffer_bytes %lu\n",
                   ctx->pending.count, ctx->done.count, ctx->reqs.total, ctx->bufs.bytes);
     rlb_sb_printf(out, "sticky.sessions %lu\nsticky.inserted %llu\nsticky.hits %llu\n"
-                  "sticky.orphans %llu\nsticky.expired %llu\nsticky.evicted %llu\n",
+                  "sticky.orphans %llu\nsticky.expired %llu\nsticky.evicted %llu\nsticky.rejects %llu\n",
                   ctx->sticky.count, (unsigned long long)ctx->sticky.stats.inserted,
                   (unsigned long long)ctx->sticky.stats.hits,
                   (unsigned long long)ctx->sticky.stats.orphans,
                   (unsigned long long)ctx->sticky.stats.expired,
-                  (unsigned long long)ctx->sticky.stats.evicted);
+                  (unsigned long long)ctx->sticky.stats.evicted,
+                  (unsigned long long)ctx->sticky.stats.rejects);
     for (int i = 1; i < RLB_DROP_MAX; i++)
         rlb_sb_printf(out, "drop.%s %llu\n", rlb_drop_name((rlb_drop_t)i),
                       (unsigned long long)g->drops[i]);
@@ -269,7 +274,8 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
 #define T(f, help) rlb_sb_printf(out, "server.%s.%s %llu\n", s->name, #f, (unsigned long long)s->stats.f);
         RLB_SERVER_COUNTERS(T)
 #undef T
-        rlb_sb_printf(out, "server.%s.outstanding %u\n", s->name, s->outstanding);
+        rlb_sb_printf(out, "server.%s.outstanding %u\nserver.%s.state %s\n", s->name, s->outstanding,
+                      s->name, rlb_server_state_name(s));
     }
     return 0;
 }
@@ -298,12 +304,58 @@ cmd_show_config(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf
     return 0;
 }
 
+/* drain / maintenance / enable NAME */
+static int
+set_admin(struct rlb_cmd_req *r, int admin, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    struct rlb_server *s = r->argc == 2 ? rlb_servers_find(&r->ctx->servers, r->argv[1]) : NULL;
+    char who[32];
+
+    if (r->argc != 2) {
+        rlb_sb_printf(err, "usage: %s NAME", r->argv[0]);
+        return -1;
+    }
+    if (!s) {
+        rlb_sb_printf(err, "no server named \"%s\" (see show servers)", r->argv[1]);
+        return -1;
+    }
+    snprintf(who, sizeof(who), "uid %u", (unsigned)r->uid);
+    rlb_info("control: %s %s (%s)", r->argv[0], s->name, who);
+    rlb_server_set_admin(r->ctx, s, admin, who);
+    if (r->json)
+        json_out(out, json_pack("{s:s,s:s}", "server", s->name, "state", rlb_server_state_name(s)));
+    else
+        rlb_sb_printf(out, "%s is %s\n", s->name, rlb_server_state_name(s));
+    return 0;
+}
+
+static int
+cmd_drain(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    return set_admin(r, RLB_ADMIN_DRAINING, out, err);
+}
+
+static int
+cmd_maintenance(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    return set_admin(r, RLB_ADMIN_MAINTENANCE, out, err);
+}
+
+static int
+cmd_enable(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    return set_admin(r, RLB_ADMIN_ENABLED, out, err);
+}
+
 const struct rlb_cmd rlb_commands[] = {
     { "help", RLB_CMD_READ, "", "list the commands", cmd_help },
     { "show servers", RLB_CMD_READ, "", "servers: role, address, weight, outstanding, replies, latency", cmd_show_servers },
     { "show clients", RLB_CMD_READ, "", "clients: network and counters", cmd_show_clients },
     { "show stats", RLB_CMD_READ, "", "every counter: global, drops by reason, clients, servers", cmd_show_stats },
     { "show config", RLB_CMD_READ, "", "the running configuration, secrets masked", cmd_show_config },
+    { "drain", RLB_CMD_ADMIN, "NAME", "no new logins to NAME; answers to its open challenges still go there", cmd_drain },
+    { "maintenance", RLB_CMD_ADMIN, "NAME", "nothing to NAME; answers to its open challenges are rejected", cmd_maintenance },
+    { "enable", RLB_CMD_ADMIN, "NAME", "NAME takes new logins again", cmd_enable },
     { NULL, 0, NULL, NULL, NULL },
 };
 

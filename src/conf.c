@@ -62,6 +62,8 @@ static const struct conf_item proxy_items[] = {
     { "timeout_action", CT_ENUM, OFF(struct rlb_conf_proxy, timeout_action), "reject", 0, NOB, timeout_actions, NULL, 0 },
     { "timeout_reply_message", CT_STRING, OFF(struct rlb_conf_proxy, timeout_message),
       "The authentication service did not answer in time. Please sign in again.", 0, NOB, NULL, NULL, 0 },
+    { "unavailable_reply_message", CT_STRING, OFF(struct rlb_conf_proxy, unavailable_message),
+      "No authentication server is available. Please try again later.", 0, NOB, NULL, NULL, 0 },
     { "max_attributes", CT_INT, OFF(struct rlb_conf_proxy, max_attributes), "200", 0, 10, 1000, NULL, NULL, 0 },
     { "max_sockets", CT_INT, OFF(struct rlb_conf_proxy, max_sockets), "1024", 0, 1, 4096, NULL, NULL, 0 },
     { "recv_buffer", CT_INT, OFF(struct rlb_conf_proxy, recv_buffer), "8388608", CF_NO_RELOAD, 65536, 268435456, NULL, NULL, 0 },
@@ -71,6 +73,9 @@ static const struct conf_item proxy_items[] = {
 static const struct conf_item sticky_items[] = {
     { "ttl", CT_FLOAT, OFF(struct rlb_conf_sticky, ttl), "300", 0, 10, 86400, NULL, NULL, 0 },
     { "max_entries", CT_INT, OFF(struct rlb_conf_sticky, max_entries), "1000000", 0, 0, 100000000, NULL, NULL, 0 },
+    { "reject_message", CT_STRING, OFF(struct rlb_conf_sticky, reject_message),
+      "Your sign-in could not be completed: the server handling it is unavailable. Please sign in again.",
+      0, NOB, NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 

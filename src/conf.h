@@ -62,6 +62,7 @@ struct rlb_conf_proxy {
     double  dedup_window;                 /* seconds a reply stays cached */
     int     timeout_action;               /* enum rlb_timeout_action */
     char   *timeout_message;              /* Reply-Message of the timeout reject */
+    char   *unavailable_message;          /* Reply-Message when no server can take a request */
     int     max_attributes;
     int     max_sockets;                  /* per server and port: 256 IDs each */
     int     recv_buffer;                  /* SO_RCVBUF of every socket, octets */
@@ -70,6 +71,7 @@ struct rlb_conf_proxy {
 struct rlb_conf_sticky {
     double  ttl;                          /* seconds a challenge session lives after last use */
     int     max_entries;                  /* cap; least recently used evicted beyond it */
+    char   *reject_message;               /* Reply-Message when the pinned server cannot go on */
 };
 
 struct rlb_conf_log {

@@ -174,6 +174,16 @@ static const struct { const char *name; int code; } facilities[] = {
     { "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
 };
 
+/* A Reply-Message radlb writes itself must fit in a packet with room to spare. */
+static void
+check_message(const struct vctx *v, const char *section, const char *key, const char *text)
+{
+    if (strlen(text) > 1000)
+        conf_msg_member(v->m, true, config_lookup(v->cfg, section), key,
+                        "is %zu octets: keep it under 1000 (it must fit in a RADIUS packet)",
+                        strlen(text));
+}
+
 static void
 check_misc(struct rlb_conf *c, const struct vctx *v)
 {
@@ -208,10 +218,9 @@ check_misc(struct rlb_conf *c, const struct vctx *v)
     if (c->control.group[0] && !getgrnam(c->control.group))
         conf_msg_member(v->m, true, ctl, "group", "no such group \"%s\"", c->control.group);
 
-    if (strlen(c->proxy.timeout_message) > 1000)
-        conf_msg_member(v->m, true, config_lookup(v->cfg, "proxy"), "timeout_reply_message",
-                        "is %zu octets: keep it under 1000 (it must fit in a RADIUS packet)",
-                        strlen(c->proxy.timeout_message));
+    check_message(v, "proxy", "timeout_reply_message", c->proxy.timeout_message);
+    check_message(v, "proxy", "unavailable_reply_message", c->proxy.unavailable_message);
+    check_message(v, "sticky", "reject_message", c->sticky.reject_message);
 
     snprintf(path, sizeof(path), "%s/dictionary", c->dictionary);
     if (access(path, R_OK) != 0)

@@ -179,6 +179,23 @@ same_path(const struct rlb_outq *q, unsigned a, unsigned b)
     return q->cmsglen[a] == 0 || memcmp(q->cmsg[a], q->cmsg[b], q->cmsglen[a]) == 0;
 }
 
+static void
+note_refused(struct rlb_outq *q, int fd)
+{
+    for (unsigned i = 0; i < q->nrefused; i++) {
+        if (q->refused[i] == fd)
+            return;
+    }
+    if (q->nrefused < sizeof(q->refused) / sizeof(q->refused[0]))
+        q->refused[q->nrefused++] = fd;
+}
+
+int
+rlb_outq_take_refused(struct rlb_outq *q)
+{
+    return q->nrefused ? q->refused[--q->nrefused] : -1;
+}
+
 /* Sends the datagrams of message m one sendmsg() each, without UDP_SEGMENT. */
 static void
 send_singly(struct rlb_outq *q, int fd, unsigned m)
@@ -194,8 +211,11 @@ send_singly(struct rlb_outq *q, int fd, unsigned m)
     for (size_t s = 0; s < n; s++) {
         h.msg_iov = &iov[s];
         q->syscalls++;
-        if (sendmsg(fd, &h, MSG_DONTWAIT) < 0)
+        if (sendmsg(fd, &h, MSG_DONTWAIT) < 0) {
+            if (errno == ECONNREFUSED)
+                note_refused(q, fd);
             q->send_failed++;
+        }
     }
 }
 
@@ -266,7 +286,10 @@ flush_fd(struct rlb_outq *q, int fd, unsigned from)
 
             if (errno == EINTR)
                 continue;
-            if (h->msg_iovlen > 1 && (errno == EINVAL || errno == EMSGSIZE || errno == EIO)) {
+            if (errno == ECONNREFUSED) {
+                note_refused(q, fd);
+                q->send_failed += h->msg_iovlen;
+            } else if (h->msg_iovlen > 1 && (errno == EINVAL || errno == EMSGSIZE || errno == EIO)) {
                 /* The path refused segmentation: the datagrams one by one. */
                 send_singly(q, fd, done);
             } else {

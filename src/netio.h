@@ -68,6 +68,8 @@ struct rlb_outq {
     uint64_t           syscalls;
     uint64_t           datagrams;
     uint64_t           gso_messages;  /* messages that carried several datagrams */
+    int                refused[16];   /* sockets whose sends met ICMP port unreachable */
+    unsigned           nrefused;
 };
 
 /* Probes UDP_SEGMENT support once; call before the first flush. */
@@ -88,5 +90,9 @@ uint8_t *rlb_outq_next(struct rlb_outq *q);
 void rlb_outq_commit(struct rlb_outq *q, int fd, const union rlb_sockaddr *to,
                      const union rlb_local *local, size_t len);
 void rlb_outq_flush(struct rlb_outq *q);
+/* A socket whose send was refused (ICMP port unreachable) since the last
+ * call, or -1. Collected during flushes, handled by the caller afterwards
+ * (never from inside a flush). */
+int  rlb_outq_take_refused(struct rlb_outq *q);
 
 #endif

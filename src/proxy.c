@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "dict.h"
+#include "health.h"
 #include "pkt.h"
 #include "proxy.h"
 
@@ -225,60 +226,121 @@ retransmit(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
     s->stats.retransmissions++;
 }
 
-/* The one place a new request gets its server: the server that issued
- * the challenge this request answers, or the balancer's choice. */
-static struct rlb_server *
-pick_server(struct rlb_ctx *ctx, const uint8_t *data, const struct rlb_pkt_info *info)
+/* Answers a request with a reply radlb writes itself (carrying the
+ * request's Proxy-State), and caches it like any reply. */
+static void
+answer_locally(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t code, const char *message)
 {
-    if (info->code == RLB_ACCESS_REQUEST && info->state_off) {
-        const uint8_t *st = data + info->state_off;
-        struct rlb_server *s = rlb_sticky_find(&ctx->sticky, st + 2, st[1] - 2u, ev_now(ctx->loop));
+    uint8_t *out = rlb_outq_next(ctx->outq);
+    ssize_t n = rlb_pkt_build_local_reply(code, req->client_id, req->client_auth,
+                                          &req->client->secret, message, req->blob,
+                                          req->blob_len, out, RLB_PKT_MAX);
 
-        if (s)
-            return s;
+    if (n > 0) {
+        send_to_client(ctx, req, (size_t)n);
+        ctx->stats.local_rejects += code == RLB_ACCESS_REJECT;
     }
-    return rlb_balance_pick(&ctx->balancer, ctx->servers.v, ctx->servers.n);
+    cache_reply(ctx, req, n > 0 ? out : NULL, n > 0 ? (size_t)n : 0);
 }
 
+/* Forgets a request that gets no answer at all. */
 static void
-forward_new(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_client *c,
-            const uint8_t *data, const struct rlb_pkt_info *info,
-            const union rlb_sockaddr *src, const union rlb_local *local, uint32_t hash)
+forget(struct rlb_ctx *ctx, struct rlb_request *req)
+{
+    rlb_dedup_remove(&ctx->dedup, req);
+    free_request(ctx, req);
+}
+
+/* Sends a request to server s: an Identifier, the rewrite, the pending
+ * queue. Returns false (request forgotten) when it cannot be sent. */
+static bool
+send_to_server(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *s,
+               const uint8_t *data, const struct rlb_pkt_info *info)
 {
     int kind = info->code == RLB_ACCOUNTING_REQUEST ? RLB_KIND_ACCT : RLB_KIND_AUTH;
-    struct rlb_server *s;
-    struct rlb_request *req;
-    rlb_drop_t why;
+    rlb_drop_t why = RLB_DROP_NO_SOCKET;
     uint8_t *out;
-    ssize_t n;
+    ssize_t n = -1;
 
-    s = pick_server(ctx, data, info);
-    req = s ? rlb_req_get(&ctx->reqs) : NULL;
-    if (!req) {
-        drop_from_client(ctx, c, src, info->code, RLB_DROP_NO_SOCKET);
-        return;
+    if (rlb_server_alloc_id(&ctx->servers, s, kind, req) == 0) {
+        if (info->code == RLB_ACCESS_REQUEST)
+            rlb_random_bytes(req->proxied_auth, RLB_AUTH_LEN);
+        out = rlb_outq_next(ctx->outq);
+        n = rlb_pkt_build_request(data, info, &req->client->secret, &s->secret, req->proxied_id,
+                                  req->proxied_auth, out, RLB_PKT_MAX, &why);
+        if (n < 0)
+            rlb_server_release_id(req);
     }
-    if (rlb_server_alloc_id(&ctx->servers, s, kind, req) < 0) {
-        rlb_req_put(&ctx->reqs, req);
-        drop_from_client(ctx, c, src, info->code, RLB_DROP_NO_SOCKET);
-        return;
-    }
-    if (info->code == RLB_ACCESS_REQUEST)
-        rlb_random_bytes(req->proxied_auth, RLB_AUTH_LEN);
-
-    out = rlb_outq_next(ctx->outq);
-    n = rlb_pkt_build_request(data, info, &c->secret, &s->secret, req->proxied_id,
-                              req->proxied_auth, out, RLB_PKT_MAX, &why);
     if (n < 0) {
-        rlb_server_release_id(req);
-        rlb_req_put(&ctx->reqs, req);
-        drop_from_client(ctx, c, src, info->code, why);
-        return;
+        drop_from_client(ctx, req->client, &req->src, info->code, why);
+        forget(ctx, req);
+        return false;
     }
     if (info->code == RLB_ACCOUNTING_REQUEST)
         memcpy(req->proxied_auth, out + 4, RLB_AUTH_LEN);
     rlb_outq_commit(ctx->outq, req->bsock->io.fd, NULL, NULL, (size_t)n);
+    req->state = RLB_REQ_PENDING;
+    req->when = ev_now(ctx->loop);
+    s->refs++;
+    s->outstanding++;
+    s->stats.requests++;
+    rlb_timeq_push(&ctx->pending, req);
+    rlb_timeq_arm(ctx->loop, &ctx->pending);
+    rlb_trace("client %s: %s id %u -> server %s id %u", req->client->name, code_name(info->code),
+              info->id, s->name, req->proxied_id);
+    return true;
+}
 
+/* The one place a request gets its server: the server that issued the
+ * challenge it answers (or a clear reject when that server cannot go on),
+ * otherwise the balancer's choice among the servers that take new
+ * requests, otherwise radlb's own answer. */
+static void
+dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+         const struct rlb_pkt_info *info)
+{
+    struct rlb_server *s = NULL;
+
+    if (info->code == RLB_ACCESS_REQUEST && info->state_off) {
+        const uint8_t *st = data + info->state_off;
+
+        s = rlb_sticky_find(&ctx->sticky, st + 2, st[1] - 2u, ev_now(ctx->loop));
+        if (s && !rlb_server_takes_pinned(s)) {
+            /* Only that server knows the code: never a silent timeout, never
+             * a forward to a server that would reject it anyway. */
+            s->stats.pinned_rejects++;
+            ctx->sticky.stats.rejects++;
+            answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->sticky.reject_message);
+            return;
+        }
+        if (s)
+            req->flags |= RLB_REQF_PINNED;
+    }
+    if (!s)
+        s = rlb_balance_pick(&ctx->balancer, ctx->servers.v, ctx->servers.n);
+    if (!s) {
+        ctx->stats.no_server++;
+        if (info->code == RLB_ACCESS_REQUEST)
+            answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->proxy.unavailable_message);
+        else
+            forget(ctx, req);      /* accounting: no Accounting-Response, the NAS retries */
+        return;
+    }
+    send_to_server(ctx, req, s, data, info);
+}
+
+/* A new request: its slot, its place in the duplicate table. */
+static void
+admit(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_client *c, const uint8_t *data,
+      const struct rlb_pkt_info *info, const union rlb_sockaddr *src,
+      const union rlb_local *local, uint32_t hash)
+{
+    struct rlb_request *req = rlb_req_get(&ctx->reqs);
+
+    if (!req) {
+        drop_from_client(ctx, c, src, info->code, RLB_DROP_NO_SOCKET);
+        return;
+    }
     req->listener = l;
     req->client = c;
     req->src = *src;
@@ -286,21 +348,12 @@ forward_new(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_client *c,
         memcpy(&req->dst, local, sizeof(req->dst));
     req->client_id = info->id;
     req->code = info->code;
-    req->state = RLB_REQ_PENDING;
     req->hash = hash;
-    req->when = ev_now(ctx->loop);
     memcpy(req->client_auth, data + 4, RLB_AUTH_LEN);
     keep_proxy_state(ctx, req, data, info);
     c->refs++;
-    s->refs++;
-    s->outstanding++;
-    s->stats.requests++;
-
     rlb_dedup_insert(&ctx->dedup, req);
-    rlb_timeq_push(&ctx->pending, req);
-    rlb_timeq_arm(ctx->loop, &ctx->pending);
-    rlb_trace("client %s: %s id %u -> server %s id %u", c->name, code_name(info->code),
-              info->id, s->name, req->proxied_id);
+    dispatch(ctx, req, data, info);
 }
 
 void
@@ -371,6 +424,11 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *da
         if (memcmp(old->client_auth, data + 4, RLB_AUTH_LEN) == 0) {
             if (old->state == RLB_REQ_PENDING) {
                 retransmit(ctx, old, data, &info);
+            } else if (old->state == RLB_REQ_REROUTE) {
+                /* Its server went down before answering: this retransmission
+                 * goes to another one. */
+                rlb_timeq_remove(&ctx->pending, old);
+                dispatch(ctx, old, data, &info);
             } else {
                 /* Answered (or timed out without an answer): never forwarded again. */
                 c->stats.duplicates++;
@@ -388,12 +446,15 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *da
         rlb_dedup_remove(&ctx->dedup, old);
         if (old->state == RLB_REQ_PENDING) {
             old->state = RLB_REQ_SUPERSEDED;
+        } else if (old->state == RLB_REQ_REROUTE) {
+            rlb_timeq_remove(&ctx->pending, old);
+            free_request(ctx, old);
         } else {
             rlb_timeq_remove(&ctx->done, old);
             free_request(ctx, old);
         }
     }
-    forward_new(ctx, l, c, data, &info, src, local, hash);
+    admit(ctx, l, c, data, &info, src, local, hash);
 }
 
 /* ------------------------------------------------------------------ */
@@ -513,50 +574,75 @@ pending_expired(struct ev_loop *loop, ev_timer *w, int revents)
 
     (void)revents;
     while ((req = ctx->pending.head) && req->when + ctx->pending.wait <= now) {
-        struct rlb_server *s = end_pending(ctx, req);
+        struct rlb_server *s = NULL;
         struct rlb_client *c = req->client;
+        bool reject = req->code == RLB_ACCESS_REQUEST &&
+                      ctx->conf->proxy.timeout_action == RLB_TIMEOUT_REJECT;
 
-        s->stats.timeouts++;
+        if (req->state == RLB_REQ_REROUTE) {
+            rlb_timeq_remove(&ctx->pending, req);   /* no retransmission came */
+        } else {
+            s = end_pending(ctx, req);
+            s->stats.timeouts++;
+        }
         if (req->state == RLB_REQ_SUPERSEDED) {
             free_request(ctx, req);
             continue;
         }
         c->stats.timeouts++;
         ctx->stats.timeouts++;
-        if (rlb_ratelimit_ok(&s->rl_timeout, now, &held))
+        if (s && rlb_ratelimit_ok(&s->rl_timeout, now, &held))
             rlb_warn("server %s did not answer %s id %u from client %s within %g s (%s)%s",
-                     s->name, code_name(req->code),
-                     req->client_id, c->name, ctx->pending.wait,
-                     req->code == RLB_ACCESS_REQUEST &&
-                     ctx->conf->proxy.timeout_action == RLB_TIMEOUT_REJECT
-                         ? "answered Access-Reject" : "no reply sent",
+                     s->name, code_name(req->code), req->client_id, c->name, ctx->pending.wait,
+                     reject ? "answered Access-Reject" : "no reply sent",
                      held_note(held, note, sizeof(note)));
 
-        if (req->code == RLB_ACCESS_REQUEST &&
-            ctx->conf->proxy.timeout_action == RLB_TIMEOUT_DROP) {
+        if (reject)
+            answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->proxy.timeout_message);
+        else if (req->code == RLB_ACCESS_REQUEST)
             /* No answer, but remembered for dedup_window: a late
              * retransmission must not start a second login elsewhere. */
             cache_reply(ctx, req, NULL, 0);
-            continue;
-        }
-        if (req->code == RLB_ACCESS_REQUEST &&
-            ctx->conf->proxy.timeout_action == RLB_TIMEOUT_REJECT) {
-            uint8_t *out = rlb_outq_next(ctx->outq);
-            ssize_t n = rlb_pkt_build_local_reply(RLB_ACCESS_REJECT, req->client_id,
-                                                  req->client_auth, &c->secret,
-                                                  ctx->conf->proxy.timeout_message,
-                                                  req->blob, req->blob_len, out, RLB_PKT_MAX);
-            if (n > 0) {
-                send_to_client(ctx, req, (size_t)n);
-                ctx->stats.local_rejects++;
-                cache_reply(ctx, req, out, (size_t)n);
-                continue;
-            }
-        }
-        rlb_dedup_remove(&ctx->dedup, req);
-        free_request(ctx, req);
+        else
+            forget(ctx, req);      /* accounting: the NAS's retry is forwarded again */
     }
     rlb_timeq_arm(loop, &ctx->pending);
+}
+
+void
+rlb_proxy_server_down(struct rlb_ctx *ctx, struct rlb_server *s)
+{
+    double now = ev_now(ctx->loop);
+
+    for (int kind = 0; kind < 2; kind++) {
+        for (unsigned i = 0; i < s->nsocks[kind]; i++) {
+            struct rlb_bsock *b = s->socks[kind][i];
+
+            for (unsigned id = 0; id < 256; id++) {
+                struct rlb_request *req = b->slot[id];
+
+                if (!req)
+                    continue;
+                end_pending(ctx, req);
+                if (req->state == RLB_REQ_SUPERSEDED) {
+                    free_request(ctx, req);
+                } else if (req->flags & RLB_REQF_PINNED) {
+                    /* An open challenge: only this server could accept it. */
+                    s->stats.pinned_rejects++;
+                    ctx->sticky.stats.rejects++;
+                    answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->sticky.reject_message);
+                } else {
+                    /* Never processed (the port is closed): the NAS's next
+                     * retransmission goes to another server. */
+                    req->state = RLB_REQ_REROUTE;
+                    req->when = now;
+                    s->stats.rerouted++;
+                    rlb_timeq_push(&ctx->pending, req);
+                }
+            }
+        }
+    }
+    rlb_timeq_arm(ctx->loop, &ctx->pending);
 }
 
 static void
@@ -621,8 +707,10 @@ server_readable(struct ev_loop *loop, ev_io *w, int revents)
     for (int round = 0; round < 8; round++) {
         int n = rlb_rx(w->fd, rx, false);
 
-        if (n == -2)               /* ICMP port unreachable from the server */
+        if (n == -2) {             /* ICMP port unreachable from the server */
+            rlb_health_port_unreachable(ctx, b->server);
             continue;
+        }
         for (int i = 0; i < n; i++) {
             size_t len = rx->msgs[i].msg_len;
 
@@ -644,8 +732,17 @@ flush_outbox(struct ev_loop *loop, ev_prepare *w, int revents)
 
     (void)loop;
     (void)revents;
+    int fd;
+
     if (ctx->outq->n)
         rlb_outq_flush(ctx->outq);
+    /* Sends refused by ICMP port unreachable, noted during the flushes. */
+    while ((fd = rlb_outq_take_refused(ctx->outq)) >= 0) {
+        struct rlb_bsock *b = rlb_servers_bsock_by_fd(&ctx->servers, fd);
+
+        if (b)
+            rlb_health_port_unreachable(ctx, b->server);
+    }
 }
 
 int
@@ -736,6 +833,7 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
         rlb_timeq_remove(&ctx->done, req);
         free_request(ctx, req);
     }
+    rlb_health_stop(ctx);
     rlb_sticky_free(&ctx->sticky);
     rlb_servers_free(&ctx->servers);
     rlb_clients_free(&ctx->clients);

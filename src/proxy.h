@@ -31,4 +31,9 @@ void rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_
 void rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
                              size_t len);
 
+/* Server s went down: its open challenges are answered with
+ * sticky.reject_message at once; its other pending requests were never
+ * processed and go to another server at the NAS's next retransmission. */
+void rlb_proxy_server_down(struct rlb_ctx *ctx, struct rlb_server *s);
+
 #endif

@@ -20,7 +20,11 @@ enum rlb_req_state {
     RLB_REQ_PENDING = 1,           /* forwarded, waiting for a server */
     RLB_REQ_DONE,                  /* answered; the reply is cached for dedup_window */
     RLB_REQ_SUPERSEDED,            /* the client reused its Identifier: reply discarded */
+    RLB_REQ_REROUTE,               /* its server went down before answering: the next
+                                    * retransmission goes to another server */
 };
+
+#define RLB_REQF_PINNED   0x01     /* a challenge answer, routed to the server that asked */
 
 struct rlb_request {
     struct rlb_request  *hnext;         /* duplicate-table chain */
@@ -41,6 +45,7 @@ struct rlb_request {
     uint8_t              proxied_id;
     uint8_t              code;          /* request code */
     uint8_t              state;         /* enum rlb_req_state */
+    uint8_t              flags;         /* RLB_REQF_* */
     uint8_t              client_auth[RLB_AUTH_LEN];
     uint8_t              proxied_auth[RLB_AUTH_LEN];
     uint32_t             hash;          /* of (listener, src, client_id) */

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -34,6 +35,7 @@ rlb_servers_build(struct rlb_servers *ss, const struct rlb_conf *conf)
         s->addr[RLB_KIND_AUTH] = cs->auth_addr;
         s->addr[RLB_KIND_ACCT] = cs->acct_addr;
         s->role = cs->role;
+        snprintf(s->reason, sizeof(s->reason), "configured");
         s->weight = cs->weight;
         s->require_ma = cs->require_ma;
         ss->v[ss->n++] = s;
@@ -41,9 +43,48 @@ rlb_servers_build(struct rlb_servers *ss, const struct rlb_conf *conf)
     return 0;
 }
 
+const char *
+rlb_server_state_name(const struct rlb_server *s)
+{
+    if (s->admin == RLB_ADMIN_MAINTENANCE)
+        return "maintenance";
+    if (s->health == RLB_HEALTH_DOWN)
+        return "down";
+    if (s->admin == RLB_ADMIN_DRAINING)
+        return "draining";
+    return "up";
+}
+
+struct rlb_bsock *
+rlb_servers_bsock_by_fd(const struct rlb_servers *ss, int fd)
+{
+    return fd >= 0 && (unsigned)fd < ss->nbyfd ? ss->byfd[fd] : NULL;
+}
+
+static int
+byfd_set(struct rlb_servers *ss, int fd, struct rlb_bsock *b)
+{
+    if ((unsigned)fd >= ss->nbyfd) {
+        unsigned n = ss->nbyfd ? ss->nbyfd : 64;
+        struct rlb_bsock **v;
+
+        while (n <= (unsigned)fd)
+            n *= 2;
+        v = realloc(ss->byfd, n * sizeof(*v));
+        if (!v)
+            return -1;
+        memset(v + ss->nbyfd, 0, (n - ss->nbyfd) * sizeof(*v));
+        ss->byfd = v;
+        ss->nbyfd = n;
+    }
+    ss->byfd[fd] = b;
+    return 0;
+}
+
 static void
 bsock_close(struct rlb_servers *ss, struct rlb_bsock *b)
 {
+    byfd_set(ss, b->io.fd, NULL);
     if (ss->loop)
         ev_io_stop(ss->loop, &b->io);
     close(b->io.fd);
@@ -66,8 +107,11 @@ rlb_servers_free(struct rlb_servers *ss)
         free(s);
     }
     free(ss->v);
+    free(ss->byfd);
     ss->v = NULL;
+    ss->byfd = NULL;
     ss->n = 0;
+    ss->nbyfd = 0;
 }
 
 struct rlb_server *
@@ -113,7 +157,8 @@ bsock_open(struct rlb_servers *ss, struct rlb_server *s, int kind)
         (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &ss->rcvbuf, sizeof(ss->rcvbuf));
 
     b = calloc(1, sizeof(*b));
-    if (!b) {
+    if (!b || byfd_set(ss, fd, b) < 0) {
+        free(b);
         close(fd);
         return NULL;
     }

@@ -23,6 +23,30 @@
 
 enum rlb_kind { RLB_KIND_AUTH = 0, RLB_KIND_ACCT = 1 };
 
+/* What the admin wants of a server (radlbctl drain/maintenance/enable). */
+enum rlb_admin {
+    RLB_ADMIN_ENABLED = 0,         /* new requests and challenge answers */
+    RLB_ADMIN_DRAINING,            /* challenge answers only, until they expire */
+    RLB_ADMIN_MAINTENANCE,         /* nothing new; its open challenges are rejected */
+};
+
+/* What radlb knows of a server's health (health.c). */
+enum rlb_health {
+    RLB_HEALTH_UP = 0,
+    RLB_HEALTH_DOWN,
+};
+
+/* The probe that tells when a server that went down is back (health.c). */
+struct rlb_probe {
+    ev_io               io;             /* first member: the callback casts back */
+    ev_timer            timer;
+    struct rlb_server  *server;
+    uint8_t             auth[16];       /* Request Authenticator of the last probe */
+    uint8_t             id;
+    bool                waiting;        /* a probe is out */
+    bool                refused;        /* ICMP port unreachable since the last probe */
+    unsigned            quiet;          /* probes in a row that were not refused */
+};
 struct rlb_server;
 
 struct rlb_bsock {
@@ -40,6 +64,11 @@ struct rlb_bsock {
 
 struct rlb_server {
     char                   *name;
+    int                     admin;            /* enum rlb_admin */
+    int                     health;           /* enum rlb_health */
+    double                  since;            /* when the state last changed */
+    char                    reason[128];      /* why, for show servers */
+    struct rlb_probe       *probe;            /* while down */
     union rlb_sockaddr      addr[2];          /* auth and acct ports */
     struct rlb_secret       secret;
     int                     role;             /* enum rlb_role */
@@ -61,6 +90,23 @@ struct rlb_server {
 
 typedef void (*rlb_bsock_cb)(struct ev_loop *loop, ev_io *w, int revents);
 
+/* Takes new requests: enabled and up. */
+static inline bool
+rlb_server_takes_new(const struct rlb_server *s)
+{
+    return s->admin == RLB_ADMIN_ENABLED && s->health == RLB_HEALTH_UP;
+}
+
+/* Takes the answers to its own challenges: up and not in maintenance. */
+static inline bool
+rlb_server_takes_pinned(const struct rlb_server *s)
+{
+    return s->admin != RLB_ADMIN_MAINTENANCE && s->health == RLB_HEALTH_UP;
+}
+
+/* "up", "down", "draining" or "maintenance" (the most important first). */
+const char *rlb_server_state_name(const struct rlb_server *s);
+
 struct rlb_servers {
     struct rlb_server **v;
     unsigned            n;
@@ -70,7 +116,12 @@ struct rlb_servers {
     int                 max_sockets;  /* per server and port */
     int                 rcvbuf;
     uint64_t           *sockets_opened;
+    struct rlb_bsock  **byfd;         /* sockets by file descriptor */
+    unsigned            nbyfd;
 };
+
+/* The server socket behind a file descriptor, or NULL. */
+struct rlb_bsock *rlb_servers_bsock_by_fd(const struct rlb_servers *ss, int fd);
 
 int  rlb_servers_build(struct rlb_servers *ss, const struct rlb_conf *conf);
 void rlb_servers_free(struct rlb_servers *ss);

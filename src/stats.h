@@ -32,13 +32,18 @@
     X(accounting_responses, "Accounting-Response replies")                                      \
     X(timeouts,             "requests not answered within response_timeout")                    \
     X(dropped,              "replies dropped (bad authenticator, malformed, late...)")          \
-    X(replies_without_ma,   "replies without Message-Authenticator")
+    X(replies_without_ma,   "replies without Message-Authenticator")                            \
+    X(went_down,            "times the server was marked down")                                 \
+    X(probes,               "probes sent while the server was down")                            \
+    X(rerouted,             "requests moved to another server after this one went down")        \
+    X(pinned_rejects,       "challenge answers rejected because this server could not take them")
 
 #define RLB_GLOBAL_COUNTERS(X)                                                                  \
     X(requests,            "requests received from known clients")                              \
     X(replies,             "replies sent to clients")                                           \
     X(timeouts,            "requests that timed out")                                           \
-    X(local_rejects,       "Access-Rejects written by radlb (timeout)")                         \
+    X(local_rejects,       "Access-Rejects written by radlb (timeout, session lost, no server)") \
+    X(no_server,           "requests no server could take (all down, draining or in maintenance)") \
     X(sockets_opened,      "server sockets opened (256 Identifiers each)")
 
 #define RLB_COUNTER_FIELD(name, help) uint64_t name;

@@ -38,6 +38,7 @@ struct rlb_sticky_stats {
     uint64_t orphans;                   /* State radlb does not know (expired, or before a restart) */
     uint64_t expired;
     uint64_t evicted;                   /* removed early by max_entries */
+    uint64_t rejects;                   /* answers rejected: their server could not go on */
 };
 
 struct rlb_sticky {
