@@ -240,6 +240,13 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
                             "expired", (json_int_t)ctx->sticky.stats.expired,
                             "evicted", (json_int_t)ctx->sticky.stats.evicted,
                             "rejects", (json_int_t)ctx->sticky.stats.rejects));
+        json_object_set_new(o, "affinity", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
+                            "entries", (json_int_t)ctx->affinity.count,
+                            "inserted", (json_int_t)ctx->affinity.stats.inserted,
+                            "hits", (json_int_t)ctx->affinity.stats.hits,
+                            "misses", (json_int_t)ctx->affinity.stats.orphans,
+                            "expired", (json_int_t)ctx->affinity.stats.expired,
+                            "evicted", (json_int_t)ctx->affinity.stats.evicted));
         json_object_set_new(o, "clients", clients);
         json_object_set_new(o, "servers", servers);
         json_out(out, o);
@@ -260,6 +267,11 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
                   (unsigned long long)ctx->sticky.stats.expired,
                   (unsigned long long)ctx->sticky.stats.evicted,
                   (unsigned long long)ctx->sticky.stats.rejects);
+    rlb_sb_printf(out, "affinity.entries %lu\naffinity.inserted %llu\naffinity.hits %llu\n"
+                  "affinity.misses %llu\n", ctx->affinity.count,
+                  (unsigned long long)ctx->affinity.stats.inserted,
+                  (unsigned long long)ctx->affinity.stats.hits,
+                  (unsigned long long)ctx->affinity.stats.orphans);
     for (int i = 1; i < RLB_DROP_MAX; i++)
         rlb_sb_printf(out, "drop.%s %llu\n", rlb_drop_name((rlb_drop_t)i),
                       (unsigned long long)g->drops[i]);

@@ -23,6 +23,7 @@ static const char *const protos[] = { "udp", NULL };
 static const char *const balances[] = { "least-outstanding", "round-robin", "weighted", NULL };
 static const char *const roles[] = { "subordinate", "master", NULL };
 static const char *const timeout_actions[] = { "reject", "drop", NULL };
+static const char *const stores[] = { "memory", "redis", NULL };
 static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };
 static const char *const log_dests[] = { "stderr", "syslog", NULL };
 
@@ -72,10 +73,27 @@ static const struct conf_item proxy_items[] = {
 
 static const struct conf_item sticky_items[] = {
     { "ttl", CT_FLOAT, OFF(struct rlb_conf_sticky, ttl), "300", 0, 10, 86400, NULL, NULL, 0 },
+    { "store", CT_ENUM, OFF(struct rlb_conf_sticky, store), "memory", CF_NO_RELOAD, NOB, stores, NULL, 0 },
+    { "affinity_attributes", CT_STRLIST, OFF(struct rlb_conf_sticky, affinity_attributes), NULL, 0, NOB, NULL, NULL,
+      OFF(struct rlb_conf_sticky, naffinity) },
+    { "affinity_ttl", CT_FLOAT, OFF(struct rlb_conf_sticky, affinity_ttl), "120", 0, 10, 86400, NULL, NULL, 0 },
     { "max_entries", CT_INT, OFF(struct rlb_conf_sticky, max_entries), "1000000", 0, 0, 100000000, NULL, NULL, 0 },
     { "reject_message", CT_STRING, OFF(struct rlb_conf_sticky, reject_message),
       "Your sign-in could not be completed: the server handling it is unavailable. Please sign in again.",
       0, NOB, NULL, NULL, 0 },
+    { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
+};
+
+static const struct conf_item redis_items[] = {
+    { "address", CT_STRING, OFF(struct rlb_conf_redis, address), "127.0.0.1", 0, NOB, NULL, NULL, 0 },
+    { "port", CT_INT, OFF(struct rlb_conf_redis, port), "6379", 0, 1, 65535, NULL, NULL, 0 },
+    { "prefix", CT_STRING, OFF(struct rlb_conf_redis, prefix), "radlb:", 0, NOB, NULL, NULL, 0 },
+    { "timeout", CT_FLOAT, OFF(struct rlb_conf_redis, timeout), "0.2", 0, 0.01, 10, NULL, NULL, 0 },
+    { "password", CT_STRING, OFF(struct rlb_conf_redis, password), "", CF_SECRET, NOB, NULL, NULL, 0 },
+    { "database", CT_INT, OFF(struct rlb_conf_redis, database), "0", 0, 0, 100000, NULL, NULL, 0 },
+    { "sentinels", CT_STRLIST, OFF(struct rlb_conf_redis, sentinels), NULL, 0, NOB, NULL, NULL,
+      OFF(struct rlb_conf_redis, nsentinels) },
+    { "master_name", CT_STRING, OFF(struct rlb_conf_redis, master_name), "", 0, NOB, NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 
@@ -101,6 +119,7 @@ static const struct conf_section server_section = {
     "servers", server_items, sizeof(struct rlb_conf_server), OFF(struct rlb_conf_server, line) };
 static const struct conf_section proxy_section = { "proxy", proxy_items, 0, (size_t)-1 };
 static const struct conf_section sticky_section = { "sticky", sticky_items, 0, (size_t)-1 };
+static const struct conf_section redis_section = { "redis", redis_items, 0, (size_t)-1 };
 static const struct conf_section log_section = { "log", log_items, 0, (size_t)-1 };
 static const struct conf_section control_section = { "control", control_items, 0, (size_t)-1 };
 
@@ -111,6 +130,7 @@ static const struct conf_item top_items[] = {
     { "servers", CT_LIST, OFF(struct rlb_conf, servers), NULL, CF_REQUIRED, NOB, NULL, &server_section, OFF(struct rlb_conf, nservers) },
     { "proxy", CT_GROUP, OFF(struct rlb_conf, proxy), NULL, 0, NOB, NULL, &proxy_section, 0 },
     { "sticky", CT_GROUP, OFF(struct rlb_conf, sticky), NULL, 0, NOB, NULL, &sticky_section, 0 },
+    { "redis", CT_GROUP, OFF(struct rlb_conf, redis), NULL, 0, NOB, NULL, &redis_section, 0 },
     { "log", CT_GROUP, OFF(struct rlb_conf, log), NULL, 0, NOB, NULL, &log_section, 0 },
     { "control", CT_GROUP, OFF(struct rlb_conf, control), NULL, 0, NOB, NULL, &control_section, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
@@ -427,6 +447,30 @@ parse_item(const struct conf_item *it, const config_setting_t *s, void *base,
 
     case CT_LIST:
         return parse_list(it, s, base, m);
+
+    case CT_STRLIST: {
+        int n = config_setting_length(s);
+        char **v;
+
+        if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+            goto wrong_type;
+        v = calloc(n > 0 ? (size_t)n : 1, sizeof(*v));
+        if (!v)
+            return -1;
+        *(char ***)field = v;
+        *(unsigned *)((char *)base + it->count_off) = 0;
+        for (int i = 0; i < n; i++) {
+            const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+            if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+                conf_msg(m, true, e, it->name, "entry %d must be a string in double quotes", i + 1);
+                return -1;
+            }
+            v[i] = strdup(config_setting_get_string(e));
+            *(unsigned *)((char *)base + it->count_off) = (unsigned)i + 1;
+        }
+        return 0;
+    }
     }
     return -1;
 
@@ -435,7 +479,8 @@ wrong_type:
              it->type == CT_STRING || it->type == CT_ENUM ? "a string in double quotes" :
              it->type == CT_INT ? "an integer" :
              it->type == CT_FLOAT ? "a number" :
-             it->type == CT_BOOL ? "true or false" : "a group { ... }",
+             it->type == CT_BOOL ? "true or false" :
+             it->type == CT_STRLIST ? "an array of strings [ \"a\", \"b\" ]" : "a group { ... }",
              type_name(t));
     return -1;
 }
@@ -499,6 +544,13 @@ free_section(const struct conf_section *sec, void *base)
             if (s && (it->flags & CF_SECRET))
                 OPENSSL_cleanse(s, strlen(s));
             free(s);
+        } else if (it->type == CT_STRLIST) {
+            char **v = *(char ***)field;
+            unsigned n = *(unsigned *)((char *)base + it->count_off);
+
+            for (unsigned i = 0; v && i < n; i++)
+                free(v[i]);
+            free(v);
         } else if (it->type == CT_GROUP) {
             free_section(it->sub, field);
         } else if (it->type == CT_LIST) {
@@ -608,6 +660,18 @@ dump_section(const struct conf_section *sec, const void *base, int depth,
             snprintf(line, sizeof(line), "%*s%s = \"%04o\";", ind, "", it->name,
                      (unsigned)*(const int *)field);
             break;
+        case CT_STRLIST: {
+            char *const *v = *(char *const *const *)field;
+            unsigned n = *(const unsigned *)((const char *)base + it->count_off);
+            size_t used = (size_t)snprintf(line, sizeof(line), "%*s%s = [", ind, "", it->name);
+
+            for (unsigned i = 0; i < n && used < sizeof(line); i++)
+                used += (size_t)snprintf(line + used, sizeof(line) - used, "%s \"%s\"",
+                                         i ? "," : "", v[i]);
+            if (used < sizeof(line))
+                snprintf(line + used, sizeof(line) - used, " ];");
+            break;
+        }
         case CT_GROUP:
             snprintf(line, sizeof(line), "%*s%s = {", ind, "", it->name);
             out(arg, line);

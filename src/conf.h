@@ -68,10 +68,33 @@ struct rlb_conf_proxy {
     int     recv_buffer;                  /* SO_RCVBUF of every socket, octets */
 };
 
+enum rlb_store { RLB_STORE_MEMORY = 0, RLB_STORE_REDIS };
+
+#define RLB_AFFINITY_MAX 8
+
 struct rlb_conf_sticky {
-    double  ttl;                          /* seconds a challenge session lives after last use */
-    int     max_entries;                  /* cap; least recently used evicted beyond it */
-    char   *reject_message;               /* Reply-Message when the pinned server cannot go on */
+    double   ttl;                         /* seconds a challenge session lives after last use */
+    int      store;                       /* enum rlb_store */
+    int      max_entries;                 /* cap; least recently used evicted beyond it */
+    char    *reject_message;              /* Reply-Message when the pinned server cannot go on */
+    char   **affinity_attributes;         /* attribute names; none: affinity off */
+    unsigned naffinity;
+    double   affinity_ttl;
+    unsigned aff_vendor[RLB_AFFINITY_MAX]; /* resolved by validation */
+    unsigned aff_attr[RLB_AFFINITY_MAX];
+};
+
+struct rlb_conf_redis {
+    char    *address;
+    int      port;
+    char    *prefix;                      /* every key starts with it */
+    double   timeout;                     /* seconds a lookup may take */
+    char    *password;
+    int      database;
+    char   **sentinels;                   /* "address:port" */
+    unsigned nsentinels;
+    char    *master_name;
+    union rlb_sockaddr addr;              /* resolved by validation */
 };
 
 struct rlb_conf_log {
@@ -98,6 +121,7 @@ struct rlb_conf {
     unsigned                nservers;
     struct rlb_conf_proxy   proxy;
     struct rlb_conf_sticky  sticky;
+    struct rlb_conf_redis   redis;
     struct rlb_conf_log     log;
     struct rlb_conf_control control;
 };
@@ -120,6 +144,9 @@ struct rlb_conf_msgs {
 struct rlb_conf *rlb_conf_load(const char *file, struct rlb_conf_msgs *msgs);
 void rlb_conf_free(struct rlb_conf *conf);
 void rlb_conf_msgs_free(struct rlb_conf_msgs *msgs);
+
+/* "address:port" or "[v6]:port" (Sentinel addresses). */
+int rlb_conf_host_port(const char *text, union rlb_sockaddr *out);
 
 /* Writes the configuration in libconfig syntax, secrets masked. */
 void rlb_conf_dump(const struct rlb_conf *conf, void (*out)(void *arg, const char *line),

@@ -18,6 +18,7 @@ enum conf_type {
     CT_MODE,                       /* an octal file mode written as a string: "0660" */
     CT_GROUP,                      /* a nested struct */
     CT_LIST,                       /* a list of groups: pointer + count */
+    CT_STRLIST,                    /* an array of strings: char ** + count */
 };
 
 #define CF_REQUIRED  0x01          /* no default: must be given */
@@ -35,7 +36,7 @@ struct conf_item {
     double                     min, max;  /* bounds of numbers (min > max: none) */
     const char *const         *choices;   /* CT_ENUM */
     const struct conf_section *sub;       /* CT_GROUP, CT_LIST */
-    size_t                     count_off; /* CT_LIST: where the element count lands */
+    size_t                     count_off; /* CT_LIST, CT_STRLIST: where the count lands */
 };
 
 struct conf_section {

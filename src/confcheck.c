@@ -6,7 +6,9 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <grp.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "conf_int.h"
+#include "dict.h"
 
 /* The validate pass points at lines through the parsed file. */
 struct vctx {
@@ -229,6 +232,89 @@ check_misc(struct rlb_conf *c, const struct vctx *v)
                         path);
 }
 
+/* "192.0.2.1:26379" or "[2001:db8::1]:26379" */
+int
+rlb_conf_host_port(const char *text, union rlb_sockaddr *out)
+{
+    char host[INET6_ADDRSTRLEN + 2];
+    const char *colon = strrchr(text, ':');
+    size_t hl;
+    long port;
+    char *end;
+
+    if (!colon || colon == text)
+        return -1;
+    hl = (size_t)(colon - text);
+    if (text[0] == '[') {
+        if (hl < 3 || text[hl - 1] != ']')
+            return -1;
+        text++;
+        hl -= 2;
+    }
+    if (hl >= sizeof(host))
+        return -1;
+    memcpy(host, text, hl);
+    host[hl] = '\0';
+    port = strtol(colon + 1, &end, 10);
+    if (*end || port < 1 || port > 65535)
+        return -1;
+    return rlb_addr_parse(host, (uint16_t)port, out);
+}
+
+static void
+check_sticky(struct rlb_conf *c, const struct vctx *v)
+{
+    const config_setting_t *st = config_lookup(v->cfg, "sticky");
+    const config_setting_t *rs = config_lookup(v->cfg, "redis");
+    struct rlb_conf_sticky *s = &c->sticky;
+    struct rlb_conf_redis *r = &c->redis;
+    char err[256];
+
+    if (s->naffinity > RLB_AFFINITY_MAX) {
+        conf_msg_member(v->m, true, st, "affinity_attributes", "at most %d attributes", RLB_AFFINITY_MAX);
+        return;
+    }
+    if (s->naffinity && rlb_dict_load(c->dictionary, err, sizeof(err)) < 0) {
+        conf_msg_member(v->m, true, st, "affinity_attributes", "%s", err);
+        return;
+    }
+    for (unsigned i = 0; i < s->naffinity; i++) {
+        if (rlb_dict_attr_by_name(s->affinity_attributes[i], &s->aff_vendor[i], &s->aff_attr[i]) < 0) {
+            conf_msg_member(v->m, true, st, "affinity_attributes",
+                            "\"%s\" is not an attribute of the RADIUS dictionary (see %s)",
+                            s->affinity_attributes[i], c->dictionary);
+            continue;
+        }
+        for (unsigned j = 0; j < i; j++) {
+            if (s->aff_vendor[j] == s->aff_vendor[i] && s->aff_attr[j] == s->aff_attr[i])
+                conf_msg_member(v->m, true, st, "affinity_attributes", "\"%s\" is listed twice",
+                                s->affinity_attributes[i]);
+        }
+    }
+
+    if (s->store != RLB_STORE_REDIS) {
+        if (rs)
+            conf_msg(v->m, false, rs, "redis", "is not used: sessions are shared through Redis only with sticky.store = \"redis\"");
+        return;
+    }
+    if (r->nsentinels == 0) {
+        if (rlb_addr_parse(r->address, (uint16_t)r->port, &r->addr) < 0)
+            conf_msg_member(v->m, true, rs, "address", "\"%s\" is not an IPv4 or IPv6 address", r->address);
+        return;
+    }
+    if (!r->master_name[0])
+        conf_msg_member(v->m, true, rs, "master_name",
+                        "is required with sentinels: the name Sentinel monitors the master under");
+    for (unsigned i = 0; i < r->nsentinels; i++) {
+        union rlb_sockaddr sa;
+
+        if (rlb_conf_host_port(r->sentinels[i], &sa) < 0)
+            conf_msg_member(v->m, true, rs, "sentinels",
+                            "\"%s\" is not address:port (like \"10.0.0.5:26379\" or \"[2001:db8::5]:26379\")",
+                            r->sentinels[i]);
+    }
+}
+
 void
 conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_msgs *m)
 {
@@ -238,4 +324,6 @@ conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_msgs *
     check_clients(conf, &v);
     check_servers(conf, &v);
     check_misc(conf, &v);
+    if (!m->errors)
+        check_sticky(conf, &v);
 }

@@ -36,6 +36,7 @@ struct rlb_ctx {
     struct rlb_timeq        pending;      /* forwarded, waiting up to response_timeout */
     struct rlb_timeq        done;         /* answered, cached for dedup_window */
     struct rlb_sticky       sticky;       /* challenge State -> server */
+    struct rlb_sticky       affinity;     /* affinity key -> server (no State) */
     struct rlb_rxbatch     *rx;
     struct rlb_outq        *outq;
     struct rlb_global_stats stats;

@@ -204,6 +204,38 @@ walk_attrs(uint8_t *pkt, size_t len, attr_fn fn, void *arg)
     return RLB_DROP_NONE;
 }
 
+/* First value of one attribute (standard or vendor-specific). */
+struct find_attr {
+    unsigned       vendor;
+    unsigned       type;
+    const uint8_t *value;
+    size_t         vlen;
+};
+
+static rlb_drop_t
+find_one(void *arg, const struct attr_ref *a)
+{
+    struct find_attr *f = arg;
+
+    if (!f->value && a->vendor == f->vendor && a->type == f->type) {
+        f->value = a->value;
+        f->vlen = a->vlen;
+    }
+    return RLB_DROP_NONE;
+}
+
+const uint8_t *
+rlb_pkt_find_attr(const uint8_t *pkt, const struct rlb_pkt_info *info, unsigned vendor,
+                  unsigned attr, size_t *len)
+{
+    struct find_attr f = { vendor, attr, NULL, 0 };
+
+    /* The walk does not write when the callback does not. */
+    walk_attrs((uint8_t *)(uintptr_t)pkt, info->len, find_one, &f);
+    *len = f.vlen;
+    return f.value;
+}
+
 /* ------------------------------------------------------------------ */
 /* Typed checks                                                       */
 

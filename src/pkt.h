@@ -54,6 +54,11 @@ rlb_drop_t rlb_pkt_parse(uint8_t *data, size_t *len, bool require_ma,
  */
 rlb_drop_t rlb_pkt_check_attrs(const uint8_t *data, const struct rlb_pkt_info *info);
 
+/* The value of the first attribute (vendor 0: standard) in a parsed packet,
+ * or NULL; *len gets its length. */
+const uint8_t *rlb_pkt_find_attr(const uint8_t *pkt, const struct rlb_pkt_info *info,
+                                 unsigned vendor, unsigned attr, size_t *len);
+
 /* Message-Authenticator (RFC 3579 3.2) over the packet with the
  * authenticator field read as auth_field. */
 bool rlb_pkt_ma_ok(const uint8_t *pkt, const struct rlb_pkt_info *info,

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "affinity.h"
 #include "dict.h"
 #include "health.h"
 #include "pkt.h"
@@ -315,6 +316,17 @@ dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
         }
         if (s)
             req->flags |= RLB_REQF_PINNED;
+    } else if (info->code == RLB_ACCESS_REQUEST &&
+               rlb_affinity_key(&ctx->conf->sticky, data, info, req->affkey)) {
+        req->flags |= RLB_REQF_AFFKEY;
+        s = rlb_sticky_find(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN, ev_now(ctx->loop));
+        if (s && !rlb_server_takes_pinned(s)) {
+            /* A guess without State: balance it as the new login it may be. */
+            rlb_sticky_remove(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN);
+            s = NULL;
+        }
+        if (s)
+            req->flags |= RLB_REQF_AFFINITY;
     }
     if (!s)
         s = rlb_balance_pick(&ctx->balancer, ctx->servers.v, ctx->servers.n);
@@ -551,6 +563,13 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
     if (info.code == RLB_ACCESS_CHALLENGE && info.state_off)
         rlb_sticky_add(&ctx->sticky, data + info.state_off + 2, data[info.state_off + 1] - 2u, s,
                        ev_now(ctx->loop));
+    if (req->flags & RLB_REQF_AFFKEY) {
+        if (info.code == RLB_ACCESS_CHALLENGE)
+            rlb_sticky_add(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN, s, ev_now(ctx->loop));
+        else if (req->flags & RLB_REQF_AFFINITY)
+            /* the exchange is over: the next login is balanced again */
+            rlb_sticky_remove(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN);
+    }
     end_pending(ctx, req);
     count_reply(s, info.code);
     rlb_latency_add(&s->latency, ev_now(ctx->loop) - req->when);
@@ -770,6 +789,8 @@ rlb_proxy_start(struct rlb_ctx *ctx)
         return -1;
     ctx->balancer.algo = conf->proxy.balance;
     if (rlb_sticky_init(&ctx->sticky, ctx->loop, &ctx->bufs, conf->sticky.ttl,
+                        (unsigned long)conf->sticky.max_entries) < 0 ||
+        rlb_sticky_init(&ctx->affinity, ctx->loop, &ctx->bufs, conf->sticky.affinity_ttl,
                         (unsigned long)conf->sticky.max_entries) < 0)
         return -1;
     rlb_dict_set_max_attributes((unsigned)conf->proxy.max_attributes);
@@ -835,6 +856,7 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
     }
     rlb_health_stop(ctx);
     rlb_sticky_free(&ctx->sticky);
+    rlb_sticky_free(&ctx->affinity);
     rlb_servers_free(&ctx->servers);
     rlb_clients_free(&ctx->clients);
     rlb_dedup_free(&ctx->dedup);

@@ -25,6 +25,8 @@ enum rlb_req_state {
 };
 
 #define RLB_REQF_PINNED   0x01     /* a challenge answer, routed to the server that asked */
+#define RLB_REQF_AFFKEY   0x02     /* affkey holds the request's affinity key */
+#define RLB_REQF_AFFINITY 0x04     /* routed by affinity (no State) */
 
 struct rlb_request {
     struct rlb_request  *hnext;         /* duplicate-table chain */
@@ -48,6 +50,7 @@ struct rlb_request {
     uint8_t              flags;         /* RLB_REQF_* */
     uint8_t              client_auth[RLB_AUTH_LEN];
     uint8_t              proxied_auth[RLB_AUTH_LEN];
+    uint8_t              affkey[16];    /* affinity key (flags & RLB_REQF_AFFKEY) */
     uint32_t             hash;          /* of (listener, src, client_id) */
 };
 

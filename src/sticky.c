@@ -195,6 +195,16 @@ rlb_sticky_find(struct rlb_sticky *t, const uint8_t *state, size_t len, double n
     return e->server;
 }
 
+void
+rlb_sticky_remove(struct rlb_sticky *t, const uint8_t *key, size_t len)
+{
+    uint32_t hash = (uint32_t)rlb_siphash13(t->key, key, len);
+    struct rlb_sticky_entry *e = lookup(t, hash, key, len);
+
+    if (e)
+        remove_entry(t, e);
+}
+
 unsigned long
 rlb_sticky_expire(struct rlb_sticky *t, double now)
 {

@@ -65,6 +65,8 @@ void rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len,
 /* The server that issued State, or NULL (counted as an orphan). */
 struct rlb_server *rlb_sticky_find(struct rlb_sticky *t, const uint8_t *state, size_t len,
                                    double now);
+/* Forgets one entry, if there. */
+void rlb_sticky_remove(struct rlb_sticky *t, const uint8_t *key, size_t len);
 /* Removes entries unused for ttl seconds; returns how many. */
 unsigned long rlb_sticky_expire(struct rlb_sticky *t, double now);
 /* Forgets every entry pointing at s (a server being removed). */
