@@ -11,6 +11,7 @@
 #include "control.h"
 #include "ctx.h"
 #include "health.h"
+#include "rstore.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                            */
@@ -202,6 +203,44 @@ cmd_show_clients(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
     return 0;
 }
 
+#define RLB_RSTORE_COUNTERS(X) \
+    X(gets) X(hits) X(misses) X(timeouts) X(sets) X(dels) X(skipped) X(errors) X(outages) X(connects)
+
+static json_t *
+redis_json(const struct rlb_rstore *rs)
+{
+    const struct rlb_rstore_stats *st;
+    json_t *o;
+
+    if (!rs)
+        return json_null();
+    st = rlb_rstore_stats(rs);
+    o = json_pack("{s:s,s:b,s:s,s:s,s:i}", "state", rlb_rstore_state(rs), "up",
+                  rlb_rstore_ready(rs), "address", rlb_rstore_where(rs), "last_error",
+                  rlb_rstore_last_error(rs), "outstanding", (int)rlb_rstore_outstanding(rs));
+#define J(f) json_object_set_new(o, #f, json_integer((json_int_t)st->f));
+    RLB_RSTORE_COUNTERS(J)
+#undef J
+    return o;
+}
+
+static void
+redis_text(const struct rlb_rstore *rs, struct rlb_strbuf *out)
+{
+    const struct rlb_rstore_stats *st;
+
+    if (!rs) {
+        rlb_sb_printf(out, "redis.state off\n");
+        return;
+    }
+    st = rlb_rstore_stats(rs);
+    rlb_sb_printf(out, "redis.state %s\nredis.up %d\nredis.outstanding %u\n", rlb_rstore_state(rs),
+                  rlb_rstore_ready(rs) ? 1 : 0, rlb_rstore_outstanding(rs));
+#define T(f) rlb_sb_printf(out, "redis.%s %llu\n", #f, (unsigned long long)st->f);
+    RLB_RSTORE_COUNTERS(T)
+#undef T
+}
+
 static int
 cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
 {
@@ -247,6 +286,7 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
                             "misses", (json_int_t)ctx->affinity.stats.orphans,
                             "expired", (json_int_t)ctx->affinity.stats.expired,
                             "evicted", (json_int_t)ctx->affinity.stats.evicted));
+        json_object_set_new(o, "redis", redis_json(ctx->rstore));
         json_object_set_new(o, "clients", clients);
         json_object_set_new(o, "servers", servers);
         json_out(out, o);
@@ -272,6 +312,7 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
                   (unsigned long long)ctx->affinity.stats.inserted,
                   (unsigned long long)ctx->affinity.stats.hits,
                   (unsigned long long)ctx->affinity.stats.orphans);
+    redis_text(ctx->rstore, out);
     for (int i = 1; i < RLB_DROP_MAX; i++)
         rlb_sb_printf(out, "drop.%s %llu\n", rlb_drop_name((rlb_drop_t)i),
                       (unsigned long long)g->drops[i]);

@@ -21,6 +21,7 @@
 #include "timeq.h"
 
 struct rlb_control;
+struct rlb_rstore;
 
 struct rlb_ctx {
     struct ev_loop         *loop;
@@ -35,6 +36,8 @@ struct rlb_ctx {
     struct rlb_dedup        dedup;
     struct rlb_timeq        pending;      /* forwarded, waiting up to response_timeout */
     struct rlb_timeq        done;         /* answered, cached for dedup_window */
+    struct rlb_timeq        parked;       /* waiting up to redis.timeout for Redis */
+    struct rlb_rstore      *rstore;       /* sticky.store = "redis" */
     struct rlb_sticky       sticky;       /* challenge State -> server */
     struct rlb_sticky       affinity;     /* affinity key -> server (no State) */
     struct rlb_rxbatch     *rx;

@@ -25,6 +25,7 @@
 #include "health.h"
 #include "pkt.h"
 #include "proxy.h"
+#include "rstore.h"
 
 static const uint8_t zero_auth[RLB_AUTH_LEN];
 
@@ -141,6 +142,47 @@ cache_reply(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *reply, 
     req->when = ev_now(ctx->loop);
     rlb_timeq_push(&ctx->done, req);
     rlb_timeq_arm(ctx->loop, &ctx->done);
+}
+
+/* Keeps a built reply until Redis has the session (rlb_proxy_redis_written),
+ * at most redis.timeout (the parked queue). */
+static void
+hold_reply(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *reply, size_t len)
+{
+    if (req->blob)
+        rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
+    req->blob = rlb_buf_get(&ctx->bufs, len);
+    req->blob_len = req->blob ? (uint16_t)len : 0;
+    if (req->blob)
+        memcpy(req->blob, reply, len);
+    req->state = RLB_REQ_HELD;
+    req->when = ev_now(ctx->loop);
+    rlb_timeq_push(&ctx->parked, req);
+    rlb_timeq_arm(ctx->loop, &ctx->parked);
+}
+
+static void send_to_client(struct rlb_ctx *ctx, const struct rlb_request *req, size_t len);
+
+/* A held reply goes to the client; the request becomes an ordinary done one. */
+static void
+release_held(struct rlb_ctx *ctx, struct rlb_request *req)
+{
+    rlb_rstore_cancel(req);
+    rlb_timeq_remove(&ctx->parked, req);
+    if (req->blob) {
+        memcpy(rlb_outq_next(ctx->outq), req->blob, req->blob_len);
+        send_to_client(ctx, req, req->blob_len);
+    }
+    req->state = RLB_REQ_DONE;
+    req->when = ev_now(ctx->loop);
+    rlb_timeq_push(&ctx->done, req);
+    rlb_timeq_arm(ctx->loop, &ctx->done);
+}
+
+void
+rlb_proxy_redis_written(struct rlb_ctx *ctx, struct rlb_request *req)
+{
+    release_held(ctx, req);
 }
 
 static void
@@ -296,16 +338,56 @@ send_to_server(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *
  * challenge it answers (or a clear reject when that server cannot go on),
  * otherwise the balancer's choice among the servers that take new
  * requests, otherwise radlb's own answer. */
+/* Parks a request while Redis is asked which server holds its session
+ * (only when the local table does not know, and once). */
+static bool
+park(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+     const struct rlb_pkt_info *info, char kind, const uint8_t *key, size_t len)
+{
+    uint8_t *copy;
+
+    if ((req->flags & RLB_REQF_ASKED) || !rlb_rstore_ready(ctx->rstore))
+        return false;
+    copy = rlb_buf_get(&ctx->bufs, info->len);
+    if (!copy)
+        return false;
+    memcpy(copy, data, info->len);
+    if (!rlb_rstore_get(ctx->rstore, kind, key, len, req)) {
+        rlb_buf_put(&ctx->bufs, copy, info->len);
+        return false;
+    }
+    req->flags |= RLB_REQF_ASKED;
+    if (req->blob)                 /* the Proxy-State copy: the packet has it */
+        rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
+    req->blob = copy;
+    req->blob_len = info->len;
+    req->state = RLB_REQ_PARKED;
+    req->when = ev_now(ctx->loop);
+    rlb_timeq_push(&ctx->parked, req);
+    rlb_timeq_arm(ctx->loop, &ctx->parked);
+    return true;
+}
+
+/* The one place a request gets its server: the server that issued the
+ * challenge it answers (or a clear reject when that server cannot go on),
+ * otherwise the balancer's choice among the servers that take new
+ * requests, otherwise radlb's own answer. A session the local table does
+ * not know is first looked up in Redis (the request is parked meanwhile). */
 static void
 dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
          const struct rlb_pkt_info *info)
 {
     struct rlb_server *s = NULL;
+    double now = ev_now(ctx->loop);
 
     if (info->code == RLB_ACCESS_REQUEST && info->state_off) {
         const uint8_t *st = data + info->state_off;
 
-        s = rlb_sticky_find(&ctx->sticky, st + 2, st[1] - 2u, ev_now(ctx->loop));
+        s = rlb_sticky_find(&ctx->sticky, st + 2, st[1] - 2u, now);
+        if (!s && park(ctx, req, data, info, RLB_RKEY_STATE, st + 2, st[1] - 2u))
+            return;
+        if (!s)
+            ctx->sticky.stats.orphans++;   /* expired, or issued before radlb started */
         if (s && !rlb_server_takes_pinned(s)) {
             /* Only that server knows the code: never a silent timeout, never
              * a forward to a server that would reject it anyway. */
@@ -314,19 +396,28 @@ dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
             answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->sticky.reject_message);
             return;
         }
-        if (s)
+        if (s) {
+            ctx->sticky.stats.hits++;
             req->flags |= RLB_REQF_PINNED;
+        }
     } else if (info->code == RLB_ACCESS_REQUEST &&
-               rlb_affinity_key(&ctx->conf->sticky, data, info, req->affkey)) {
+               ((req->flags & RLB_REQF_AFFKEY) ||
+                rlb_affinity_key(&ctx->conf->sticky, data, info, req->affkey))) {
         req->flags |= RLB_REQF_AFFKEY;
-        s = rlb_sticky_find(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN, ev_now(ctx->loop));
+        s = rlb_sticky_find(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN, now);
+        if (!s && park(ctx, req, data, info, RLB_RKEY_AFFINITY, req->affkey, RLB_AFFINITY_KEY_LEN))
+            return;
         if (s && !rlb_server_takes_pinned(s)) {
             /* A guess without State: balance it as the new login it may be. */
             rlb_sticky_remove(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN);
             s = NULL;
         }
-        if (s)
+        if (s) {
+            ctx->affinity.stats.hits++;
             req->flags |= RLB_REQF_AFFINITY;
+        } else {
+            ctx->affinity.stats.orphans++;     /* shown as affinity misses */
+        }
     }
     if (!s)
         s = rlb_balance_pick(&ctx->balancer, ctx->servers.v, ctx->servers.n);
@@ -339,6 +430,35 @@ dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
         return;
     }
     send_to_server(ctx, req, s, data, info);
+}
+
+void
+rlb_proxy_redis_answer(struct rlb_ctx *ctx, struct rlb_request *req, const char *server)
+{
+    uint8_t pkt[RLB_PKT_MAX];
+    size_t len = req->blob_len;
+    struct rlb_pkt_info info;
+    struct rlb_server *s = server ? rlb_servers_find(&ctx->servers, server) : NULL;
+
+    rlb_timeq_remove(&ctx->parked, req);
+    memcpy(pkt, req->blob, len);
+    rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
+    req->blob = NULL;
+    req->blob_len = 0;
+    if (rlb_pkt_parse(pkt, &len, false, &info) != RLB_DROP_NONE) {
+        forget(ctx, req);          /* it parsed before: cannot happen */
+        return;
+    }
+    keep_proxy_state(ctx, req, pkt, &info);
+    /* Another instance saw the challenge: remember it here too. */
+    if (s && info.state_off)
+        rlb_sticky_add(&ctx->sticky, pkt + info.state_off + 2, pkt[info.state_off + 1] - 2u, s,
+                       ev_now(ctx->loop));
+    else if (s && (req->flags & RLB_REQF_AFFKEY))
+        rlb_sticky_add(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN, s, ev_now(ctx->loop));
+    else if (server && !s)
+        rlb_debug("Redis names server \"%s\", which this instance does not have", server);
+    dispatch(ctx, req, pkt, &info);
 }
 
 /* A new request: its slot, its place in the duplicate table. */
@@ -441,6 +561,11 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *da
                  * goes to another one. */
                 rlb_timeq_remove(&ctx->pending, old);
                 dispatch(ctx, old, data, &info);
+            } else if (old->state == RLB_REQ_PARKED) {
+                c->stats.retransmissions++;    /* Redis is being asked: it will go on */
+            } else if (old->state == RLB_REQ_HELD) {
+                c->stats.duplicates++;         /* the client waits: the challenge goes now */
+                release_held(ctx, old);
             } else {
                 /* Answered (or timed out without an answer): never forwarded again. */
                 c->stats.duplicates++;
@@ -460,6 +585,10 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *da
             old->state = RLB_REQ_SUPERSEDED;
         } else if (old->state == RLB_REQ_REROUTE) {
             rlb_timeq_remove(&ctx->pending, old);
+            free_request(ctx, old);
+        } else if (old->state == RLB_REQ_PARKED || old->state == RLB_REQ_HELD) {
+            rlb_rstore_cancel(old);
+            rlb_timeq_remove(&ctx->parked, old);
             free_request(ctx, old);
         } else {
             rlb_timeq_remove(&ctx->done, old);
@@ -502,6 +631,7 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
     rlb_drop_t why;
     uint8_t *out;
     ssize_t n;
+    bool held;
 
     why = rlb_pkt_parse(data, &len, s->require_ma && len > 0 && data[0] != RLB_ACCOUNTING_RESPONSE,
                         &info);
@@ -559,22 +689,38 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
         drop_from_server(ctx, s, why);
         return;
     }
-    /* Record who issued the challenge before the client can answer it. */
-    if (info.code == RLB_ACCESS_CHALLENGE && info.state_off)
-        rlb_sticky_add(&ctx->sticky, data + info.state_off + 2, data[info.state_off + 1] - 2u, s,
-                       ev_now(ctx->loop));
+    /* Record who issued the challenge before the client can answer it:
+     * here, and for the other instances in Redis (the challenge is held
+     * until Redis has it, at most redis.timeout, so that the answer finds
+     * it whichever instance it reaches). */
+    held = false;
     if (req->flags & RLB_REQF_AFFKEY) {
-        if (info.code == RLB_ACCESS_CHALLENGE)
+        if (info.code == RLB_ACCESS_CHALLENGE) {
             rlb_sticky_add(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN, s, ev_now(ctx->loop));
-        else if (req->flags & RLB_REQF_AFFINITY)
+            rlb_rstore_set(ctx->rstore, RLB_RKEY_AFFINITY, req->affkey, RLB_AFFINITY_KEY_LEN, s->name,
+                           ctx->affinity.ttl, NULL);
+        } else if (req->flags & RLB_REQF_AFFINITY) {
             /* the exchange is over: the next login is balanced again */
             rlb_sticky_remove(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN);
+            rlb_rstore_del(ctx->rstore, RLB_RKEY_AFFINITY, req->affkey, RLB_AFFINITY_KEY_LEN);
+        }
+    }
+    if (info.code == RLB_ACCESS_CHALLENGE && info.state_off) {
+        const uint8_t *st = data + info.state_off;
+
+        rlb_sticky_add(&ctx->sticky, st + 2, st[1] - 2u, s, ev_now(ctx->loop));
+        held = rlb_rstore_set(ctx->rstore, RLB_RKEY_STATE, st + 2, st[1] - 2u, s->name,
+                              ctx->sticky.ttl, req);
     }
     end_pending(ctx, req);
     count_reply(s, info.code);
     rlb_latency_add(&s->latency, ev_now(ctx->loop) - req->when);
-    send_to_client(ctx, req, (size_t)n);
-    cache_reply(ctx, req, out, (size_t)n);
+    if (held) {
+        hold_reply(ctx, req, out, (size_t)n);
+    } else {
+        send_to_client(ctx, req, (size_t)n);
+        cache_reply(ctx, req, out, (size_t)n);
+    }
     rlb_trace("server %s: %s id %u -> client %s id %u", s->name, code_name(info.code), info.id,
               req->client->name, req->client_id);
 }
@@ -662,6 +808,26 @@ rlb_proxy_server_down(struct rlb_ctx *ctx, struct rlb_server *s)
         }
     }
     rlb_timeq_arm(ctx->loop, &ctx->pending);
+}
+
+/* Redis did not answer within redis.timeout: go on without it. */
+static void
+parked_expired(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct rlb_ctx *ctx = w->data;
+    double now = ev_now(loop);
+    struct rlb_request *req;
+
+    (void)revents;
+    while ((req = ctx->parked.head) && req->when + ctx->parked.wait <= now) {
+        rlb_rstore_cancel(req);
+        rlb_rstore_timed_out(ctx->rstore);
+        if (req->state == RLB_REQ_HELD)
+            release_held(ctx, req);    /* the challenge goes out without Redis */
+        else
+            rlb_proxy_redis_answer(ctx, req, NULL);
+    }
+    rlb_timeq_arm(loop, &ctx->parked);
 }
 
 static void
@@ -764,6 +930,11 @@ flush_outbox(struct ev_loop *loop, ev_prepare *w, int revents)
     }
 }
 
+static const struct rlb_rstore_hooks redis_hooks = {
+    rlb_proxy_redis_answer,
+    rlb_proxy_redis_written,
+};
+
 int
 rlb_proxy_start(struct rlb_ctx *ctx)
 {
@@ -801,6 +972,11 @@ rlb_proxy_start(struct rlb_ctx *ctx)
     ev_timer_init(&ctx->done.timer, done_expired, 0, 0);
     ctx->done.timer.data = ctx;
     ctx->done.wait = conf->proxy.dedup_window;
+    ev_timer_init(&ctx->parked.timer, parked_expired, 0, 0);
+    ctx->parked.timer.data = ctx;
+    ctx->parked.wait = conf->redis.timeout;
+    if (rlb_rstore_start(ctx, &redis_hooks) < 0)
+        return -1;
 
     ctx->listeners = calloc(conf->nlisten, sizeof(*ctx->listeners));
     if (!ctx->listeners)
@@ -844,6 +1020,13 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
     ctx->nlisteners = 0;
     ev_timer_stop(ctx->loop, &ctx->pending.timer);
     ev_timer_stop(ctx->loop, &ctx->done.timer);
+    ev_timer_stop(ctx->loop, &ctx->parked.timer);
+    while ((req = ctx->parked.head)) {
+        rlb_rstore_cancel(req);
+        rlb_timeq_remove(&ctx->parked, req);
+        free_request(ctx, req);
+    }
+    rlb_rstore_stop(ctx);
     ev_prepare_stop(ctx->loop, &ctx->flush);
 
     while ((req = ctx->pending.head)) {

@@ -36,4 +36,12 @@ void rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *
  * processed and go to another server at the NAS's next retransmission. */
 void rlb_proxy_server_down(struct rlb_ctx *ctx, struct rlb_server *s);
 
+/* Redis answered a parked request's lookup: the name of the server that
+ * holds its session, or NULL (not found, timed out, Redis gone). */
+void rlb_proxy_redis_answer(struct rlb_ctx *ctx, struct rlb_request *req, const char *server);
+
+/* Redis has (or will never have) the session of a held Access-Challenge:
+ * the challenge goes to the client now. */
+void rlb_proxy_redis_written(struct rlb_ctx *ctx, struct rlb_request *req);
+
 #endif

@@ -22,11 +22,17 @@ enum rlb_req_state {
     RLB_REQ_SUPERSEDED,            /* the client reused its Identifier: reply discarded */
     RLB_REQ_REROUTE,               /* its server went down before answering: the next
                                     * retransmission goes to another server */
+    RLB_REQ_PARKED,                /* waiting for Redis to say which server holds its
+                                    * session; blob holds the packet */
+    RLB_REQ_HELD,                  /* its Access-Challenge waits until Redis has the
+                                    * session (so that another instance finds it);
+                                    * blob holds the reply */
 };
 
 #define RLB_REQF_PINNED   0x01     /* a challenge answer, routed to the server that asked */
 #define RLB_REQF_AFFKEY   0x02     /* affkey holds the request's affinity key */
 #define RLB_REQF_AFFINITY 0x04     /* routed by affinity (no State) */
+#define RLB_REQF_ASKED    0x08     /* Redis was asked already */
 
 struct rlb_request {
     struct rlb_request  *hnext;         /* duplicate-table chain */
@@ -41,6 +47,7 @@ struct rlb_request {
         struct in6_addr  v6;
     }                    dst;           /* local address it reached (wildcard listeners) */
     double               when;          /* sent (pending) or answered (done) */
+    void                *ticket;        /* the Redis lookup of a parked request */
     uint8_t             *blob;          /* pending: Proxy-State octets; done: the reply */
     uint16_t             blob_len;
     uint8_t              client_id;

@@ -184,14 +184,11 @@ rlb_sticky_find(struct rlb_sticky *t, const uint8_t *state, size_t len, double n
     uint32_t hash = (uint32_t)rlb_siphash13(t->key, state, len);
     struct rlb_sticky_entry *e = lookup(t, hash, state, len);
 
-    if (!e || e->used + t->ttl <= now) {
-        t->stats.orphans++;
-        return NULL;
-    }
+    if (!e || e->used + t->ttl <= now)
+        return NULL;               /* the caller decides whether it is an orphan */
     e->used = now;
     list_unlink(t, e);
     list_append(t, e);
-    t->stats.hits++;
     return e->server;
 }
 

@@ -62,7 +62,8 @@ void rlb_sticky_free(struct rlb_sticky *t);
 /* Records (or refreshes) State -> server at time now. */
 void rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len,
                     struct rlb_server *s, double now);
-/* The server that issued State, or NULL (counted as an orphan). */
+/* The server that issued State, or NULL (the caller counts orphans once
+ * every store has been asked). */
 struct rlb_server *rlb_sticky_find(struct rlb_sticky *t, const uint8_t *state, size_t len,
                                    double now);
 /* Forgets one entry, if there. */

@@ -24,6 +24,7 @@ TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$RLB_HERE/../.." && pwd)}
 RADLB=${RADLB:-$TOP_SRCDIR/src/radlb}
 RADLBCTL=${RADLBCTL:-$TOP_SRCDIR/src/radlbctl}
 UDPSEND=${UDPSEND:-$TOP_SRCDIR/tests/tools/rlb-udpsend}
+OTPLOGIN=${OTPLOGIN:-$TOP_SRCDIR/tests/tools/rlb-otplogin}
 MFA=$TOP_SRCDIR/tests/mfa/mfa-server.sh
 
 # Different secrets on the two sides: radlb must really re-sign and re-encrypt.
@@ -36,7 +37,7 @@ RLB_EXTRA=${RLB_EXTRA-}
 RLB_NSERVERS=0
 
 t_tmpdir
-for tool in "$RADLB" "$RADLBCTL" "$UDPSEND"; do
+for tool in "$RADLB" "$RADLBCTL" "$UDPSEND" "$OTPLOGIN"; do
 	[ -x "$tool" ] || t_fail "$tool is not built (run make first)"
 done
 

@@ -65,14 +65,13 @@ START_TEST(insert_and_lookup)
     ck_assert_ptr_eq(find("state-one", 101), S1);
     ck_assert_ptr_eq(find("state-two", 101), S2);
     ck_assert_ptr_eq(find("state-one", 102), S1);
-    ck_assert_uint_eq(t.stats.hits, 3);
-    ck_assert_uint_eq(t.stats.orphans, 0);
-    /* A State radlb never saw, a prefix, an extension: orphans. */
+    /* A State radlb never saw, a prefix, an extension: not found. Hits and
+     * orphans are counted by the caller once every store has been asked. */
     ck_assert_ptr_null(find("state-three", 103));
     ck_assert_ptr_null(find("state-on", 103));
     ck_assert_ptr_null(find("state-one!", 103));
-    ck_assert_uint_eq(t.stats.orphans, 3);
-    ck_assert_uint_eq(t.stats.hits, 3);
+    ck_assert_uint_eq(t.stats.orphans, 0);
+    ck_assert_uint_eq(t.stats.hits, 0);
 }
 END_TEST
 
@@ -140,7 +139,6 @@ START_TEST(expiry_after_ttl)
     ck_assert_uint_eq(t.count, 1);
     ck_assert_uint_eq(t.stats.expired, 1);
     ck_assert_ptr_null(find("early", 110));
-    ck_assert_uint_eq(t.stats.orphans, 1);
     ck_assert_uint_eq(rlb_sticky_expire(&t, 200), 1);
     ck_assert_uint_eq(t.count, 0);
     ck_assert_uint_eq(t.stats.expired, 2);
@@ -156,7 +154,7 @@ START_TEST(lookup_after_ttl_is_orphan)
     ck_assert_ptr_eq(find("stale", 9.5), S1);    /* refreshed: used at 9.5 */
     ck_assert_ptr_eq(find("stale", 19.25), S1);
     ck_assert_ptr_null(find("stale", 29.25));
-    ck_assert_uint_eq(t.stats.orphans, 1);
+    ck_assert_uint_eq(t.count, 1);        /* still there until the timer expires it */
 }
 END_TEST
 
@@ -225,7 +223,6 @@ START_TEST(many_entries_grow)
         snprintf(s, sizeof(s), "state-%d", i);
         ck_assert_ptr_eq(find(s, 1), i % 2 ? S1 : S2);
     }
-    ck_assert_uint_eq(t.stats.hits, 20000);
 }
 END_TEST
 

@@ -1,0 +1,96 @@
+/*
+ * rstore.h: challenge sessions shared by several radlb instances through
+ * Redis (sticky.store = "redis").
+ *
+ * The local tables (sticky.c) stay in front: a challenge is recorded
+ * locally and SET in Redis with its expiry; a request whose State (or
+ * affinity key) is not in the local table is parked while one GET asks
+ * Redis, then resumes with the answer, or without it after redis.timeout.
+ * Commands are pipelined by hiredis's asynchronous API on radlb's own libev
+ * loop; nothing ever blocks it.
+ *
+ * The connection goes to redis.address, or to the master that Redis
+ * Sentinel names (re-resolved on every connection); AUTH, SELECT and ROLE
+ * (which must say "master") come first. A lost, refused or stuck connection
+ * is rebuilt with jittered exponential backoff; meanwhile lookups and
+ * writes are skipped and RADIUS traffic goes on with the local tables. One
+ * log line says when Redis becomes unusable, one when it is back.
+ *
+ * Keys: PREFIX "s:" hex(State) and PREFIX "a:" hex(affinity key); the value
+ * is the server's name, which must be the same on every instance.
+ */
+#ifndef RLB_RSTORE_H
+#define RLB_RSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rlb_ctx;
+struct rlb_request;
+struct rlb_rstore;
+
+#define RLB_RKEY_STATE    's'
+#define RLB_RKEY_AFFINITY 'a'
+
+struct rlb_rstore_stats {
+    uint64_t gets;                 /* lookups sent */
+    uint64_t hits;                 /* lookups that named a server */
+    uint64_t misses;               /* lookups that found nothing */
+    uint64_t timeouts;             /* lookups not answered within redis.timeout */
+    uint64_t sets;                 /* challenges written */
+    uint64_t dels;
+    uint64_t skipped;              /* lookups and writes skipped: Redis not usable */
+    uint64_t errors;               /* error replies and failed connections */
+    uint64_t outages;              /* times Redis became unusable */
+    uint64_t connects;             /* connections that became ready */
+};
+
+/* What the owner (proxy.c) is told. */
+struct rlb_rstore_hooks {
+    /* the lookup of a parked request: the server's name, or NULL */
+    void (*answer)(struct rlb_ctx *ctx, struct rlb_request *req, const char *server);
+    /* the write a held reply waited for is done (or will never be) */
+    void (*written)(struct rlb_ctx *ctx, struct rlb_request *req);
+};
+
+int  rlb_rstore_start(struct rlb_ctx *ctx, const struct rlb_rstore_hooks *hooks);
+void rlb_rstore_stop(struct rlb_ctx *ctx);
+
+/* Connected to the master and ready for commands. */
+bool rlb_rstore_ready(const struct rlb_rstore *rs);
+
+/* Writes key -> server name for ttl seconds (skipped, counted, when not
+ * ready). With req, the caller holds req's reply until Redis has the key:
+ * hooks->written is called once for it (acknowledged, failed or
+ * Redis gone), unless rlb_rstore_cancel() comes first; false when nothing
+ * was sent (then nothing will be called). */
+bool rlb_rstore_set(struct rlb_rstore *rs, char kind, const uint8_t *key, size_t len,
+                    const char *server, double ttl, struct rlb_request *req);
+void rlb_rstore_del(struct rlb_rstore *rs, char kind, const uint8_t *key, size_t len);
+
+/* Asks Redis which server holds key, for a parked request: later,
+ * hooks->answer is called exactly once for it, unless
+ * rlb_rstore_cancel() comes first. False when Redis is not ready. */
+bool rlb_rstore_get(struct rlb_rstore *rs, char kind, const uint8_t *key, size_t len,
+                    struct rlb_request *req);
+/* The request no longer waits (timeout, superseded, stop). */
+void rlb_rstore_cancel(struct rlb_request *req);
+/* Counts a lookup that outlived redis.timeout. */
+void rlb_rstore_timed_out(struct rlb_rstore *rs);
+
+const struct rlb_rstore_stats *rlb_rstore_stats(const struct rlb_rstore *rs);
+/* "ready", "connecting", "down" */
+const char *rlb_rstore_state(const struct rlb_rstore *rs);
+/* The address in use ("" when none) and the reason of the last failure. */
+const char *rlb_rstore_where(const struct rlb_rstore *rs);
+const char *rlb_rstore_last_error(const struct rlb_rstore *rs);
+unsigned rlb_rstore_outstanding(const struct rlb_rstore *rs);
+
+/* Key encoding: PREFIX kind ':' hex(key); returns the length (for tests). */
+size_t rlb_rstore_key(const char *prefix, char kind, const uint8_t *key, size_t len, char *out,
+                      size_t outsize);
+/* The backoff after n failures in a row, before jitter: 0.1 s doubling to 5 s. */
+double rlb_rstore_backoff(unsigned failures);
+
+#endif
