@@ -62,17 +62,18 @@ rlb_reqpool_free(struct rlb_reqpool *pool)
     memset(pool, 0, sizeof(*pool));
 }
 
+static const size_t class_size[RLB_BUF_CLASSES] = {
+    64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096,
+};
+
 static int
 size_class(size_t len)
 {
-    int c = 0;
-    size_t sz = 64;
-
-    while (sz < len && c < 6) {
-        sz <<= 1;
-        c++;
+    for (int c = 0; c < RLB_BUF_CLASSES; c++) {
+        if (len <= class_size[c])
+            return c;
     }
-    return sz >= len ? c : -1;
+    return -1;
 }
 
 uint8_t *
@@ -87,9 +88,9 @@ rlb_buf_get(struct rlb_bufpool *bp, size_t len)
     if (b)
         bp->free[c] = *(void **)b;
     else
-        b = malloc((size_t)64 << c);
+        b = malloc(class_size[c]);
     if (b)
-        bp->bytes += (size_t)64 << c;
+        bp->bytes += class_size[c];
     return b;
 }
 
@@ -102,13 +103,13 @@ rlb_buf_put(struct rlb_bufpool *bp, uint8_t *buf, size_t len)
         return;
     *(void **)buf = bp->free[c];
     bp->free[c] = buf;
-    bp->bytes -= (size_t)64 << c;
+    bp->bytes -= class_size[c];
 }
 
 void
 rlb_bufpool_free(struct rlb_bufpool *bp)
 {
-    for (int c = 0; c < 7; c++) {
+    for (int c = 0; c < RLB_BUF_CLASSES; c++) {
         while (bp->free[c]) {
             void *next = *(void **)bp->free[c];
             free(bp->free[c]);

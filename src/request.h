@@ -74,9 +74,13 @@ struct rlb_request *rlb_req_get(struct rlb_reqpool *pool);
 void rlb_req_put(struct rlb_reqpool *pool, struct rlb_request *req);
 void rlb_reqpool_free(struct rlb_reqpool *pool);
 
-/* Blobs: size classes of 64 to 4096 octets on free lists. */
+/* Blobs: size classes of 64 to 4096 octets on free lists, in half steps
+ * (64, 96, 128, 192, ... 3072, 4096) so that no more than a third of a
+ * block is wasted: a million challenge sessions are a million blobs. */
+#define RLB_BUF_CLASSES 13
+
 struct rlb_bufpool {
-    void          *free[7];             /* 64, 128, ..., 4096 */
+    void          *free[RLB_BUF_CLASSES];
     unsigned long  bytes;               /* octets handed out */
 };
 

@@ -290,9 +290,10 @@ START_TEST(bufpool_size_classes)
 {
     struct rlb_bufpool bp;
     static const struct { size_t len, cls; } v[] = {
-        { 0, 64 }, { 1, 64 }, { 64, 64 }, { 65, 128 }, { 128, 128 }, { 129, 256 },
-        { 253, 256 }, { 256, 256 }, { 257, 512 }, { 1000, 1024 }, { 2048, 2048 },
-        { 2049, 4096 }, { 4096, 4096 },
+        { 0, 64 }, { 1, 64 }, { 64, 64 }, { 65, 96 }, { 96, 96 }, { 97, 128 }, { 128, 128 },
+        { 129, 192 }, { 193, 256 }, { 253, 256 }, { 256, 256 }, { 257, 384 }, { 385, 512 },
+        { 1000, 1024 }, { 1025, 1536 }, { 2048, 2048 }, { 2049, 3072 }, { 3073, 4096 },
+        { 4096, 4096 },
     };
 
     memset(&bp, 0, sizeof(bp));
@@ -334,20 +335,20 @@ START_TEST(bufpool_reuse_within_class)
 
         for (int i = 0; i < 50; i++)
             v[i] = rlb_buf_get(&bp, 300);
-        ck_assert_uint_eq(bp.bytes, 50 * 512);
+        ck_assert_uint_eq(bp.bytes, 50 * 384);     /* class 384 */
         for (int i = 0; i < 50; i++)
             rlb_buf_put(&bp, v[i], 300);
         for (int i = 0; i < 50; i++) {
-            uint8_t *x = rlb_buf_get(&bp, 512);
+            uint8_t *x = rlb_buf_get(&bp, 384);
             int found = 0;
 
             for (int j = 0; j < 50; j++)
                 found += x == v[j];
             ck_assert_int_eq(found, 1);
         }
-        ck_assert_uint_eq(bp.bytes, 50 * 512);
+        ck_assert_uint_eq(bp.bytes, 50 * 384);
         for (int i = 0; i < 50; i++)
-            rlb_buf_put(&bp, v[i], 512);
+            rlb_buf_put(&bp, v[i], 384);
     }
     rlb_buf_put(&bp, NULL, 64);                /* ignored */
     ck_assert_uint_eq(bp.bytes, 0);
