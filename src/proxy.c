@@ -543,13 +543,6 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *da
         return;
     }
 
-    c->stats.requests++;
-    ctx->stats.requests++;
-    if (info.code == RLB_ACCESS_REQUEST)
-        c->stats.access_requests++;
-    else
-        c->stats.accounting_requests++;
-
     hash = rlb_dedup_hash(&ctx->dedup, l, src, info.id);
     old = rlb_dedup_find(&ctx->dedup, hash, l, src, info.id);
     if (old) {
@@ -595,6 +588,13 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *da
             free_request(ctx, old);
         }
     }
+    /* A new request (retransmissions are counted apart). */
+    c->stats.requests++;
+    ctx->stats.requests++;
+    if (info.code == RLB_ACCESS_REQUEST)
+        c->stats.access_requests++;
+    else
+        c->stats.accounting_requests++;
     admit(ctx, l, c, data, &info, src, local, hash);
 }
 

@@ -13,7 +13,7 @@
 
 /*      name                 help */
 #define RLB_CLIENT_COUNTERS(X)                                                                  \
-    X(requests,            "requests received and accepted for processing")                     \
+    X(requests,            "new requests received (retransmissions and duplicates apart)")      \
     X(access_requests,     "Access-Requests received")                                          \
     X(accounting_requests, "Accounting-Requests received")                                      \
     X(status_server,       "Status-Server requests answered by radlb itself")                   \
@@ -39,7 +39,7 @@
     X(pinned_rejects,       "challenge answers rejected because this server could not take them")
 
 #define RLB_GLOBAL_COUNTERS(X)                                                                  \
-    X(requests,            "requests received from known clients")                              \
+    X(requests,            "new requests received from known clients")                          \
     X(replies,             "replies sent to clients")                                           \
     X(timeouts,            "requests that timed out")                                           \
     X(local_rejects,       "Access-Rejects written by radlb (timeout, session lost, no server)") \
