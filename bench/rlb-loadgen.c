@@ -37,14 +37,12 @@
 #define SENDQ 1024
 #define MAX_ROUNDS 1000
 
-enum flow { F_PAP, F_OTP, F_ACCT, F_MIX, F_CHALLENGE };
+enum flow { F_PAP, F_OTP, F_ACCT, F_MIX };
 enum leg { L_PAP, L_OTP1, L_OTP2, L_ACCT_START, L_ACCT_STOP };
-static const char *flow_names[] = {"pap", "otp", "acct", "mix", "challenge"};
-#define MAX_CPU_PIDS 8
+static const char *flow_names[] = {"pap", "otp", "acct", "mix"};
 
 struct slot {
 	uint64_t t_first, t_last;
-	uint64_t t_chain; /* first transmission of the chain (otp: of leg 1) */
 	uint32_t user;
 	uint16_t len;
 	uint8_t busy, leg, dest, prev_valid;
@@ -66,20 +64,16 @@ struct stats {
 	uint64_t sent, retrans, answered, accept, reject, challenge, acct_response, other,
 		timeouts, bad_auth, bad_ma, wrong_code, missing_ma, unmatched, late, malformed,
 		send_errors, logins_ok, logins_failed, acct_ok, acct_failed;
-	uint64_t challenged, not_challenged;
 	struct rlb_hist h;
-	struct rlb_hist h_leg1, h_leg2, h_login; /* otp: per leg, and the whole login */
 };
 
 static struct {
 	/* options */
-	struct sockaddr_storage dst[3]; /* auth, acct, auth for second otp legs (--server2) */
-	int have_server2;
+	struct sockaddr_storage dst[2]; /* auth, acct */
 	socklen_t dstlen;
 	struct rlb_secret sec;
 	enum flow flow;
 	unsigned inflight;
-	int inflight_set; /* open loop: --inflight caps the chains outstanding */
 	double duration;
 	unsigned rounds;
 	uint64_t retransmit_ns, timeout_ns;
@@ -87,8 +81,7 @@ static struct {
 	double rate;
 	int json, no_verify, no_ma, probe, quiet;
 	const char *password, *code;
-	long cpu_pids[MAX_CPU_PIDS];
-	unsigned ncpu_pids;
+	long cpu_pid;
 	int rcvbuf;
 	unsigned nsock_opt;
 
@@ -213,7 +206,7 @@ static void free_id(struct lsock *s, uint8_t id)
 
 /* Starts one request (a leg of a chain) on socket s. */
 static int start_leg(struct lsock *s, int leg, uint32_t user, const unsigned char *state,
-		     size_t state_len, uint64_t now, uint64_t t_chain)
+		     size_t state_len, uint64_t now)
 {
 	int id = alloc_id(s);
 	if (id < 0)
@@ -277,13 +270,12 @@ static int start_leg(struct lsock *s, int leg, uint32_t user, const unsigned cha
 		if (ma_off)
 			rlb_pkt_hmac(&G.sec, p, len, NULL, ma_off, p + ma_off);
 		sl->len = (uint16_t)len;
-		sl->dest = leg == L_OTP2 && G.have_server2 ? 2 : 0;
+		sl->dest = 0;
 	}
 	sl->busy = 1;
 	sl->leg = (uint8_t)leg;
 	sl->user = user;
 	sl->t_first = sl->t_last = now;
-	sl->t_chain = t_chain;
 	s->outstanding++;
 	G.outstanding++;
 	G.cur.sent++;
