@@ -83,7 +83,7 @@ server_json(const struct rlb_server *s)
     json_object_set_new(o, "name", json_string(s->name));
     json_object_set_new(o, "role", json_string(rlb_role_name(s->role)));
     json_object_set_new(o, "state", json_string(rlb_server_state_name(s)));
-    json_object_set_new(o, "state_reason", json_string(s->reason));
+    json_object_set_new(o, "state_reason", json_string(rlb_server_state_reason(s)));
     json_object_set_new(o, "address", json_string(rlb_sockaddr_host(&s->addr[0], host, sizeof(host))));
     json_object_set_new(o, "auth_port", json_integer(rlb_sockaddr_port(&s->addr[RLB_KIND_AUTH])));
     json_object_set_new(o, "acct_port", json_integer(rlb_sockaddr_port(&s->addr[RLB_KIND_ACCT])));
@@ -204,7 +204,8 @@ cmd_show_clients(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
 }
 
 #define RLB_RSTORE_COUNTERS(X) \
-    X(gets) X(hits) X(misses) X(timeouts) X(sets) X(dels) X(skipped) X(errors) X(outages) X(connects)
+    X(gets) X(hits) X(misses) X(timeouts) X(sets) X(write_timeouts) X(dels) X(skipped) X(errors) \
+    X(outages) X(connects)
 
 static json_t *
 redis_json(const struct rlb_rstore *rs)
@@ -308,10 +309,12 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
                   (unsigned long long)ctx->sticky.stats.evicted,
                   (unsigned long long)ctx->sticky.stats.rejects);
     rlb_sb_printf(out, "affinity.entries %lu\naffinity.inserted %llu\naffinity.hits %llu\n"
-                  "affinity.misses %llu\n", ctx->affinity.count,
-                  (unsigned long long)ctx->affinity.stats.inserted,
+                  "affinity.misses %llu\naffinity.expired %llu\naffinity.evicted %llu\n",
+                  ctx->affinity.count, (unsigned long long)ctx->affinity.stats.inserted,
                   (unsigned long long)ctx->affinity.stats.hits,
-                  (unsigned long long)ctx->affinity.stats.orphans);
+                  (unsigned long long)ctx->affinity.stats.orphans,
+                  (unsigned long long)ctx->affinity.stats.expired,
+                  (unsigned long long)ctx->affinity.stats.evicted);
     redis_text(ctx->rstore, out);
     for (int i = 1; i < RLB_DROP_MAX; i++)
         rlb_sb_printf(out, "drop.%s %llu\n", rlb_drop_name((rlb_drop_t)i),
@@ -378,7 +381,7 @@ set_admin(struct rlb_cmd_req *r, int admin, struct rlb_strbuf *out, struct rlb_s
     if (r->json)
         json_out(out, json_pack("{s:s,s:s}", "server", s->name, "state", rlb_server_state_name(s)));
     else
-        rlb_sb_printf(out, "%s is %s\n", s->name, rlb_server_state_name(s));
+        rlb_sb_printf(out, "%s: %s\n", s->name, rlb_server_state_name(s));
     return 0;
 }
 
@@ -402,7 +405,7 @@ cmd_enable(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err
 
 const struct rlb_cmd rlb_commands[] = {
     { "help", RLB_CMD_READ, "", "list the commands", cmd_help },
-    { "show servers", RLB_CMD_READ, "", "servers: role, address, weight, outstanding, replies, latency", cmd_show_servers },
+    { "show servers", RLB_CMD_READ, "", "servers: role, state, address, weight, outstanding, replies, latency", cmd_show_servers },
     { "show clients", RLB_CMD_READ, "", "clients: network and counters", cmd_show_clients },
     { "show stats", RLB_CMD_READ, "", "every counter: global, drops by reason, clients, servers", cmd_show_stats },
     { "show config", RLB_CMD_READ, "", "the running configuration, secrets masked", cmd_show_config },

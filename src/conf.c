@@ -639,8 +639,9 @@ dump_section(const struct conf_section *sec, const void *base, int depth,
         switch (it->type) {
         case CT_STRING:
             snprintf(line, sizeof(line), "%*s%s = \"%s\";", ind, "", it->name,
-                     (it->flags & CF_SECRET) ? "********" :
-                     *(char *const *)field ? *(char *const *)field : "");
+                     !*(char *const *)field ? "" :
+                     (it->flags & CF_SECRET) && **(char *const *)field ? "********" :
+                     *(char *const *)field);
             break;
         case CT_INT:
             snprintf(line, sizeof(line), "%*s%s = %d;", ind, "", it->name, *(const int *)field);

@@ -183,7 +183,7 @@ check_message(const struct vctx *v, const char *section, const char *key, const 
 {
     if (strlen(text) > 1000)
         conf_msg_member(v->m, true, config_lookup(v->cfg, section), key,
-                        "is %zu octets: keep it under 1000 (it must fit in a RADIUS packet)",
+                        "is %zu octets: 1000 at most (it must fit in a RADIUS packet)",
                         strlen(text));
 }
 
@@ -292,6 +292,8 @@ check_sticky(struct rlb_conf *c, const struct vctx *v)
         }
     }
 
+    if (strlen(r->prefix) > 64)
+        conf_msg_member(v->m, true, rs, "prefix", "is %zu octets: 64 at most", strlen(r->prefix));
     if (s->store != RLB_STORE_REDIS) {
         if (rs)
             conf_msg(v->m, false, rs, "redis", "is not used: sessions are shared through Redis only with sticky.store = \"redis\"");

@@ -44,6 +44,7 @@ struct rlb_ctx {
     struct rlb_outq        *outq;
     struct rlb_global_stats stats;
     struct rlb_ratelimit    rl_unknown;   /* "unknown client" lines (per client and server: theirs) */
+    struct rlb_ratelimit    rl_reroute;   /* rerouted requests that timed out */
     struct rlb_control     *control;
     ev_prepare              flush;        /* sends the outbox before the loop sleeps */
     double                  started;

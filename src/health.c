@@ -20,6 +20,7 @@ static const char *const admin_names[] = { "enabled", "draining", "maintenance" 
 
 static void probe_start(struct rlb_ctx *ctx, struct rlb_server *s);
 static void probe_stop(struct rlb_ctx *ctx, struct rlb_server *s);
+static void probe_readable(struct ev_loop *loop, ev_io *w, int revents);
 
 /* The one place a server's state changes. */
 static void
@@ -30,11 +31,17 @@ transition(struct rlb_ctx *ctx, struct rlb_server *s, int admin, int health, con
 
     if (admin == s->admin && health == s->health)
         return;
+    if (admin != s->admin)
+        snprintf(s->admin_reason, sizeof(s->admin_reason), "%s", reason);
+    if (health != s->health)
+        snprintf(s->health_reason, sizeof(s->health_reason), "%s", reason);
     s->admin = admin;
     s->health = health;
     s->since = ev_now(ctx->loop);
-    snprintf(s->reason, sizeof(s->reason), "%s", reason);
-    rlb_warn("server %s: %s -> %s (%s)", s->name, before, rlb_server_state_name(s), reason);
+    if (strcmp(before, rlb_server_state_name(s)) != 0)
+        rlb_warn("server %s: %s -> %s (%s)", s->name, before, rlb_server_state_name(s), reason);
+    else                           /* e.g. a down server drained: still shown down */
+        rlb_warn("server %s: %s; still %s (%s)", s->name, reason, before, s->health_reason);
 
     if (health == RLB_HEALTH_DOWN && was_health != RLB_HEALTH_DOWN) {
         s->stats.went_down++;
@@ -58,11 +65,16 @@ rlb_health_set_up(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason)
 }
 
 void
-rlb_health_port_unreachable(struct rlb_ctx *ctx, struct rlb_server *s)
+rlb_health_port_unreachable(struct rlb_ctx *ctx, struct rlb_server *s, int kind)
 {
-    if (s->probe)
+    if (s->probe) {
         s->probe->refused = true;
-    rlb_health_set_down(ctx, s, "port unreachable: nothing listens on the server's port");
+        return;
+    }
+    s->down_kind = (uint8_t)kind;
+    rlb_health_set_down(ctx, s, kind == RLB_KIND_AUTH
+                                    ? "port unreachable: nothing listens on its auth port"
+                                    : "port unreachable: nothing listens on its acct port");
 }
 
 void
@@ -77,13 +89,39 @@ rlb_server_set_admin(struct rlb_ctx *ctx, struct rlb_server *s, int admin, const
 /* ------------------------------------------------------------------ */
 /* Probes of down servers                                             */
 
+/* Opens the probe socket toward the port that failed; false (logged once)
+ * when it cannot: the next tick tries again. */
+static bool
+probe_open(struct rlb_ctx *ctx, struct rlb_probe *p)
+{
+    struct rlb_server *s = p->server;
+    const union rlb_sockaddr *to = &s->addr[s->down_kind];
+    int fd;
+
+    fd = socket(to->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, &to->sa, rlb_sockaddr_len(to)) < 0) {
+        if (!p->open_failed)
+            rlb_err("server %s: cannot open a probe socket (%s); trying again every %g s",
+                    s->name, strerror(errno), RLB_PROBE_INTERVAL);
+        p->open_failed = true;
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    ev_io_init(&p->io, probe_readable, fd, EV_READ);
+    p->io.data = ctx;
+    ev_io_start(ctx->loop, &p->io);
+    return true;
+}
+
 static void
 probe_send(struct rlb_ctx *ctx, struct rlb_probe *p)
 {
     struct rlb_server *s = p->server;
     uint8_t pkt[RLB_HDR_LEN + RLB_MA_LEN];
 
-    (void)ctx;
+    if (!ev_is_active(&p->io) && !probe_open(ctx, p))
+        return;
     pkt[0] = RLB_STATUS_SERVER;
     pkt[1] = ++p->id;
     rlb_random_bytes(p->auth, sizeof(p->auth));
@@ -131,7 +169,7 @@ static void
 probe_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct rlb_probe *p = w->data;
-    struct rlb_ctx *ctx = p->io.data;
+    struct rlb_ctx *ctx = p->ctx;
 
     (void)loop;
     (void)revents;
@@ -148,24 +186,16 @@ probe_tick(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 probe_start(struct rlb_ctx *ctx, struct rlb_server *s)
 {
-    const union rlb_sockaddr *to = &s->addr[RLB_KIND_AUTH];
     struct rlb_probe *p;
-    int fd;
 
-    if (s->probe)
-        return;
-    fd = socket(to->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, &to->sa, rlb_sockaddr_len(to)) < 0 || !(p = calloc(1, sizeof(*p)))) {
-        rlb_err("server %s: cannot open a probe socket: %s", s->name, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    if (s->probe || !(p = calloc(1, sizeof(*p)))) {
+        if (!s->probe)
+            rlb_err("server %s: out of memory for its probe", s->name);
         return;
     }
     p->server = s;
+    p->ctx = ctx;
     rlb_random_bytes(&p->id, 1);
-    ev_io_init(&p->io, probe_readable, fd, EV_READ);
-    p->io.data = ctx;
-    ev_io_start(ctx->loop, &p->io);
     ev_timer_init(&p->timer, probe_tick, RLB_PROBE_INTERVAL, RLB_PROBE_INTERVAL);
     p->timer.data = p;
     ev_timer_start(ctx->loop, &p->timer);
@@ -180,9 +210,11 @@ probe_stop(struct rlb_ctx *ctx, struct rlb_server *s)
 
     if (!p)
         return;
-    ev_io_stop(ctx->loop, &p->io);
+    if (ev_is_active(&p->io)) {
+        ev_io_stop(ctx->loop, &p->io);
+        close(p->io.fd);
+    }
     ev_timer_stop(ctx->loop, &p->timer);
-    close(p->io.fd);
     free(p);
     s->probe = NULL;
 }

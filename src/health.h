@@ -21,7 +21,9 @@ struct rlb_ctx;
 
 #define RLB_PROBE_INTERVAL 1.0     /* seconds between probes of a down server */
 
-void rlb_health_port_unreachable(struct rlb_ctx *ctx, struct rlb_server *s);
+/* kind: the port (enum rlb_kind) whose socket met ICMP port unreachable;
+ * the probes go to that port. */
+void rlb_health_port_unreachable(struct rlb_ctx *ctx, struct rlb_server *s, int kind);
 void rlb_health_set_down(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason);
 void rlb_health_set_up(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason);
 /* radlbctl drain/maintenance/enable; who: "uid 0" for the audit line. */

@@ -334,10 +334,6 @@ send_to_server(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *
     return true;
 }
 
-/* The one place a request gets its server: the server that issued the
- * challenge it answers (or a clear reject when that server cannot go on),
- * otherwise the balancer's choice among the servers that take new
- * requests, otherwise radlb's own answer. */
 /* Parks a request while Redis is asked which server holds its session
  * (only when the local table does not know, and once). */
 static bool
@@ -346,16 +342,17 @@ park(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
 {
     uint8_t *copy;
 
-    if ((req->flags & RLB_REQF_ASKED) || !rlb_rstore_ready(ctx->rstore))
+    if (!ctx->rstore || (req->flags & RLB_REQF_ASKED))
+        return false;
+    /* Not ready (an outage): counted as skipped by the store. */
+    if (!rlb_rstore_get(ctx->rstore, kind, key, len, req))
         return false;
     copy = rlb_buf_get(&ctx->bufs, info->len);
-    if (!copy)
-        return false;
-    memcpy(copy, data, info->len);
-    if (!rlb_rstore_get(ctx->rstore, kind, key, len, req)) {
-        rlb_buf_put(&ctx->bufs, copy, info->len);
+    if (!copy) {
+        rlb_rstore_cancel(req);
         return false;
     }
+    memcpy(copy, data, info->len);
     req->flags |= RLB_REQF_ASKED;
     if (req->blob)                 /* the Proxy-State copy: the packet has it */
         rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
@@ -705,7 +702,7 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
             rlb_rstore_del(ctx->rstore, RLB_RKEY_AFFINITY, req->affkey, RLB_AFFINITY_KEY_LEN);
         }
     }
-    if (info.code == RLB_ACCESS_CHALLENGE && info.state_off) {
+    if (info.code == RLB_ACCESS_CHALLENGE && info.state_off && ctx->sticky.max) {
         const uint8_t *st = data + info.state_off;
 
         rlb_sticky_add(&ctx->sticky, st + 2, st[1] - 2u, s, ev_now(ctx->loop));
@@ -760,6 +757,11 @@ pending_expired(struct ev_loop *loop, ev_timer *w, int revents)
             rlb_warn("server %s did not answer %s id %u from client %s within %g s (%s)%s",
                      s->name, code_name(req->code), req->client_id, c->name, ctx->pending.wait,
                      reject ? "answered Access-Reject" : "no reply sent",
+                     held_note(held, note, sizeof(note)));
+        else if (!s && rlb_ratelimit_ok(&ctx->rl_reroute, now, &held))
+            rlb_warn("client %s did not retransmit %s id %u within %g s after its server went "
+                     "down (%s)%s", c->name, code_name(req->code), req->client_id,
+                     ctx->pending.wait, reject ? "answered Access-Reject" : "no reply sent",
                      held_note(held, note, sizeof(note)));
 
         if (reject)
@@ -821,7 +823,7 @@ parked_expired(struct ev_loop *loop, ev_timer *w, int revents)
     (void)revents;
     while ((req = ctx->parked.head) && req->when + ctx->parked.wait <= now) {
         rlb_rstore_cancel(req);
-        rlb_rstore_timed_out(ctx->rstore);
+        rlb_rstore_timed_out(ctx->rstore, req->state == RLB_REQ_HELD);
         if (req->state == RLB_REQ_HELD)
             release_held(ctx, req);    /* the challenge goes out without Redis */
         else
@@ -893,7 +895,7 @@ server_readable(struct ev_loop *loop, ev_io *w, int revents)
         int n = rlb_rx(w->fd, rx, false);
 
         if (n == -2) {             /* ICMP port unreachable from the server */
-            rlb_health_port_unreachable(ctx, b->server);
+            rlb_health_port_unreachable(ctx, b->server, b->kind);
             continue;
         }
         for (int i = 0; i < n; i++) {
@@ -926,7 +928,7 @@ flush_outbox(struct ev_loop *loop, ev_prepare *w, int revents)
         struct rlb_bsock *b = rlb_servers_bsock_by_fd(&ctx->servers, fd);
 
         if (b)
-            rlb_health_port_unreachable(ctx, b->server);
+            rlb_health_port_unreachable(ctx, b->server, b->kind);
     }
 }
 
@@ -1009,6 +1011,19 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
 {
     struct rlb_request *req;
 
+    /* Challenges held for Redis go to their clients while the listeners
+     * are still open; lookups in flight are given up. */
+    ev_timer_stop(ctx->loop, &ctx->parked.timer);
+    while ((req = ctx->parked.head)) {
+        if (req->state == RLB_REQ_HELD) {
+            release_held(ctx, req);
+            continue;
+        }
+        rlb_rstore_cancel(req);
+        rlb_timeq_remove(&ctx->parked, req);
+        free_request(ctx, req);
+    }
+    rlb_rstore_stop(ctx);
     if (ctx->outq && ctx->outq->n)
         rlb_outq_flush(ctx->outq);
     for (unsigned i = 0; i < ctx->nlisteners; i++) {
@@ -1020,13 +1035,6 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
     ctx->nlisteners = 0;
     ev_timer_stop(ctx->loop, &ctx->pending.timer);
     ev_timer_stop(ctx->loop, &ctx->done.timer);
-    ev_timer_stop(ctx->loop, &ctx->parked.timer);
-    while ((req = ctx->parked.head)) {
-        rlb_rstore_cancel(req);
-        rlb_timeq_remove(&ctx->parked, req);
-        free_request(ctx, req);
-    }
-    rlb_rstore_stop(ctx);
     ev_prepare_stop(ctx->loop, &ctx->flush);
 
     while ((req = ctx->pending.head)) {

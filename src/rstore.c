@@ -687,9 +687,11 @@ rlb_rstore_cancel(struct rlb_request *req)
 }
 
 void
-rlb_rstore_timed_out(struct rlb_rstore *rs)
+rlb_rstore_timed_out(struct rlb_rstore *rs, bool write)
 {
-    if (rs)
+    if (rs && write)
+        rs->st.write_timeouts++;
+    else if (rs)
         rs->st.timeouts++;
 }
 

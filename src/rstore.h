@@ -38,9 +38,10 @@ struct rlb_rstore_stats {
     uint64_t hits;                 /* lookups that named a server */
     uint64_t misses;               /* lookups that found nothing */
     uint64_t timeouts;             /* lookups not answered within redis.timeout */
+    uint64_t write_timeouts;       /* held challenges sent without Redis's acknowledgement */
     uint64_t sets;                 /* challenges written */
     uint64_t dels;
-    uint64_t skipped;              /* lookups and writes skipped: Redis not usable */
+    uint64_t skipped;              /* lookups and writes not sent: Redis not usable */
     uint64_t errors;               /* error replies and failed connections */
     uint64_t outages;              /* times Redis became unusable */
     uint64_t connects;             /* connections that became ready */
@@ -76,8 +77,8 @@ bool rlb_rstore_get(struct rlb_rstore *rs, char kind, const uint8_t *key, size_t
                     struct rlb_request *req);
 /* The request no longer waits (timeout, superseded, stop). */
 void rlb_rstore_cancel(struct rlb_request *req);
-/* Counts a lookup that outlived redis.timeout. */
-void rlb_rstore_timed_out(struct rlb_rstore *rs);
+/* Counts a lookup (or, write, a held challenge's write) that outlived redis.timeout. */
+void rlb_rstore_timed_out(struct rlb_rstore *rs, bool write);
 
 const struct rlb_rstore_stats *rlb_rstore_stats(const struct rlb_rstore *rs);
 /* "ready", "connecting", "down" */

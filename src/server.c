@@ -35,7 +35,7 @@ rlb_servers_build(struct rlb_servers *ss, const struct rlb_conf *conf)
         s->addr[RLB_KIND_AUTH] = cs->auth_addr;
         s->addr[RLB_KIND_ACCT] = cs->acct_addr;
         s->role = cs->role;
-        snprintf(s->reason, sizeof(s->reason), "configured");
+        snprintf(s->health_reason, sizeof(s->health_reason), "configured");
         s->weight = cs->weight;
         s->require_ma = cs->require_ma;
         ss->v[ss->n++] = s;
@@ -53,6 +53,14 @@ rlb_server_state_name(const struct rlb_server *s)
     if (s->admin == RLB_ADMIN_DRAINING)
         return "draining";
     return "up";
+}
+
+const char *
+rlb_server_state_reason(const struct rlb_server *s)
+{
+    if (s->health == RLB_HEALTH_DOWN)
+        return s->health_reason;
+    return s->admin != RLB_ADMIN_ENABLED ? s->admin_reason : s->health_reason;
 }
 
 struct rlb_bsock *

@@ -41,13 +41,16 @@ struct rlb_probe {
     ev_io               io;             /* first member: the callback casts back */
     ev_timer            timer;
     struct rlb_server  *server;
+    struct rlb_ctx     *ctx;
     uint8_t             auth[16];       /* Request Authenticator of the last probe */
     uint8_t             id;
     bool                waiting;        /* a probe is out */
     bool                refused;        /* ICMP port unreachable since the last probe */
+    bool                open_failed;    /* the probe socket could not be opened (logged) */
     unsigned            quiet;          /* probes in a row that were not refused */
 };
 struct rlb_server;
+struct rlb_ctx;
 
 struct rlb_bsock {
     ev_io               io;             /* first member: the callback casts back */
@@ -67,7 +70,9 @@ struct rlb_server {
     int                     admin;            /* enum rlb_admin */
     int                     health;           /* enum rlb_health */
     double                  since;            /* when the state last changed */
-    char                    reason[128];      /* why, for show servers */
+    char                    health_reason[128]; /* why up or down */
+    char                    admin_reason[96];   /* who drained or enabled it */
+    uint8_t                 down_kind;        /* the port that failed (enum rlb_kind) */
     struct rlb_probe       *probe;            /* while down */
     union rlb_sockaddr      addr[2];          /* auth and acct ports */
     struct rlb_secret       secret;
@@ -106,6 +111,8 @@ rlb_server_takes_pinned(const struct rlb_server *s)
 
 /* "up", "down", "draining" or "maintenance" (the most important first). */
 const char *rlb_server_state_name(const struct rlb_server *s);
+/* Why: the health reason when down, else the admin's when not enabled. */
+const char *rlb_server_state_reason(const struct rlb_server *s);
 
 struct rlb_servers {
     struct rlb_server **v;

@@ -54,6 +54,14 @@ for i in 2 3 4 5; do
 	t_assert_contains 'Received Access-Accept' "$out" "user$i's login completes on $ISSUER"
 done
 
+# An admin command on a down server keeps why it is down.
+rlb_ctl drain "$victim" >/dev/null
+t_assert_eq down "$(rlb_stat "server.$victim.state")" "draining a down server: it still shows down"
+reason=$(rlb_ctl --json show servers | jq -r ".servers[] | select(.name == \"$victim\") | .state_reason")
+t_assert_contains "port unreachable" "$reason" "and still says why it is down"
+t_assert_contains "server $victim: draining by uid" "$(grep 'still down' "$T_DIR/radlb.log")" "the command is logged with the state it leaves unchanged"
+rlb_ctl enable "$victim" >/dev/null
+
 # ------------------------------------------------------------ revival
 "$MFA" start --name "$victim" --dir "$T_DIR/$victim" --auth-port "$(sed -n 's/.*mfa_auth_port = \([0-9]*\).*/\1/p' "$T_DIR/$victim/raddb/instance.conf")" \
 	--acct-port "$(sed -n 's/.*mfa_acct_port = \([0-9]*\).*/\1/p' "$T_DIR/$victim/raddb/instance.conf")" \
