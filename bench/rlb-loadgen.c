@@ -9,7 +9,11 @@
  *
  * Flows: pap (Access-Request -> Accept), otp (Access-Request ->
  * Challenge; Access-Request with State and the code -> Accept), acct
- * (Accounting-Request Start, then Stop), mix (round robin of the three).
+ * (Accounting-Request Start, then Stop), mix (round robin of the three),
+ * challenge (first otp legs only, each for a new user: challenges left
+ * open, to fill a proxy's session table). --server2 sends the second otp
+ * legs to another address (a second proxy instance sharing sessions).
+ * With --total, --inflight caps the chains outstanding.
  *
  * Every reply is verified (Response Authenticator, Message-Authenticator
  * when present) unless --no-verify. Latency is from the first
@@ -37,12 +41,14 @@
 #define SENDQ 1024
 #define MAX_ROUNDS 1000
 
-enum flow { F_PAP, F_OTP, F_ACCT, F_MIX };
+enum flow { F_PAP, F_OTP, F_ACCT, F_MIX, F_CHALLENGE };
 enum leg { L_PAP, L_OTP1, L_OTP2, L_ACCT_START, L_ACCT_STOP };
-static const char *flow_names[] = {"pap", "otp", "acct", "mix"};
+static const char *flow_names[] = {"pap", "otp", "acct", "mix", "challenge"};
+#define MAX_CPU_PIDS 8
 
 struct slot {
 	uint64_t t_first, t_last;
+	uint64_t t_chain; /* first transmission of the chain (otp: of leg 1) */
 	uint32_t user;
 	uint16_t len;
 	uint8_t busy, leg, dest, prev_valid;
@@ -64,16 +70,20 @@ struct stats {
 	uint64_t sent, retrans, answered, accept, reject, challenge, acct_response, other,
 		timeouts, bad_auth, bad_ma, wrong_code, missing_ma, unmatched, late, malformed,
 		send_errors, logins_ok, logins_failed, acct_ok, acct_failed;
+	uint64_t challenged, not_challenged;
 	struct rlb_hist h;
+	struct rlb_hist h_leg1, h_leg2, h_login; /* otp: per leg, and the whole login */
 };
 
 static struct {
 	/* options */
-	struct sockaddr_storage dst[2]; /* auth, acct */
+	struct sockaddr_storage dst[3]; /* auth, acct, auth for second otp legs (--server2) */
+	int have_server2;
 	socklen_t dstlen;
 	struct rlb_secret sec;
 	enum flow flow;
 	unsigned inflight;
+	int inflight_set; /* open loop: --inflight caps the chains outstanding */
 	double duration;
 	unsigned rounds;
 	uint64_t retransmit_ns, timeout_ns;
@@ -81,7 +91,8 @@ static struct {
 	double rate;
 	int json, no_verify, no_ma, probe, quiet;
 	const char *password, *code;
-	long cpu_pid;
+	long cpu_pids[MAX_CPU_PIDS];
+	unsigned ncpu_pids;
 	int rcvbuf;
 	unsigned nsock_opt;
 
@@ -206,7 +217,7 @@ static void free_id(struct lsock *s, uint8_t id)
 
 /* Starts one request (a leg of a chain) on socket s. */
 static int start_leg(struct lsock *s, int leg, uint32_t user, const unsigned char *state,
-		     size_t state_len, uint64_t now)
+		     size_t state_len, uint64_t now, uint64_t t_chain)
 {
 	int id = alloc_id(s);
 	if (id < 0)
@@ -270,12 +281,13 @@ static int start_leg(struct lsock *s, int leg, uint32_t user, const unsigned cha
 		if (ma_off)
 			rlb_pkt_hmac(&G.sec, p, len, NULL, ma_off, p + ma_off);
 		sl->len = (uint16_t)len;
-		sl->dest = 0;
+		sl->dest = leg == L_OTP2 && G.have_server2 ? 2 : 0;
 	}
 	sl->busy = 1;
 	sl->leg = (uint8_t)leg;
 	sl->user = user;
 	sl->t_first = sl->t_last = now;
+	sl->t_chain = t_chain;
 	s->outstanding++;
 	G.outstanding++;
 	G.cur.sent++;
@@ -288,8 +300,8 @@ static int start_chain(struct lsock *s, uint64_t now)
 	enum flow f = G.flow;
 	if (f == F_MIX)
 		f = (enum flow)(G.mix_counter++ % 3);
-	int leg = f == F_PAP ? L_PAP : f == F_OTP ? L_OTP1 : L_ACCT_START;
-	if (start_leg(s, leg, ++G.user_counter, NULL, 0, now) < 0)
+	int leg = f == F_PAP ? L_PAP : (f == F_OTP || f == F_CHALLENGE) ? L_OTP1 : L_ACCT_START;
+	if (start_leg(s, leg, ++G.user_counter, NULL, 0, now, now) < 0)
 		return -1;
 	G.chains_started++;
 	return 0;
@@ -377,6 +389,11 @@ static void on_reply(struct lsock *s, const unsigned char *p, size_t n, uint64_t
 	}
 	int leg = sl->leg;
 	uint32_t user = sl->user;
+	uint64_t t_chain = sl->t_chain;
+	if (leg == L_OTP1)
+		rlb_hist_add(&G.cur.h_leg1, lat);
+	else if (leg == L_OTP2)
+		rlb_hist_add(&G.cur.h_leg2, lat);
 	release(s, sl);
 	switch (leg) {
 	case L_PAP:
@@ -385,13 +402,24 @@ static void on_reply(struct lsock *s, const unsigned char *p, size_t n, uint64_t
 			G.cur.logins_ok++;
 		else
 			G.cur.logins_failed++;
+		if (leg == L_OTP2)
+			rlb_hist_add(&G.cur.h_login, now > t_chain ? (now - t_chain) / 1000 : 0);
 		chain_done(s, now);
 		break;
 	case L_OTP1:
+		if (G.flow == F_CHALLENGE) {
+			/* first legs only: the challenge stays open */
+			if (code == RAD_ACCESS_CHALLENGE && rlb_attr_find(p, len, A_STATE))
+				G.cur.challenged++;
+			else
+				G.cur.not_challenged++;
+			chain_done(s, now);
+			break;
+		}
 		if (code == RAD_ACCESS_CHALLENGE) {
 			size_t st = rlb_attr_find(p, len, A_STATE);
 			if (st && p[st + 1] > 2 &&
-			    start_leg(s, L_OTP2, user, p + st + 2, p[st + 1] - 2u, now) == 0)
+			    start_leg(s, L_OTP2, user, p + st + 2, p[st + 1] - 2u, now, t_chain) == 0)
 				break;
 		}
 		if (code == RAD_ACCESS_ACCEPT)
@@ -401,7 +429,7 @@ static void on_reply(struct lsock *s, const unsigned char *p, size_t n, uint64_t
 		chain_done(s, now);
 		break;
 	case L_ACCT_START:
-		if (start_leg(s, L_ACCT_STOP, user, NULL, 0, now) == 0)
+		if (start_leg(s, L_ACCT_STOP, user, NULL, 0, now, now) == 0)
 			break;
 		G.cur.acct_failed++;
 		chain_done(s, now);
@@ -446,6 +474,8 @@ static void scan(uint64_t now)
 				G.cur.timeouts++;
 				if (sl->leg == L_ACCT_START || sl->leg == L_ACCT_STOP)
 					G.cur.acct_failed++;
+				else if (G.flow == F_CHALLENGE)
+					G.cur.not_challenged++;
 				else
 					G.cur.logins_failed++;
 				release(s, sl);
@@ -483,7 +513,12 @@ static void stats_merge(struct stats *d, const struct stats *s)
 	d->logins_failed += s->logins_failed;
 	d->acct_ok += s->acct_ok;
 	d->acct_failed += s->acct_failed;
+	d->challenged += s->challenged;
+	d->not_challenged += s->not_challenged;
 	rlb_hist_merge(&d->h, &s->h);
+	rlb_hist_merge(&d->h_leg1, &s->h_leg1);
+	rlb_hist_merge(&d->h_leg2, &s->h_leg2);
+	rlb_hist_merge(&d->h_login, &s->h_login);
 }
 
 static uint64_t bad_total(const struct stats *s)
@@ -524,6 +559,16 @@ static void print_json_stats(const struct stats *s, double secs, long long cpu_t
 	       (unsigned long long)rlb_hist_pct(&s->h, 0.50),
 	       (unsigned long long)rlb_hist_pct(&s->h, 0.90),
 	       (unsigned long long)rlb_hist_pct(&s->h, 0.99), (unsigned long long)s->h.max);
+	printf(",\"challenged\":%llu,\"not_challenged\":%llu,"
+	       "\"leg1_p50_us\":%llu,\"leg1_p99_us\":%llu,\"leg2_p50_us\":%llu,\"leg2_p99_us\":%llu,"
+	       "\"login_p50_us\":%llu,\"login_p99_us\":%llu",
+	       (unsigned long long)s->challenged, (unsigned long long)s->not_challenged,
+	       (unsigned long long)rlb_hist_pct(&s->h_leg1, 0.50),
+	       (unsigned long long)rlb_hist_pct(&s->h_leg1, 0.99),
+	       (unsigned long long)rlb_hist_pct(&s->h_leg2, 0.50),
+	       (unsigned long long)rlb_hist_pct(&s->h_leg2, 0.99),
+	       (unsigned long long)rlb_hist_pct(&s->h_login, 0.50),
+	       (unsigned long long)rlb_hist_pct(&s->h_login, 0.99));
 	double c = cpu_us_per_req(cpu_ticks, s->answered);
 	if (c >= 0)
 		printf(",\"cpu_us_per_req\":%.2f", c);
@@ -558,6 +603,17 @@ static void print_text_stats(const char *label, const struct stats *s, double se
 	if (c >= 0)
 		printf(" | proxy cpu %.1f us/req", c);
 	printf("\n");
+	if (s->h_leg1.n || s->h_leg2.n) {
+		char a[16], b[16], c2[16], d[16], e[16], f[16];
+		fmt_us(a, sizeof(a), rlb_hist_pct(&s->h_leg1, 0.50));
+		fmt_us(b, sizeof(b), rlb_hist_pct(&s->h_leg1, 0.99));
+		fmt_us(c2, sizeof(c2), rlb_hist_pct(&s->h_leg2, 0.50));
+		fmt_us(d, sizeof(d), rlb_hist_pct(&s->h_leg2, 0.99));
+		fmt_us(e, sizeof(e), rlb_hist_pct(&s->h_login, 0.50));
+		fmt_us(f, sizeof(f), rlb_hist_pct(&s->h_login, 0.99));
+		printf("         otp leg 1 p50 %s p99 %s | leg 2 p50 %s p99 %s | login p50 %s p99 %s\n",
+		       a, b, c2, d, e, f);
+	}
 }
 
 static void print_report(double total_secs, long long total_cpu)
@@ -593,6 +649,9 @@ static void print_report(double total_secs, long long total_cpu)
 		print_text_stats(label, &G.round_stats[r], G.round_secs[r], G.round_cpu[r]);
 	}
 	print_text_stats("total", t, total_secs, total_cpu);
+	if (G.flow == F_CHALLENGE)
+		printf("         challenges received %llu, first legs not challenged (or timed out) %llu\n",
+		       (unsigned long long)t->challenged, (unsigned long long)t->not_challenged);
 	printf("         logins ok %llu failed %llu | acct sessions %llu failed %llu | "
 	       "bad authenticator %llu bad msg-auth %llu wrong code %llu malformed %llu | "
 	       "missing msg-auth %llu unmatched %llu late %llu send errors %llu\n",
@@ -639,6 +698,21 @@ static int free_ports(unsigned n)
 	return 0;
 }
 
+/* utime+stime of the --cpu-pid processes (summed), -1 if none or one is gone */
+static long long cpu_ticks_now(void)
+{
+	long long sum = 0;
+	if (!G.ncpu_pids)
+		return -1;
+	for (unsigned i = 0; i < G.ncpu_pids; i++) {
+		long long t = rlb_proc_cpu_ticks(G.cpu_pids[i]);
+		if (t < 0)
+			return -1;
+		sum += t;
+	}
+	return sum;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -649,8 +723,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: rlb-loadgen --server ADDR:AUTHPORT[,ACCTPORT] --secret S [options]\n"
-		"  --flow pap|otp|acct|mix  request flow (default pap)\n"
-		"  --inflight N       closed loop: N requests outstanding (default 128)\n"
+		"  --flow F           request flow (default pap): pap, otp (two legs: challenge,\n"
+		"                     then State + code), acct, mix, challenge (first otp legs\n"
+		"                     only: distinct users, challenges left open)\n"
+		"  --server2 ADDR:PORT\n"
+		"                     send the second otp legs there (another proxy instance)\n"
+		"  --inflight N       closed loop: N requests outstanding (default 128);\n"
+		"                     with --total: at most N outstanding (default: no cap)\n"
 		"  --duration S       seconds per round (default 3)\n"
 		"  --rounds K         rounds, each reported (default 1)\n"
 		"  --total N          open loop: send N request chains, wait for all\n"
@@ -662,7 +741,9 @@ static void usage(FILE *f)
 		"  --no-ma            no Message-Authenticator in Access-Requests\n"
 		"  --no-verify        do not verify replies (for rlb-relay)\n"
 		"  --sockets N        number of UDP sockets (default: from --inflight/--total)\n"
-		"  --cpu-pid PID      report CPU us per answered request of PID, per round\n"
+		"  --cpu-pid PID[,PID...]\n"
+		"                     report CPU us per answered request of these processes\n"
+		"                     (summed), per round\n"
 		"  --json             JSON output\n"
 		"  --probe            send one request (retransmit every 0.2 s) until --timeout;\n"
 		"                     exit status 0 if it was answered\n"
@@ -674,6 +755,7 @@ int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{"server", required_argument, NULL, 'S'},
+		{"server2", required_argument, NULL, '2'},
 		{"secret", required_argument, NULL, 's'},
 		{"flow", required_argument, NULL, 'f'},
 		{"inflight", required_argument, NULL, 'i'},
@@ -696,7 +778,7 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *server = NULL, *secret = NULL;
+	const char *server = NULL, *server2 = NULL, *secret = NULL;
 	double retransmit = 0, timeout = 5;
 	int have_retransmit = 0;
 
@@ -709,10 +791,11 @@ int main(int argc, char **argv)
 	G.rcvbuf = 4 << 20;
 
 	int o;
-	while ((o = getopt_long(argc, argv, "S:s:f:i:d:r:T:R:x:t:p:c:MVk:P:jbF:qh", lopts, NULL)) !=
+	while ((o = getopt_long(argc, argv, "S:2:s:f:i:d:r:T:R:x:t:p:c:MVk:P:jbF:qh", lopts, NULL)) !=
 	       -1) {
 		switch (o) {
 		case 'S': server = optarg; break;
+		case '2': server2 = optarg; break;
 		case 's': secret = optarg; break;
 		case 'f':
 			if (!strcmp(optarg, "pap"))
@@ -723,12 +806,17 @@ int main(int argc, char **argv)
 				G.flow = F_ACCT;
 			else if (!strcmp(optarg, "mix"))
 				G.flow = F_MIX;
+			else if (!strcmp(optarg, "challenge"))
+				G.flow = F_CHALLENGE;
 			else {
 				fprintf(stderr, "rlb-loadgen: unknown flow '%s'\n", optarg);
 				return 2;
 			}
 			break;
-		case 'i': G.inflight = (unsigned)rlb_parse_ll("--inflight", optarg, 1, 10000000); break;
+		case 'i':
+			G.inflight = (unsigned)rlb_parse_ll("--inflight", optarg, 1, 10000000);
+			G.inflight_set = 1;
+			break;
 		case 'd': G.duration = rlb_parse_double("--duration", optarg, 0.01, 86400); break;
 		case 'r': G.rounds = (unsigned)rlb_parse_ll("--rounds", optarg, 1, MAX_ROUNDS); break;
 		case 'T': G.total = (uint64_t)rlb_parse_ll("--total", optarg, 1, 1000000000); break;
@@ -743,7 +831,19 @@ int main(int argc, char **argv)
 		case 'M': G.no_ma = 1; break;
 		case 'V': G.no_verify = 1; break;
 		case 'k': G.nsock_opt = (unsigned)rlb_parse_ll("--sockets", optarg, 1, 100000); break;
-		case 'P': G.cpu_pid = (long)rlb_parse_ll("--cpu-pid", optarg, 1, 1 << 30); break;
+		case 'P': {
+			char buf[256], *save = NULL;
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			G.ncpu_pids = 0;
+			for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				if (G.ncpu_pids == MAX_CPU_PIDS) {
+					fprintf(stderr, "rlb-loadgen: at most %d --cpu-pid PIDs\n", MAX_CPU_PIDS);
+					return 2;
+				}
+				G.cpu_pids[G.ncpu_pids++] = (long)rlb_parse_ll("--cpu-pid", t, 1, 1 << 30);
+			}
+			break;
+		}
 		case 'j': G.json = 1; break;
 		case 'b': G.probe = 1; break;
 		case 'F': return free_ports((unsigned)rlb_parse_ll("--free-ports", optarg, 1, 256));
@@ -772,6 +872,16 @@ int main(int argc, char **argv)
 	G.dst[1] = G.dst[0];
 	if (acct_port)
 		rlb_set_port(&G.dst[1], acct_port);
+	if (server2) {
+		socklen_t sl2;
+		if (rlb_parse_hostport(server2, &G.dst[2], &sl2, NULL) < 0 || sl2 != G.dstlen ||
+		    G.dst[2].ss_family != G.dst[0].ss_family) {
+			fprintf(stderr, "rlb-loadgen: bad --server2 '%s' (same address family as --server)\n",
+				server2);
+			return 2;
+		}
+		G.have_server2 = 1;
+	}
 
 	if (G.probe) {
 		G.total = 1;
@@ -783,7 +893,10 @@ int main(int argc, char **argv)
 	G.timeout_ns = (uint64_t)(timeout * 1e9);
 
 	/* sockets */
+	/* open loop with --inflight: at most that many chains outstanding */
 	uint64_t want = G.total ? G.total : G.inflight;
+	if (G.total && G.inflight_set && G.inflight < want)
+		want = G.inflight;
 	G.nsock = G.nsock_opt ? G.nsock_opt : (unsigned)((want + SOCK_CAP - 1) / SOCK_CAP);
 	if (G.nsock > 4096)
 		G.nsock = 4096;
@@ -852,7 +965,7 @@ int main(int argc, char **argv)
 	uint64_t dur_ns = (uint64_t)(G.duration * 1e9);
 	uint64_t round_start = start, round_end = start + dur_ns;
 	uint64_t drain_deadline = 0;
-	long long cpu_start = G.cpu_pid ? rlb_proc_cpu_ticks(G.cpu_pid) : -1, cpu_round = cpu_start;
+	long long cpu_start = cpu_ticks_now(), cpu_round = cpu_start;
 	unsigned next_sock = 0;
 
 	G.running = 1;
@@ -874,7 +987,8 @@ int main(int argc, char **argv)
 					allowed = (uint64_t)a;
 			}
 			unsigned tried = 0;
-			while (G.chains_started < allowed && tried < G.nsock) {
+			uint64_t cap = G.inflight_set ? G.inflight : UINT64_MAX;
+			while (G.chains_started < allowed && tried < G.nsock && G.outstanding < cap) {
 				struct lsock *s = &G.socks[next_sock];
 				if (s->outstanding < SOCK_CAP && start_chain(s, now) == 0) {
 					tried = 0;
@@ -932,7 +1046,7 @@ int main(int argc, char **argv)
 			unsigned r = G.nrounds_done++;
 			G.round_stats[r] = G.cur;
 			G.round_secs[r] = (double)(now - round_start) / 1e9;
-			long long c = G.cpu_pid ? rlb_proc_cpu_ticks(G.cpu_pid) : -1;
+			long long c = cpu_ticks_now();
 			G.round_cpu[r] = (c >= 0 && cpu_round >= 0) ? c - cpu_round : -1;
 			cpu_round = c;
 			stats_merge(&G.tot, &G.cur);
@@ -951,7 +1065,7 @@ int main(int argc, char **argv)
 	G.tot.timeouts += G.outstanding;
 
 	double total_secs = (double)(now - start) / 1e9;
-	long long cpu_end = G.cpu_pid ? rlb_proc_cpu_ticks(G.cpu_pid) : -1;
+	long long cpu_end = cpu_ticks_now();
 	long long total_cpu = (cpu_end >= 0 && cpu_start >= 0) ? cpu_end - cpu_start : -1;
 
 	if (G.probe) {

@@ -85,6 +85,7 @@ static struct {
 	int require_ma;
 	uint64_t delay_ns;
 	size_t max_pending;
+	size_t state_len;
 	size_t queue_bytes;
 
 	struct rlb_secret sec;
@@ -251,6 +252,8 @@ static int state_issued(const unsigned char *v, size_t n)
 		return 0;
 	uint64_t x = 0;
 	size_t digits = 0;
+	while (n > S.name_len + 1 && v[n - 1] == '.') /* --state-len padding */
+		n--;
 	for (size_t i = S.name_len + 1; i < n; i++) {
 		if (v[i] < '0' || v[i] > '9' || ++digits > 19)
 			return 0;
@@ -371,6 +374,9 @@ static int decide(int si, const unsigned char *p, size_t len, unsigned char *sta
 		if (otp_applies(p, len)) {
 			int n = snprintf((char *)state, 64, "%s:%llu", S.name,
 					 (unsigned long long)++S.state_counter);
+			/* --state-len: pad with '.' (real MFA servers send 16-64 octets) */
+			while ((size_t)n < S.state_len)
+				state[n++] = '.';
 			*state_len = (size_t)n;
 			return RAD_ACCESS_CHALLENGE;
 		}
@@ -507,7 +513,7 @@ static void queue_send(int si, const void *data, size_t len, const struct sockad
 static void handle(int si, unsigned char *p, size_t n, const struct sockaddr_storage *src,
 		   socklen_t srclen, uint64_t now, unsigned slot)
 {
-	unsigned char state[64];
+	unsigned char state[256];
 	size_t state_len = 0;
 	size_t len = rlb_pkt_check(p, n);
 
@@ -632,6 +638,8 @@ static void usage(FILE *f)
 		"  --no-check         do not verify request authenticators (for rlb-relay)\n"
 		"  --require-ma       drop Access-Requests without Message-Authenticator\n"
 		"  --rcvbuf BYTES     socket receive buffer (default 8 MiB)\n"
+		"  --state-len N      pad the OTP State with '.' to N octets (default: no padding,\n"
+		"                     'NAME:N' is 6-14 octets)\n"
 		"Counters go to stderr on SIGUSR1 and on SIGINT/SIGTERM (then exit).\n");
 }
 
@@ -651,6 +659,7 @@ int main(int argc, char **argv)
 		{"no-check", no_argument, NULL, 'N'},
 		{"require-ma", no_argument, NULL, 'R'},
 		{"rcvbuf", required_argument, NULL, 'b'},
+		{"state-len", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -666,7 +675,7 @@ int main(int argc, char **argv)
 	S.max_pending = 131072;
 
 	int o;
-	while ((o = getopt_long(argc, argv, "l:s:n:p:c:oO:d:m:q:NRb:h", lopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "l:s:n:p:c:oO:d:m:q:NRb:L:h", lopts, NULL)) != -1) {
 		switch (o) {
 		case 'l': listen = optarg; break;
 		case 's': secret = optarg; break;
@@ -681,6 +690,7 @@ int main(int argc, char **argv)
 		case 'N': S.check = 0; break;
 		case 'R': S.require_ma = 1; break;
 		case 'b': rcvbuf = (int)rlb_parse_ll("--rcvbuf", optarg, 0, 1 << 30); break;
+		case 'L': S.state_len = (size_t)rlb_parse_ll("--state-len", optarg, 1, 253); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

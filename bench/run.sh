@@ -8,6 +8,14 @@
 #   bench/run.sh inflight       stand-ins answer after DELAY (3 s): send
 #                               INFLIGHT (20000) requests, % answered and
 #                               proxy memory per request in flight
+#   bench/run.sh sticky         OTP logins (challenge, then State + code),
+#                               INFLIGHT (128) logins outstanding: radlb with
+#                               the memory store, with Redis (one instance,
+#                               and two instances A -> B sharing one Redis),
+#                               FreeRADIUS keyed-balance: logins/s, CPU us per
+#                               login, latency of each leg
+#   bench/run.sh sessions       fill radlb with SESSIONS (1,000,000) open
+#                               challenges: RSS before/after, bytes per session
 #
 # See bench/README.md and `bench/run.sh --help` for the knobs.
 set -u -o pipefail
@@ -17,23 +25,38 @@ REPO=$(cd "$BENCH_DIR/.." && pwd)
 
 usage() {
 	cat <<EOF
-usage: bench/run.sh [throughput|inflight] [options]
+usage: bench/run.sh [throughput|inflight|sticky|sessions] [options]
 
 options (each also settable by the environment variable in brackets):
-  --proxies "LIST"   proxies to run, in order [PROXIES]
-                     default: relay radsecproxy freeradius freeradius-keyed radlb
+  --proxies "LIST"   proxies (setups) to run, in order [PROXIES]
+                     throughput, inflight: relay radsecproxy freeradius freeradius-keyed radlb
+                     sticky: freeradius-keyed radlb-memory radlb-redis radlb-redis-ab
+                     sessions: radlb-memory radlb-redis
   --flows "LIST"     throughput flows: pap otp acct mix [FLOWS] (default: pap otp acct)
   --inflight N       throughput: requests kept outstanding (default 128)
-                     inflight: requests sent (default 20000) [INFLIGHT]
+                     inflight: requests sent (default 20000)
+                     sticky: logins kept outstanding (default 128)
+                     sessions: most challenges outstanding during the fill (default 1000)
+                     [INFLIGHT]
   --duration S       seconds per round [DURATION] (default 3)
   --rounds K         rounds per flow [ROUNDS] (default 3)
   --warmup S         warm-up seconds before each measured flow [WARMUP] (default 1)
   --delay S          inflight: stand-in answer delay [DELAY] (default 3)
   --rate R           inflight: requests/s sent [RATE] (default: INFLIGHT over 2 s)
+  --sessions N       sessions: open challenges to create [SESSIONS] (default 1000000)
+  --state-len N      stand-ins pad the OTP State to N octets [STATE_LEN]
+                     (default: no padding; 'mfa1:123' is 6-14 octets)
   --radlb PATH       radlb binary [RADLB] (default: src/radlb of the repository)
   --keep             keep the temporary directory (configs, logs) [KEEP=1]
 environment only:
   FREERADIUS, RADSECPROXY   binaries (default: from PATH)
+  RADLBCTL           radlbctl binary (default: next to RADLB)
+  REDIS_SERVER, REDIS_CLI   binaries (default: from PATH); the sticky and sessions
+                     modes start their own redis-server on a free port
+  REDIS_TIMEOUT      radlb redis.timeout (default 0.2)
+  STICKY_TTL         sessions: radlb sticky.ttl (default 3600)
+  DEDUP_WINDOW       sessions: radlb proxy.dedup_window (default 1, the minimum:
+                     replies cached for retransmissions are not sessions)
   BENCH_BIN          directory with prebuilt rlb-* tools (default: build into bench/.build)
   RETRANSMIT, TIMEOUT       inflight: loadgen --retransmit/--timeout (default 5 / 30)
   CLIENT_SECRET, SERVER_SECRET  secrets NAS<->proxy and proxy<->stand-ins
@@ -47,7 +70,7 @@ EOF
 MODE=throughput
 while [ $# -gt 0 ]; do
 	case $1 in
-	throughput | inflight) MODE=$1 ;;
+	throughput | inflight | sticky | sessions) MODE=$1 ;;
 	--proxies) PROXIES=$2; shift ;;
 	--flows) FLOWS=$2; shift ;;
 	--inflight) INFLIGHT=$2; shift ;;
@@ -56,6 +79,8 @@ while [ $# -gt 0 ]; do
 	--warmup) WARMUP=$2; shift ;;
 	--delay) DELAY=$2; shift ;;
 	--rate) RATE=$2; shift ;;
+	--sessions) SESSIONS=$2; shift ;;
+	--state-len) STATE_LEN=$2; shift ;;
 	--radlb) RADLB=$2; shift ;;
 	--keep) KEEP=1 ;;
 	-h | --help) usage; exit 0 ;;
@@ -64,7 +89,11 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-PROXIES=${PROXIES:-relay radsecproxy freeradius freeradius-keyed radlb}
+case $MODE in
+sticky) PROXIES=${PROXIES:-freeradius-keyed radlb-memory radlb-redis radlb-redis-ab} ;;
+sessions) PROXIES=${PROXIES:-radlb-memory radlb-redis} ;;
+*) PROXIES=${PROXIES:-relay radsecproxy freeradius freeradius-keyed radlb} ;;
+esac
 FLOWS=${FLOWS:-pap otp acct}
 DURATION=${DURATION:-3}
 ROUNDS=${ROUNDS:-3}
@@ -75,16 +104,24 @@ TIMEOUT=${TIMEOUT:-30}
 KEEP=${KEEP:-0}
 PERF=${PERF:-0}
 [ "$PERF" = 1 ] && KEEP=1
-if [ "$MODE" = inflight ]; then
-	INFLIGHT=${INFLIGHT:-20000}
-else
-	INFLIGHT=${INFLIGHT:-128}
-fi
+case $MODE in
+inflight) INFLIGHT=${INFLIGHT:-20000} ;;
+sessions) INFLIGHT=${INFLIGHT:-1000} ;;
+*) INFLIGHT=${INFLIGHT:-128} ;;
+esac
+SESSIONS=${SESSIONS:-1000000}
+STATE_LEN=${STATE_LEN:-}
+STICKY_TTL=${STICKY_TTL:-3600}
+DEDUP_WINDOW=${DEDUP_WINDOW:-1}
+REDIS_TIMEOUT=${REDIS_TIMEOUT:-0.2}
 # secrets: keep to [A-Za-z0-9._-] (they go through sed and three config syntaxes)
 CLIENT_SECRET=${CLIENT_SECRET:-nas-side-secret.1}
 SERVER_SECRET=${SERVER_SECRET:-mfa-side-secret.2}
 RADLB=${RADLB:-$REPO/src/radlb}
 RADLB_LOG_LEVEL=${RADLB_LOG_LEVEL:-info}
+RADLBCTL=${RADLBCTL:-$(dirname "$RADLB")/radlbctl}
+REDIS_SERVER=${REDIS_SERVER:-$(command -v redis-server || true)}
+REDIS_CLI=${REDIS_CLI:-$(command -v redis-cli || true)}
 FREERADIUS=${FREERADIUS:-$(command -v freeradius || command -v radiusd || true)}
 RADSECPROXY=${RADSECPROXY:-$(command -v radsecproxy || true)}
 PASSWORD=bench-password
@@ -92,12 +129,20 @@ PASSWORD=bench-password
 RECV_BUFF=$(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 4194304)
 HZ=$(getconf CLK_TCK)
 
-for v in DURATION ROUNDS WARMUP INFLIGHT DELAY RETRANSMIT TIMEOUT; do
+for v in DURATION ROUNDS WARMUP INFLIGHT DELAY RETRANSMIT TIMEOUT SESSIONS STICKY_TTL DEDUP_WINDOW REDIS_TIMEOUT; do
 	if ! [[ ${!v} =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
 		echo "run.sh: $v must be a number (got '${!v}')" >&2
 		exit 2
 	fi
 done
+if ! [[ $SESSIONS =~ ^[1-9][0-9]*$ ]]; then
+	echo "run.sh: SESSIONS must be a positive integer (got '$SESSIONS')" >&2
+	exit 2
+fi
+if [ -n "$STATE_LEN" ] && ! { [[ $STATE_LEN =~ ^[0-9]+$ ]] && [ "$STATE_LEN" -ge 1 ] && [ "$STATE_LEN" -le 253 ]; }; then
+	echo "run.sh: STATE_LEN must be 1..253 (got '$STATE_LEN')" >&2
+	exit 2
+fi
 for v in CLIENT_SECRET SERVER_SECRET; do
 	if ! [[ ${!v} =~ ^[A-Za-z0-9._-]+$ ]]; then
 		echo "run.sh: $v may only contain [A-Za-z0-9._-]" >&2
@@ -119,6 +164,22 @@ RELAY=$BIN/rlb-relay
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/rlb-bench.XXXXXX") || exit 1
 RESULTS_TSV=$RUN/results.tsv
 : >"$RESULTS_TSV"
+
+# radlb (and radlbctl) are copied into the run directory: a rebuild of
+# src/radlb while the benchmark runs cannot mix two versions in one run.
+RADLB_ORIG=$RADLB
+RADLB_INFO=""
+if [ -x "$RADLB" ] && [ -f "$RADLB" ]; then
+	RADLB_INFO="built $(date -r "$RADLB" '+%F %T')"
+	if git -C "$(dirname "$RADLB_ORIG")" rev-parse --short HEAD >/dev/null 2>&1; then
+		RADLB_INFO+=", tree $(git -C "$(dirname "$RADLB_ORIG")" rev-parse --short HEAD)"
+		[ -n "$(git -C "$(dirname "$RADLB_ORIG")" status --porcelain -- . 2>/dev/null | head -1)" ] &&
+			RADLB_INFO+=" + uncommitted changes in $(basename "$(dirname "$RADLB_ORIG")")/"
+	fi
+	mkdir -p "$RUN/bin"
+	cp "$RADLB" "$RUN/bin/radlb" && RADLB=$RUN/bin/radlb
+	[ -x "$RADLBCTL" ] && cp "$RADLBCTL" "$RUN/bin/radlbctl" && RADLBCTL=$RUN/bin/radlbctl
+fi
 
 # ---- process management (only processes started here) -------------------
 PIDS=()
@@ -142,7 +203,7 @@ stop_pid() { # pid [signal]
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do stop_pid "$p"; done
-	release_ports
+	release_ports all
 	if [ "$KEEP" = 1 ]; then
 		echo "run.sh: configs and logs kept in $RUN"
 	else
@@ -199,6 +260,10 @@ fill_template() { # template output  (uses the port/secret variables)
 		-e "s|@POOL_TYPE@|${POOL_TYPE:-load-balance}|g" -e "s|@KEYED@|${KEYED-#}|g" \
 		-e "s|@RECV_BUFF@|$RECV_BUFF|g" \
 		-e "s|@MAX_REQUESTS@|$MAX_REQUESTS|g" -e "s|@LOG_LEVEL@|$RADLB_LOG_LEVEL|g" \
+		-e "s|@DEDUP_WINDOW@|${RC_DEDUP:-30.0}|g" -e "s|@STICKY_TTL@|${RC_TTL:-300}|g" \
+		-e "s|@STICKY_STORE@|${RC_STORE:-memory}|g" -e "s|@STICKY_MAX@|${RC_MAX:-1000000}|g" \
+		-e "s|@REDIS@|${RC_REDIS-#}|g" -e "s|@REDIS_PORT@|${REDIS_PORT:-6379}|g" \
+		-e "s|@REDIS_TIMEOUT@|$REDIS_TIMEOUT|g" -e "s|@INSTANCE@|${RC_INSTANCE:-}|g" \
 		"$1" >"$2"
 }
 
@@ -209,8 +274,15 @@ setup_proxy() { # name
 	PROXY_NOTE=""
 	LG_EXTRA=()
 	STANDIN_EXTRA=()
+	[ -n "$STATE_LEN" ] && STANDIN_EXTRA=(--state-len "$STATE_LEN")
 	STANDIN_SECRET=$SERVER_SECRET
 	SERVER="127.0.0.1:$PA,$PC"
+	# a second instance (radlb-redis-ab): command, address, control socket
+	PROXY2_CMD=()
+	SERVER2=""
+	CTL_SOCK=""
+	CTL_SOCK2=""
+	USES_REDIS=0
 	POOL_TYPE=load-balance
 	KEYED="#"
 	MAX_REQUESTS=$((INFLIGHT * 4 > 65536 ? INFLIGHT * 4 : 65536))
@@ -218,7 +290,7 @@ setup_proxy() { # name
 	relay)
 		# no crypto at all: same secret on both sides, nothing checked
 		STANDIN_SECRET=$CLIENT_SECRET
-		STANDIN_EXTRA=(--no-check)
+		STANDIN_EXTRA+=(--no-check)
 		LG_EXTRA=(--no-verify)
 		local socks=$((INFLIGHT / 3 / 200 + 1))
 		PROXY_CMD=("$RELAY" --listen "127.0.0.1:$PA,$PC" --sockets "$socks" --timeout 40
@@ -251,17 +323,42 @@ setup_proxy() { # name
 		fill_template "$BENCH_DIR/conf/freeradius.conf.in" "$PDIR/radiusd.conf"
 		PROXY_CMD=("$FREERADIUS" -f -d "$PDIR" -n radiusd)
 		;;
-	radlb)
+	radlb | radlb-memory | radlb-redis | radlb-redis-ab)
 		if [ ! -x "$RADLB" ]; then
 			SKIP_REASON="$RADLB not found or not executable (build radlb, or set RADLB=path)"
 			return 1
 		fi
+		# radlb (throughput, inflight) and radlb-memory: sticky.store = "memory"
+		RC_STORE=memory
+		RC_REDIS="#"
+		RC_INSTANCE=""
+		PROXY_NOTE="radlb, balance least-outstanding"
+		if [ "$1" = radlb-redis ] || [ "$1" = radlb-redis-ab ]; then
+			if [ -z "$REDIS_PORT" ]; then
+				SKIP_REASON=${REDIS_SKIP:-no redis-server running}
+				return 1
+			fi
+			RC_STORE=redis
+			RC_REDIS=""
+			USES_REDIS=1
+			PROXY_NOTE="radlb, sticky.store = \"redis\" (redis-server on 127.0.0.1:$REDIS_PORT, redis.timeout $REDIS_TIMEOUT)"
+		fi
 		fill_template "$BENCH_DIR/conf/radlb.conf.in" "$PDIR/radlb.conf"
 		PROXY_CMD=("$RADLB" -f "$PDIR/radlb.conf")
-		PROXY_NOTE="radlb, balance least-outstanding"
+		CTL_SOCK=$PDIR/radlb.sock
+		if [ "$1" = radlb-redis-ab ]; then
+			# instance B: same servers and Redis, its own ports and control socket
+			(PA=$PB_A PC=$PB_C RC_INSTANCE=-b
+				fill_template "$BENCH_DIR/conf/radlb.conf.in" "$PDIR/radlb-b.conf")
+			PROXY2_CMD=("$RADLB" -f "$PDIR/radlb-b.conf")
+			SERVER2="127.0.0.1:$PB_A,$PB_C"
+			CTL_SOCK2=$PDIR/radlb-b.sock
+			PROXY_NOTE="two radlb instances sharing Redis (127.0.0.1:$REDIS_PORT): first legs to A, second legs to B"
+		fi
+		[ "$1" = radlb-memory ] && PROXY_NOTE="radlb, sticky.store = \"memory\""
 		;;
 	*)
-		SKIP_REASON="unknown proxy '$1' (relay radsecproxy freeradius freeradius-keyed radlb)"
+		SKIP_REASON="unknown proxy '$1' (relay radsecproxy freeradius freeradius-keyed radlb radlb-memory radlb-redis radlb-redis-ab)"
 		return 1
 		;;
 	esac
@@ -341,33 +438,116 @@ stop_standins() {
 PORT_CLAIMS=${TMPDIR:-/tmp}/radlb-port-claims
 CLAIMED=()
 
-claim_port() { # port
+LONG_CLAIMED=() # held for the whole run (the Redis port)
+
+claim_port() { # port [long]
 	[ -d "$PORT_CLAIMS" ] || mkdir -m 1777 "$PORT_CLAIMS" 2>/dev/null
 	mkdir "$PORT_CLAIMS/$1" 2>/dev/null || return 1
 	echo "$$" >"$PORT_CLAIMS/$1/owner"
-	CLAIMED+=("$1")
+	if [ "${2:-}" = long ]; then LONG_CLAIMED+=("$1"); else CLAIMED+=("$1"); fi
 }
 
-release_ports() {
+release_ports() { # [all]: also the claims held for the whole run
 	local p
+	[ "${1:-}" = all ] && CLAIMED+=("${LONG_CLAIMED[@]}") && LONG_CLAIMED=()
 	for p in "${CLAIMED[@]}"; do
 		[ "$(cat "$PORT_CLAIMS/$p/owner" 2>/dev/null)" = "$$" ] && rm -rf "${PORT_CLAIMS:?}/$p"
 	done
 	CLAIMED=()
 }
 
-pick_ports() { # sets SA[3] SC[3] (stand-ins), PA PC (proxy)
-	local got=() p tries=0
-	while [ "${#got[@]}" -lt 8 ] && [ $tries -lt 200 ]; do
+# sets SA[3] SC[3] (stand-ins), PA PC (proxy); with 10, also PB_A PB_C
+# (a second proxy instance)
+pick_ports() { # [count: 8 or 10]
+	local want=${1:-8} got=() p tries=0
+	while [ "${#got[@]}" -lt "$want" ] && [ $tries -lt 200 ]; do
 		tries=$((tries + 1))
 		p=$("$LOADGEN" --free-ports 1) || continue
 		claim_port "$p" && got+=("$p")
 	done
-	[ "${#got[@]}" -eq 8 ] || return 1
+	[ "${#got[@]}" -eq "$want" ] || return 1
 	SA=("${got[0]}" "${got[2]}" "${got[4]}")
 	SC=("${got[1]}" "${got[3]}" "${got[5]}")
 	PA=${got[6]}
 	PC=${got[7]}
+	PB_A=${got[8]:-}
+	PB_C=${got[9]:-}
+}
+
+# Is this TCP port in use (listening or connected) on this host?
+tcp_port_in_use() { # port
+	ss -Hant 2>/dev/null | awk -v p="$1" '{ for (i = 4; i <= 5; i++) { n = split($i, a, ":"); if (a[n] == p) f = 1 } } END { exit !f }'
+}
+
+# ---- Redis (sticky and sessions modes) -----------------------------------
+# One redis-server for the whole run, on a free port (claimed like the UDP
+# ports), without persistence. Sets REDIS_PID, REDIS_PORT, or REDIS_SKIP.
+REDIS_PID=""
+REDIS_PORT=""
+REDIS_SKIP=""
+# radlb.conf.in values set by the modes (empty: radlb's defaults)
+RC_TTL="" RC_MAX="" RC_DEDUP="" RC_STORE="" RC_REDIS="#" RC_INSTANCE=""
+
+start_redis() {
+	local tries p k
+	if [ -z "$REDIS_SERVER" ] || [ ! -x "$REDIS_SERVER" ] || [ -z "$REDIS_CLI" ]; then
+		REDIS_SKIP="redis-server/redis-cli not installed (apt-get install redis-server)"
+		return 1
+	fi
+	mkdir -p "$RUN/redis"
+	for ((tries = 0; tries < 5; tries++)); do
+		p=$("$LOADGEN" --free-ports 1) || continue
+		claim_port "$p" long || continue
+		tcp_port_in_use "$p" && continue
+		start_bg "$RUN/redis/redis-server.log" "$REDIS_SERVER" --port "$p" --bind 127.0.0.1 \
+			--save '' --appendonly no --daemonize no --dir "$RUN/redis"
+		for ((k = 0; k < 100; k++)); do
+			if [ "$("$REDIS_CLI" -p "$p" ping 2>/dev/null)" = PONG ]; then
+				REDIS_PID=$LAST_PID
+				REDIS_PORT=$p
+				return 0
+			fi
+			kill -0 "$LAST_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		stop_pid "$LAST_PID"
+	done
+	REDIS_SKIP="redis-server did not start ($(tail -1 "$RUN/redis/redis-server.log" 2>/dev/null))"
+	return 1
+}
+
+rcli() { # redis-cli arguments, against the harness's redis-server
+	"$REDIS_CLI" -p "$REDIS_PORT" "$@" 2>/dev/null | tr -d '\r'
+}
+
+redis_mem() { # -> used_memory in bytes
+	rcli info memory | sed -n 's/^used_memory:\([0-9]*\)$/\1/p'
+}
+
+# ---- radlb control socket --------------------------------------------------
+radlb_stats() { # socket outfile: `radlbctl show stats` ("name value" lines)
+	"$RADLBCTL" -s "$1" show stats >"$2" 2>&1
+}
+
+stat_get() { # statsfile name -> value (empty if absent)
+	awk -v k="$2" '$1 == k { print $2; exit }' "$1" 2>/dev/null
+}
+
+# Waits (up to 10 s) until radlb says Redis is usable.
+wait_redis_ready() { # socket
+	local k f=$RUN/.redis-ready
+	for ((k = 0; k < 100; k++)); do
+		radlb_stats "$1" "$f"
+		[ "$(stat_get "$f" redis.up)" = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+stop_proxies() {
+	[ -n "${PROXY2_PID:-}" ] && stop_pid "$PROXY2_PID"
+	stop_pid "$PROXY_PID"
+	PROXY2_PID=""
 }
 
 # Sets up, starts and probes the proxy. Returns 1 (printed) on failure.
@@ -377,9 +557,10 @@ launch() { # name [standin args...]
 	CUR_PROXY=$name
 	PDIR=$RUN/$name
 	mkdir -p "$PDIR"
+	PROXY2_PID=""
 	echo
 	echo "== $name"
-	if ! pick_ports; then
+	if ! pick_ports "$([ "$name" = radlb-redis-ab ] && echo 10 || echo 8)"; then
 		echo "  skipped: no free UDP ports found"
 		printf 'skip\t%s\t%s\n' "$name" "no free ports" >>"$RESULTS_TSV"
 		return 1
@@ -405,7 +586,33 @@ launch() { # name [standin args...]
 		stop_standins norecord
 		return 1
 	fi
-	echo "  pid $PROXY_PID, listening 127.0.0.1:$PA (auth) ${SERVER#*,} (acct), stand-ins on ${SA[*]} / ${SC[*]}"
+	if [ "${#PROXY2_CMD[@]}" -gt 0 ]; then
+		start_bg "$PDIR/proxy-b.log" "${PROXY2_CMD[@]}"
+		PROXY2_PID=$LAST_PID
+		if ! "$LOADGEN" --server "$SERVER2" --secret "$CLIENT_SECRET" --password "$PASSWORD" \
+			"${LG_EXTRA[@]}" --probe --retransmit "$PROBE_RETRANSMIT" --timeout "$PROBE_TIMEOUT" -q || ! kill -0 "$PROXY2_PID" 2>/dev/null; then
+			echo "  skipped: $name (instance B) did not answer within ${PROBE_TIMEOUT}s; last log lines:"
+			tail -15 "$PDIR/proxy-b.log" 2>/dev/null | sed 's/^/    /'
+			printf 'skip\t%s\t%s\n' "$name" "instance B did not answer" >>"$RESULTS_TSV"
+			stop_proxies
+			stop_standins norecord
+			return 1
+		fi
+	fi
+	if [ "$USES_REDIS" = 1 ]; then
+		local sock
+		for sock in "$CTL_SOCK" ${CTL_SOCK2:+"$CTL_SOCK2"}; do
+			if ! wait_redis_ready "$sock"; then
+				echo "  skipped: $name: radlb (${sock##*/}) does not report Redis as usable:"
+				sed 's/^/    /' "$RUN/.redis-ready" | grep redis | head -5
+				printf 'skip\t%s\t%s\n' "$name" "Redis not usable by radlb" >>"$RESULTS_TSV"
+				stop_proxies
+				stop_standins norecord
+				return 1
+			fi
+		done
+	fi
+	echo "  pid $PROXY_PID${PROXY2_PID:+ (A) and $PROXY2_PID (B)}, listening 127.0.0.1:$PA (auth) ${SERVER#*,} (acct)${SERVER2:+, B on ${SERVER2#*:}}, stand-ins on ${SA[*]} / ${SC[*]}"
 	standin_baseline
 }
 
@@ -600,13 +807,350 @@ run_inflight() {
 			printf "%-17s bytes/req ratio %s, answered %s%% vs %s%%\n", p, r, a["radlb"], a[p] } }' "$RESULTS_TSV"
 }
 
+# ---- sticky mode: OTP logins through challenge sessions ---------------------
+# Challenge sessions kept by radlb's memory store, by Redis (one instance,
+# and two instances: first legs to A, second legs to B, which must find the
+# State in Redis), and FreeRADIUS keyed-balance on User-Name (both legs of a
+# login carry the same User-Name, so they go to the same home server).
+
+jline() { # "json text" key -> value
+	sed -n "s/.*\"$2\":\\([-0-9.]*\\).*/\\1/p" <<<"$1" | head -1
+}
+
+cpu_sum() { # pid... -> utime+stime ticks summed (empty if one is gone)
+	local p t s=0
+	for p in "$@"; do
+		t=$(cpu_ticks "$p")
+		[ -n "$t" ] || return 0
+		s=$((s + t))
+	done
+	echo "$s"
+}
+
+drops_sum() { # pid...
+	local p s=0
+	for p in "$@"; do s=$((s + $(udp_drops "$p"))); done
+	echo "$s"
+}
+
+# Prints and records radlb's own counters (all of the setup's traffic,
+# warm-up included) for one instance.
+radlb_counters() { # setup instance-label socket
+	local f=$PDIR/stats-$2.txt v k line="" tsv=""
+	if ! radlb_stats "$3" "$f"; then
+		echo "  radlb $2: radlbctl show stats failed: $(head -1 "$f")"
+		return
+	fi
+	for k in sticky.sessions sticky.inserted sticky.hits sticky.orphans sticky.evicted sticky.rejects \
+		redis.up redis.sets redis.gets redis.hits redis.misses redis.timeouts redis.errors redis.skipped \
+		redis.outages in_flight; do
+		v=$(stat_get "$f" "$k")
+		line+=" ${k#sticky.}=${v:--}"
+		tsv+=$'\t'"${v:--}"
+	done
+	echo "  radlb$([ "$2" != - ] && echo " $2"):$line"
+	printf 'radlbstats\t%s\t%s%s\n' "$1" "$2" "$tsv" >>"$RESULTS_TSV"
+}
+
+run_sticky() {
+	local name json c0 c1 r0 r1 d0 d1 pids secs ans logins rate cpu rcpu ok fail okpct to bad
+	local l1p50 l1p99 l2p50 l2p99 lp50 lp99 keys rmem lg2 line need_redis=0
+	PROBE_TIMEOUT=15
+	PROBE_RETRANSMIT=0.2
+	RC_TTL=300
+	RC_MAX=1000000
+	RC_DEDUP=30.0
+	echo "radlb benchmark: sticky, OTP logins (Access-Request -> Access-Challenge -> State + code -> Access-Accept)"
+	echo "  $INFLIGHT logins in flight (closed loop), $ROUNDS rounds x ${DURATION}s after ${WARMUP}s warm-up; $(nproc) CPUs"
+	echo "  setups: $PROXIES${STATE_LEN:+; State padded to $STATE_LEN octets}"
+	for name in $PROXIES; do
+		case $name in radlb-redis | radlb-redis-ab) need_redis=1 ;; esac
+	done
+	if [ $need_redis = 1 ]; then
+		if start_redis; then
+			echo "  redis-server $("$REDIS_SERVER" --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') on 127.0.0.1:$REDIS_PORT (pid $REDIS_PID), no persistence"
+		else
+			echo "  Redis setups will be skipped: $REDIS_SKIP"
+		fi
+	fi
+	for name in $PROXIES; do
+		# each Redis setup starts from an empty Redis
+		[ -n "$REDIS_PORT" ] && rcli flushall >/dev/null
+		launch "$name" || continue
+		lg2=()
+		[ -n "$PROXY2_PID" ] && lg2=(--server2 "${SERVER2%,*}")
+		pids=("$PROXY_PID")
+		[ -n "$PROXY2_PID" ] && pids+=("$PROXY2_PID")
+		"$LOADGEN" --server "$SERVER" "${lg2[@]}" --secret "$CLIENT_SECRET" --password "$PASSWORD" \
+			"${LG_EXTRA[@]}" --flow otp --inflight "$INFLIGHT" --duration "$WARMUP" \
+			--rounds 1 --timeout 5 -q
+		json=$PDIR/loadgen-otp.json
+		d0=$(drops_sum "${pids[@]}")
+		c0=$(cpu_sum "${pids[@]}")
+		r0=""
+		[ "$USES_REDIS" = 1 ] && r0=$(cpu_ticks "$REDIS_PID")
+		"$LOADGEN" --server "$SERVER" "${lg2[@]}" --secret "$CLIENT_SECRET" --password "$PASSWORD" \
+			"${LG_EXTRA[@]}" --flow otp --inflight "$INFLIGHT" --duration "$DURATION" \
+			--rounds "$ROUNDS" --timeout 5 --cpu-pid "$(IFS=,; echo "${pids[*]}")" --json >"$json"
+		c1=$(cpu_sum "${pids[@]}")
+		r1=""
+		[ "$USES_REDIS" = 1 ] && r1=$(cpu_ticks "$REDIS_PID")
+		d1=$(drops_sum "${pids[@]}")
+		if [ -z "$c0" ] || [ -z "$c1" ] || ! grep -q '"total":' "$json"; then
+			echo "  failed: a proxy process died during the run"
+			tail -5 "$PDIR"/proxy*.log | sed 's/^/    /'
+			printf 'skip\t%s\t%s\n' "$name" "proxy died during the run" >>"$RESULTS_TSV"
+			stop_proxies
+			stop_standins
+			release_ports
+			continue
+		fi
+		secs=$(jget "$json" seconds)
+		ok=$(jget "$json" logins_ok)
+		fail=$(jget "$json" logins_failed)
+		to=$(jget "$json" timeouts)
+		bad=$(jget "$json" bad)
+		# logins answered (Accept or Reject at the end of both legs); timed-out ones excluded
+		logins=$((ok + fail - to))
+		[ "$logins" -lt 0 ] && logins=0
+		rate=$(calc "%.0f" "$logins / $secs")
+		cpu=$(calc "%.2f" "$logins > 0 ? ($c1 - $c0) * 1000000 / $HZ / $logins : -1")
+		rcpu=-
+		[ -n "$r0" ] && [ -n "$r1" ] && rcpu=$(calc "%.2f" "$logins > 0 ? ($r1 - $r0) * 1000000 / $HZ / $logins : -1")
+		okpct=$(calc "%.1f" "($ok + $fail) > 0 ? 100 * $ok / ($ok + $fail) : 0")
+		l1p50=$(calc "%.2f" "$(jget "$json" leg1_p50_us) / 1000")
+		l1p99=$(calc "%.2f" "$(jget "$json" leg1_p99_us) / 1000")
+		l2p50=$(calc "%.2f" "$(jget "$json" leg2_p50_us) / 1000")
+		l2p99=$(calc "%.2f" "$(jget "$json" leg2_p99_us) / 1000")
+		lp50=$(calc "%.2f" "$(jget "$json" login_p50_us) / 1000")
+		lp99=$(calc "%.2f" "$(jget "$json" login_p99_us) / 1000")
+		printf '  %8s logins/s  %7s us CPU/login%s  leg 1 p50/p99 %s/%s ms  leg 2 p50/p99 %s/%s ms  ok %s%%  timeouts %s  bad replies %s  socket drops %s\n' \
+			"$rate" "$cpu" "$([ "$rcpu" != - ] && echo " (+ redis-server $rcpu)")" \
+			"$l1p50" "$l1p99" "$l2p50" "$l2p99" "$okpct" "$to" "$bad" "$((d1 - d0))"
+		grep '"round":' "$json" | while read -r line; do
+			awk -v r="$(jline "$line" round)" -v s="$(jline "$line" seconds)" -v a="$(jline "$line" answered)" \
+				-v o="$(jline "$line" logins_ok)" -v f="$(jline "$line" logins_failed)" -v t="$(jline "$line" timeouts)" \
+				-v c="$(jline "$line" cpu_us_per_req)" 'BEGIN { l = o + f - t
+					printf "        round %s: %.0f logins/s, %s us CPU/login\n", r, (s > 0 ? l / s : 0),
+						(l > 0 && c != "" ? sprintf("%.2f", c * a / l) : "n/a") }'
+		done
+		keys=-
+		rmem=-
+		if [ "$USES_REDIS" = 1 ]; then
+			keys=$(rcli dbsize)
+			rmem=$(redis_mem)
+			echo "  redis-server: $keys keys, used_memory $(calc "%.1f" "${rmem:-0} / 1048576") MiB (all logins of this setup, warm-up included)"
+		fi
+		if [ -n "$CTL_SOCK" ]; then
+			radlb_counters "$name" "$([ -n "$CTL_SOCK2" ] && echo A || echo -)" "$CTL_SOCK"
+			[ -n "$CTL_SOCK2" ] && radlb_counters "$name" B "$CTL_SOCK2"
+		fi
+		printf 'sticky\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rate" "$cpu" \
+			"$rcpu" "$l1p50" "$l1p99" "$l2p50" "$l2p99" "$lp50" "$lp99" "$okpct" "$to" "$bad" \
+			"$((d1 - d0))" "$keys" "${rmem:--}" >>"$RESULTS_TSV"
+		stop_proxies
+		stop_standins
+		release_ports
+	done
+	[ -n "$REDIS_PID" ] && stop_pid "$REDIS_PID"
+	report_sticky
+}
+
+report_sticky() {
+	echo
+	echo "== results: OTP logins, $INFLIGHT in flight, ${ROUNDS}x${DURATION}s (one login = both legs; CPU = proxy utime+stime / logins)"
+	printf '%-17s %9s %11s %11s %9s %9s %9s %9s %9s %9s %6s %8s %5s %6s\n' setup "logins/s" \
+		"CPU us/lgn" "redis us/lgn" "leg1 p50" "leg1 p99" "leg2 p50" "leg2 p99" "lgn p50" "lgn p99" \
+		"ok %" timeouts bad drops
+	awk -F'\t' '$1 == "sticky" { printf "%-17s %9s %11s %11s %9s %9s %9s %9s %9s %9s %6s %8s %5s %6s\n", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 }' "$RESULTS_TSV"
+	awk -F'\t' '$1 == "skip" { printf "%-17s skipped: %s\n", $2, $3 }' "$RESULTS_TSV"
+	echo "  latencies in ms, seen by the NAS: leg 1 = Access-Request -> Access-Challenge, leg 2 = answer with"
+	echo "  State -> Access-Accept, lgn = the whole login. ok % = logins accepted."
+	grep -q $'^sticky\tradlb-redis-ab\t' "$RESULTS_TSV" &&
+		echo "  radlb-redis-ab: CPU us/lgn is the sum of instances A and B (leg 1 on A, leg 2 on B)."
+	grep -q $'^sticky\tradlb-redis' "$RESULTS_TSV" &&
+		echo "  redis us/lgn: redis-server's own CPU per login, not included in CPU us/lgn."
+	echo
+	echo "== stand-in counters per setup (bad State = second legs sent to a stand-in that did not issue the State)"
+	printf '%-17s %-26s %7s %9s %9s %6s %6s %6s\n' setup "requests mfa1/mfa2/mfa3" "bad sig" "wrong pw" \
+		"bad State" dups "no MA" malf
+	awk -F'\t' '$1 == "standins" { printf "%-17s %-26s %7s %9s %9s %6s %6s %6s\n", $2, $3, $4, $5, $6, $7, $8, $9 }' "$RESULTS_TSV"
+	if grep -q $'^radlbstats\t' "$RESULTS_TSV"; then
+		echo
+		echo "== radlb counters (radlbctl show stats, whole setup incl. warm-up)"
+		printf '%-17s %-4s %9s %9s %7s %7s %8s %8s %8s %8s %8s %8s %6s\n' setup inst sessions hits orphans evicted \
+			"r.sets" "r.gets" "r.hits" "r.misses" "r.tmout" "r.errors" "r.skip"
+		awk -F'\t' '$1 == "radlbstats" { printf "%-17s %-4s %9s %9s %7s %7s %8s %8s %8s %8s %8s %8s %6s\n", $2, $3, $4, $6, $7, $8, $11, $12, $13, $14, $15, $16, $17 }' "$RESULTS_TSV"
+		echo "  sessions stay sticky.ttl (300 s) after their last use: the table (and Redis) holds every login of the setup."
+		awk -F'\t' '$1 == "radlbstats" && (($7 != "-" && $7 > 0) || ($15 != "-" && $15 > 0) || ($16 != "-" && $16 > 0) || ($17 != "-" && $17 > 0)) {
+			printf "  WARNING: %s %s: orphans %s, redis timeouts %s, errors %s, skipped %s\n", $2, $3, $7, $15, $16, $17 }
+			$1 == "radlbstats" && $8 != "-" && $8 > 0 {
+			printf "  note: %s %s evicted %s sessions (sticky.max_entries reached; mostly finished logins)\n", $2, $3, $8 }' "$RESULTS_TSV"
+	fi
+	echo
+	echo "== ratios (CPU: < 1 means the first uses less CPU per login; logins/s: > 1 means the first is faster)"
+	awk -F'\t' '
+		$1 == "sticky" { cpu[$2] = $4; rate[$2] = $3; r[$2] = $5 }
+		function ratio(a, b, what) { return (b > 0 && a > 0) ? sprintf("%.2f", a / b) : "n/a" }
+		function line(a, b, note,   ca, cb) {
+			if (!(a in cpu) || !(b in cpu)) { printf "%-36s not measured (%s or %s missing)\n", a " / " b, a, b; return }
+			printf "%-36s CPU %6s   logins/s %6s", a " / " b, ratio(cpu[a], cpu[b]), ratio(rate[a], rate[b])
+			if (r[a] != "-" && r[a] != "" && cpu[a] > 0) printf "   CPU incl. redis-server %6s", ratio(cpu[a] + r[a], cpu[b])
+			printf "%s\n", note
+		}
+		END {
+			line("radlb-memory", "freeradius-keyed", "")
+			line("radlb-redis", "radlb-memory", "")
+			line("radlb-redis-ab", "radlb-memory", "   (A+B)")
+		}' "$RESULTS_TSV"
+}
+
+# ---- sessions mode: memory for open challenge sessions ----------------------
+# Fills radlb's session table with SESSIONS challenges that are never
+# answered (first OTP legs, one new user each), then reads its RSS. Replies
+# cached for retransmissions (proxy.dedup_window) are not sessions: the
+# window is DEDUP_WINDOW (1 s) and the "after" figures are read once it has
+# passed.
+run_sessions() {
+	local name json need_redis=0 rss0 rss1 hwm c0 c1 sa sess ins evic expd chal notc to rtx bad secs
+	local rate cpu diff bps buf0 buf1 bbps cached mem0 mem1 keys rbps settle reset
+	PROBE_TIMEOUT=15
+	PROBE_RETRANSMIT=0.2
+	RC_TTL=$STICKY_TTL
+	RC_MAX=$((SESSIONS > 1000000 ? SESSIONS : 1000000))
+	RC_DEDUP=$DEDUP_WINDOW
+	echo "radlb benchmark: sessions, $SESSIONS open challenges (first OTP legs only, distinct users, never answered)"
+	echo "  sticky.ttl ${RC_TTL}s, sticky.max_entries $RC_MAX, proxy.dedup_window ${RC_DEDUP}s; at most $INFLIGHT challenges outstanding during the fill"
+	echo "  State: $([ -n "$STATE_LEN" ] && echo "padded to $STATE_LEN octets" || echo "'mfaN:COUNTER', 6-14 octets (STATE_LEN pads it)")"
+	for name in $PROXIES; do
+		case $name in radlb-redis | radlb-redis-ab) need_redis=1 ;; esac
+	done
+	if [ $need_redis = 1 ]; then
+		if start_redis; then
+			echo "  redis-server $("$REDIS_SERVER" --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') on 127.0.0.1:$REDIS_PORT (pid $REDIS_PID), no persistence"
+		else
+			echo "  Redis setups will be skipped: $REDIS_SKIP"
+		fi
+	fi
+	settle=$(calc "%.1f" "$DEDUP_WINDOW + 2")
+	for name in $PROXIES; do
+		[ -n "$REDIS_PORT" ] && rcli flushall >/dev/null
+		launch "$name" || continue
+		if [ -z "$CTL_SOCK" ] || [ -n "$CTL_SOCK2" ]; then
+			echo "  skipped: the sessions mode measures one radlb instance (radlb-memory, radlb-redis)"
+			printf 'skip\t%s\t%s\n' "$name" "not a single radlb instance" >>"$RESULTS_TSV"
+			stop_proxies
+			stop_standins norecord
+			release_ports
+			continue
+		fi
+		sleep 0.5
+		rss0=$(status_kb "$PROXY_PID" VmRSS)
+		radlb_stats "$CTL_SOCK" "$PDIR/stats-before.txt"
+		buf0=$(stat_get "$PDIR/stats-before.txt" buffer_bytes)
+		mem0=-
+		[ "$USES_REDIS" = 1 ] && mem0=$(redis_mem)
+		if echo 5 >"/proc/$PROXY_PID/clear_refs" 2>/dev/null; then reset=1; else reset=0; fi
+		c0=$(cpu_ticks "$PROXY_PID")
+		json=$PDIR/loadgen-challenge.json
+		"$LOADGEN" --server "$SERVER" --secret "$CLIENT_SECRET" --password "$PASSWORD" \
+			"${LG_EXTRA[@]}" --flow challenge --total "$SESSIONS" --inflight "$INFLIGHT" \
+			--retransmit 2 --timeout 10 --json >"$json"
+		c1=$(cpu_ticks "$PROXY_PID")
+		# let the replies cached for retransmissions expire
+		sleep "$settle"
+		rss1=$(status_kb "$PROXY_PID" VmRSS)
+		hwm=$(status_kb "$PROXY_PID" VmHWM)
+		if [ -z "$c1" ] || [ -z "$rss1" ] || ! grep -q '"total":' "$json"; then
+			echo "  failed: radlb died during the fill"
+			tail -5 "$PDIR/proxy.log" | sed 's/^/    /'
+			printf 'skip\t%s\t%s\n' "$name" "radlb died during the fill" >>"$RESULTS_TSV"
+			stop_proxies
+			stop_standins
+			release_ports
+			continue
+		fi
+		sa=$PDIR/stats-after.txt
+		radlb_stats "$CTL_SOCK" "$sa"
+		sess=$(stat_get "$sa" sticky.sessions)
+		ins=$(stat_get "$sa" sticky.inserted)
+		evic=$(stat_get "$sa" sticky.evicted)
+		expd=$(stat_get "$sa" sticky.expired)
+		cached=$(stat_get "$sa" cached_replies)
+		buf1=$(stat_get "$sa" buffer_bytes)
+		chal=$(jget "$json" challenged)
+		notc=$(jget "$json" not_challenged)
+		to=$(jget "$json" timeouts)
+		rtx=$(jget "$json" retransmits)
+		bad=$(jget "$json" bad)
+		secs=$(jget "$json" seconds)
+		rate=$(calc "%.0f" "$chal / $secs")
+		cpu=$(calc "%.2f" "$chal > 0 ? ($c1 - $c0) * 1000000 / $HZ / $chal : -1")
+		diff=$((rss1 - rss0))
+		bps=$(calc "%.1f" "${sess:-0} > 0 ? $diff * 1024 / $sess : -1")
+		bbps=-
+		[ -n "$buf0" ] && [ -n "$buf1" ] && bbps=$(calc "%.1f" "${sess:-0} > 0 ? ($buf1 - $buf0) / $sess : -1")
+		keys=-
+		mem1=-
+		rbps=-
+		if [ "$USES_REDIS" = 1 ]; then
+			keys=$(rcli dbsize)
+			mem1=$(redis_mem)
+			rbps=$(calc "%.1f" "${keys:-0} > 0 ? ($mem1 - $mem0) / $keys : -1")
+		fi
+		printf '  fill: %s challenges received of %s sent (%s not challenged or timed out, %s retransmissions, %s bad replies) in %ss = %s/s, radlb CPU %s us/challenge\n' \
+			"$chal" "$SESSIONS" "$notc" "$rtx" "$bad" "$secs" "$rate" "$cpu"
+		printf '  radlb: sticky.sessions %s (inserted %s, evicted %s, expired %s), cached replies %s, buffer_bytes %s -> %s\n' \
+			"${sess:-?}" "${ins:-?}" "${evic:-?}" "${expd:-?}" "${cached:-?}" "${buf0:-?}" "${buf1:-?}"
+		if [ "${sess:-0}" = "$SESSIONS" ]; then
+			echo "  check: sticky.sessions = $SESSIONS, as expected"
+		else
+			echo "  CHECK FAILED: sticky.sessions is ${sess:-?}, expected $SESSIONS"
+		fi
+		printf '  memory: VmRSS before %s kB, after %s kB (+%s kB), peak %s kB%s => %s bytes per session (pool blobs alone: %s)\n' \
+			"$rss0" "$rss1" "$diff" "$hwm" "$([ $reset = 1 ] || echo ' (peak not reset)')" "$bps" "$bbps"
+		[ "$USES_REDIS" = 1 ] && printf '  redis-server: %s keys, used_memory %s -> %s bytes => %s bytes per key\n' \
+			"$keys" "$mem0" "$mem1" "$rbps"
+		printf 'sessions\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+			"$name" "$SESSIONS" "$chal" "${sess:-?}" "${evic:-?}" "$secs" "$rate" "$cpu" "$rss0" "$rss1" \
+			"$hwm" "$diff" "$bps" "$bbps" "${cached:-?}" "$keys" "$mem0" "$mem1" "$rbps" "$rtx" "$to" >>"$RESULTS_TSV"
+		stop_proxies
+		stop_standins
+		release_ports
+	done
+	[ -n "$REDIS_PID" ] && stop_pid "$REDIS_PID"
+	echo
+	echo "== results: $SESSIONS open challenge sessions (RSS read ${settle}s after the fill)"
+	printf '%-13s %9s %9s %7s %9s %9s %9s %9s %9s %9s %7s %9s %9s\n' setup sessions evicted "fill s" \
+		"RSS0 MiB" "RSS MiB" "peak MiB" "+MiB" "B/session" "B/s pool" cached "redis MiB" "B/key"
+	awk -F'\t' '$1 == "sessions" { printf "%-13s %9s %9s %7.1f %9.1f %9.1f %9.1f %9.1f %9s %9s %7s %9s %9s\n",
+		$2, $5, $6, $7, $10 / 1024, $11 / 1024, $12 / 1024, $13 / 1024, $14, $15, $16,
+		($19 == "-" ? "-" : sprintf("%.1f", $19 / 1048576)), $20 }' "$RESULTS_TSV"
+	awk -F'\t' '$1 == "skip" { printf "%-13s skipped: %s\n", $2, $3 }' "$RESULTS_TSV"
+	echo "  B/session = (VmRSS after - VmRSS before) / sessions: everything radlb grew by, per session."
+	echo "  B/s pool = growth of radlb's buffer_bytes (blobs handed out by its size-class pool) per session;"
+	echo "  the difference is malloc overhead, the hash buckets and the rest of the process."
+	echo "  redis MiB = Redis used_memory after the fill; B/key = its growth per key (radlb-redis only)."
+	awk -F'\t' -v n="$SESSIONS" '$1 == "sessions" && $2 == "radlb-memory" {
+		proj = $10 / 1024 + (n > 0 ? ($13 / 1024) * 1000000 / n : 0)
+		mb = (n == 1000000) ? $11 * 1024 / 1e6 : proj * 1048576 / 1e6
+		printf "\n== goal: under 200 MB resident for 1,000,000 live sessions (store = \"memory\")\n"
+		if (n == 1000000)
+			printf "  radlb-memory: %.1f MiB = %.1f MB resident with %s sessions: %s\n", $11 / 1024, mb, $5, (mb < 200 ? "met" : "NOT met")
+		else
+			printf "  radlb-memory: %.1f MiB = %.1f MB extrapolated to 1,000,000 (measured %s): %s\n", proj, mb, n, (mb < 200 ? "met" : "NOT met")
+	}' "$RESULTS_TSV"
+}
+
 fr_ver=$([ -n "$FREERADIUS" ] && "$FREERADIUS" -v 2>/dev/null | sed -n "s/.*FreeRADIUS Version \([^ ,]*\).*/\1/p" | head -1)
 rsp_ver=$([ -n "$RADSECPROXY" ] && "$RADSECPROXY" -v 2>&1 | sed -n "s/^radsecproxy revision \(.*\)/\1/p;s/^radsecproxy \([0-9][^ ]*\).*/\1/p" | head -1)
 echo "tools: $BIN"
-echo "peers: FreeRADIUS ${fr_ver:-?} (${FREERADIUS:-not found}), radsecproxy ${rsp_ver:-?} (${RADSECPROXY:-not found}), radlb: $RADLB"
+echo "peers: FreeRADIUS ${fr_ver:-?} (${FREERADIUS:-not found}), radsecproxy ${rsp_ver:-?} (${RADSECPROXY:-not found}), radlb: $RADLB_ORIG${RADLB_INFO:+ ($RADLB_INFO)}"
 case $MODE in
 throughput) run_throughput ;;
 inflight) run_inflight ;;
+sticky) run_sticky ;;
+sessions) run_sessions ;;
 esac
 if [ -n "${RESULTS:-}" ]; then
 	cp "$RESULTS_TSV" "$RESULTS" && echo "results (TSV) written to $RESULTS"
