@@ -272,14 +272,15 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
         json_object_set_new(o, "cached_replies", json_integer((json_int_t)ctx->done.count));
         json_object_set_new(o, "request_slots", json_integer((json_int_t)ctx->reqs.total));
         json_object_set_new(o, "buffer_bytes", json_integer((json_int_t)ctx->bufs.bytes));
-        json_object_set_new(o, "sticky", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+        json_object_set_new(o, "sticky", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
                             "sessions", (json_int_t)ctx->sticky.count,
                             "inserted", (json_int_t)ctx->sticky.stats.inserted,
                             "hits", (json_int_t)ctx->sticky.stats.hits,
                             "orphans", (json_int_t)ctx->sticky.stats.orphans,
                             "expired", (json_int_t)ctx->sticky.stats.expired,
                             "evicted", (json_int_t)ctx->sticky.stats.evicted,
-                            "rejects", (json_int_t)ctx->sticky.stats.rejects));
+                            "rejects", (json_int_t)ctx->sticky.stats.rejects,
+                            "consumed", (json_int_t)ctx->sticky.stats.consumed));
         json_object_set_new(o, "affinity", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
                             "entries", (json_int_t)ctx->affinity.count,
                             "inserted", (json_int_t)ctx->affinity.stats.inserted,
@@ -301,13 +302,15 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
     rlb_sb_printf(out, "in_flight %lu\ncached_replies %lu\nrequest_slots %lu\nbuffer_bytes %lu\n",
                   ctx->pending.count, ctx->done.count, ctx->reqs.total, ctx->bufs.bytes);
     rlb_sb_printf(out, "sticky.sessions %lu\nsticky.inserted %llu\nsticky.hits %llu\n"
-                  "sticky.orphans %llu\nsticky.expired %llu\nsticky.evicted %llu\nsticky.rejects %llu\n",
+                  "sticky.orphans %llu\nsticky.expired %llu\nsticky.evicted %llu\nsticky.rejects %llu\n"
+                  "sticky.consumed %llu\n",
                   ctx->sticky.count, (unsigned long long)ctx->sticky.stats.inserted,
                   (unsigned long long)ctx->sticky.stats.hits,
                   (unsigned long long)ctx->sticky.stats.orphans,
                   (unsigned long long)ctx->sticky.stats.expired,
                   (unsigned long long)ctx->sticky.stats.evicted,
-                  (unsigned long long)ctx->sticky.stats.rejects);
+                  (unsigned long long)ctx->sticky.stats.rejects,
+                  (unsigned long long)ctx->sticky.stats.consumed);
     rlb_sb_printf(out, "affinity.entries %lu\naffinity.inserted %llu\naffinity.hits %llu\n"
                   "affinity.misses %llu\naffinity.expired %llu\naffinity.evicted %llu\n",
                   ctx->affinity.count, (unsigned long long)ctx->affinity.stats.inserted,

@@ -396,6 +396,8 @@ dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
         if (s) {
             ctx->sticky.stats.hits++;
             req->flags |= RLB_REQF_PINNED;
+            req->pin_fp = rlb_sticky_fingerprint(&ctx->sticky, st + 2, st[1] - 2u);
+            req->pin_len = (uint8_t)(st[1] - 2u);
         }
     } else if (info->code == RLB_ACCESS_REQUEST &&
                ((req->flags & RLB_REQF_AFFKEY) ||
@@ -691,6 +693,15 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
      * until Redis has it, at most redis.timeout, so that the answer finds
      * it whichever instance it reaches). */
     held = false;
+    if (req->flags & RLB_REQF_PINNED) {
+        /* The State this request answered is used up: forget it here and
+         * in Redis (before recording a new one, which may be the same). */
+        uint8_t st[256];
+        size_t sl = rlb_sticky_consume(&ctx->sticky, req->pin_fp, req->pin_len, st);
+
+        if (sl)
+            rlb_rstore_del(ctx->rstore, RLB_RKEY_STATE, st, sl);
+    }
     if (req->flags & RLB_REQF_AFFKEY) {
         if (info.code == RLB_ACCESS_CHALLENGE) {
             rlb_sticky_add(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN, s, ev_now(ctx->loop));

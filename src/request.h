@@ -58,6 +58,8 @@ struct rlb_request {
     uint8_t              client_auth[RLB_AUTH_LEN];
     uint8_t              proxied_auth[RLB_AUTH_LEN];
     uint8_t              affkey[16];    /* affinity key (flags & RLB_REQF_AFFKEY) */
+    uint64_t             pin_fp;        /* fingerprint of the State it was routed by */
+    uint8_t              pin_len;       /* its length (flags & RLB_REQF_PINNED) */
     uint32_t             hash;          /* of (listener, src, client_id) */
 };
 

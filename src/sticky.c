@@ -192,6 +192,30 @@ rlb_sticky_find(struct rlb_sticky *t, const uint8_t *state, size_t len, double n
     return e->server;
 }
 
+uint64_t
+rlb_sticky_fingerprint(const struct rlb_sticky *t, const uint8_t *key, size_t len)
+{
+    return rlb_siphash13(t->key, key, len);
+}
+
+size_t
+rlb_sticky_consume(struct rlb_sticky *t, uint64_t fp, size_t len, uint8_t *out)
+{
+    uint32_t hash = (uint32_t)fp;
+
+    if (!t->buckets)
+        return 0;
+    for (struct rlb_sticky_entry *e = t->buckets[hash & t->mask]; e; e = e->hnext) {
+        if (e->hash == hash && e->len == len && rlb_siphash13(t->key, e->state, len) == fp) {
+            memcpy(out, e->state, len);
+            remove_entry(t, e);
+            t->stats.consumed++;
+            return len;
+        }
+    }
+    return 0;
+}
+
 void
 rlb_sticky_remove(struct rlb_sticky *t, const uint8_t *key, size_t len)
 {

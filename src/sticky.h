@@ -5,7 +5,9 @@
  * goes to that server whatever the balancer would say, because only the
  * server that issued a challenge can accept its answer.
  *
- * Entries live sticky.ttl seconds after their last use. They sit on one
+ * A State is single-use: once the server has answered the request that
+ * carried it, its entry is consumed. Entries not used live sticky.ttl
+ * seconds after their last use. They sit on one
  * list ordered by last use, so expiry takes them from the head and the
  * sticky.max_entries cap evicts the least recently used: every operation
  * is O(1). Lookups go through a keyed hash of the State octets.
@@ -39,6 +41,7 @@ struct rlb_sticky_stats {
     uint64_t expired;
     uint64_t evicted;                   /* removed early by max_entries */
     uint64_t rejects;                   /* answers rejected: their server could not go on */
+    uint64_t consumed;                  /* forgotten once the server answered the answer */
 };
 
 struct rlb_sticky {
@@ -68,6 +71,13 @@ struct rlb_server *rlb_sticky_find(struct rlb_sticky *t, const uint8_t *state, s
                                    double now);
 /* Forgets one entry, if there. */
 void rlb_sticky_remove(struct rlb_sticky *t, const uint8_t *key, size_t len);
+/* The 64-bit fingerprint of a key (its low 32 bits are the table's hash):
+ * what a request remembers of the State it was routed by. */
+uint64_t rlb_sticky_fingerprint(const struct rlb_sticky *t, const uint8_t *key, size_t len);
+/* Forgets the entry with that fingerprint and length (a State once its
+ * answer has been answered); copies its key into out (253 octets) and
+ * returns its length, or 0 when there is none. */
+size_t rlb_sticky_consume(struct rlb_sticky *t, uint64_t fp, size_t len, uint8_t *out);
 /* Removes entries unused for ttl seconds; returns how many. */
 unsigned long rlb_sticky_expire(struct rlb_sticky *t, double now);
 /* Forgets every entry pointing at s (a server being removed). */

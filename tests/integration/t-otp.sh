@@ -15,7 +15,8 @@ out=$("$OTPLOGIN" -k "$CLIENT_SECRET" -d "$T_DIR" -n "$N" -c 50 "127.0.0.1:$RLB_
 t_assert_contains "logins $N accepted $N failed 0" "$out" "$N SMS-OTP logins accepted, each answer by the server that sent the SMS"
 t_assert_match "issuers mfa[123]=[0-9]+ mfa[123]=[0-9]+ mfa[123]=[0-9]+" "$out" "first legs spread over all three servers"
 t_assert_eq "$N" "$(rlb_stat sticky.hits)" "every answer was routed by its State"
-t_assert_eq "$N" "$(rlb_stat sticky.sessions)" "one challenge session per login is remembered"
+t_assert_eq "$N" "$(rlb_stat sticky.consumed)" "each session is forgotten once its answer is answered"
+t_assert_eq 0 "$(rlb_stat sticky.sessions)" "none left behind"
 
 # An SMS was sent once per login, by one server only.
 sms=$(cat "$T_DIR"/mfa*/sms.log | wc -l)

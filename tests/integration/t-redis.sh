@@ -47,9 +47,14 @@ t_assert_contains "logins 1000 accepted 1000 failed 0" "$out" "1,000 logins, cha
 t_assert_match "issuers mfa[123]=[0-9]+ mfa[123]=[0-9]+ mfa[123]=[0-9]+" "$out" "first legs spread over the three servers"
 t_assert_eq 1000 "$(stat_of B redis.hits)" "B found every session in Redis"
 t_assert_eq 1000 "$(stat_of A redis.sets)" "A wrote every challenge to Redis"
-t_assert_eq 1000 "$(redis-cli -p "$R1" --scan --pattern 'radlb:s:*' | wc -l)" "keys are under redis.prefix"
-ttl=$(redis-cli -p "$R1" --scan --pattern 'radlb:s:*' | head -n 1 | xargs redis-cli -p "$R1" pttl)
-t_assert_match '^(29[0-9]|300)[0-9]{3}$' "$ttl" "and expire with sticky.ttl ($ttl ms)"
+t_assert_eq 0 "$(redis-cli -p "$R1" --scan --pattern 'radlb:s:*' | wc -l)" \
+	"each session is deleted from Redis once its answer is answered"
+RLB_AUTH=$A_AUTH
+out=$(rlb_auth 'User-Name = "user7000", User-Password = "pw-user7000"')
+key=$(redis-cli -p "$R1" --scan --pattern 'radlb:s:*')
+t_assert_eq "radlb:s:$(attr State "$out" | sed 's/^0x//')" "$key" "an open challenge is in Redis under redis.prefix, as hex(State)"
+ttl=$(redis-cli -p "$R1" pttl "$key")
+t_assert_match '^(29[0-9]|300)[0-9]{3}$' "$ttl" "and expires with sticky.ttl ($ttl ms)"
 
 # ------------------------------------------------------------ Redis killed in the middle
 "$OTPLOGIN" -k "$CLIENT_SECRET" -d "$T_DIR" -n 3000 -c 20 -u user -f 5001 "127.0.0.1:$A_AUTH" \

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "request.h"
+#include "dedup.h"
 #include "sticky.h"
 
 #include "testutil.h"
@@ -275,6 +276,28 @@ START_TEST(expiry_timer_on_event_loop)
 }
 END_TEST
 
+START_TEST(consume_by_fingerprint)
+{
+    uint8_t out[256];
+    uint64_t fp;
+
+    table(300, 1000);
+    add("state-one", S1, 100);
+    add("state-two", S2, 100);
+    fp = rlb_sticky_fingerprint(&t, (const uint8_t *)"state-one", 9);
+    ck_assert_uint_eq((uint32_t)fp, (uint32_t)rlb_siphash13(t.key, "state-one", 9));
+    ck_assert_uint_eq(rlb_sticky_consume(&t, fp, 8, out), 0);       /* wrong length */
+    ck_assert_uint_eq(rlb_sticky_consume(&t, fp ^ (1ULL << 40), 9, out), 0); /* other fingerprint */
+    ck_assert_uint_eq(rlb_sticky_consume(&t, fp, 9, out), 9);
+    ck_assert_mem_eq(out, "state-one", 9);
+    ck_assert_ptr_null(find("state-one", 101));
+    ck_assert_ptr_eq(find("state-two", 101), S2);
+    ck_assert_uint_eq(t.count, 1);
+    ck_assert_uint_eq(t.stats.consumed, 1);
+    ck_assert_uint_eq(rlb_sticky_consume(&t, fp, 9, out), 0);       /* only once */
+}
+END_TEST
+
 static Suite *
 sticky_suite(void)
 {
@@ -283,6 +306,7 @@ sticky_suite(void)
 
     tc = tcase_create("table");
     tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_add_test(tc, consume_by_fingerprint);
     tcase_add_test(tc, insert_and_lookup);
     tcase_add_test(tc, binary_state);
     tcase_add_test(tc, re_add_updates_server);
