@@ -981,7 +981,7 @@ report_sticky() {
 		printf '%-17s %-4s %9s %9s %7s %7s %8s %8s %8s %8s %8s %8s %6s\n' setup inst sessions hits orphans evicted \
 			"r.sets" "r.gets" "r.hits" "r.misses" "r.tmout" "r.errors" "r.skip"
 		awk -F'\t' '$1 == "radlbstats" { printf "%-17s %-4s %9s %9s %7s %7s %8s %8s %8s %8s %8s %8s %6s\n", $2, $3, $4, $6, $7, $8, $11, $12, $13, $14, $15, $16, $17 }' "$RESULTS_TSV"
-		echo "  sessions stay sticky.ttl (300 s) after their last use: the table (and Redis) holds every login of the setup."
+		echo "  a State is forgotten once its answer is answered (here and in Redis); an instance that only saw the challenge (A) keeps its copy until sticky.ttl."
 		awk -F'\t' '$1 == "radlbstats" && (($7 != "-" && $7 > 0) || ($15 != "-" && $15 > 0) || ($16 != "-" && $16 > 0) || ($17 != "-" && $17 > 0)) {
 			printf "  WARNING: %s %s: orphans %s, redis timeouts %s, errors %s, skipped %s\n", $2, $3, $7, $15, $16, $17 }
 			$1 == "radlbstats" && $8 != "-" && $8 > 0 {
