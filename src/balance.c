@@ -6,7 +6,8 @@
 #include "balance.h"
 
 static struct rlb_server *
-least_outstanding(struct rlb_balancer *b, struct rlb_server *const *v, unsigned n)
+least_outstanding(struct rlb_balancer *b, struct rlb_server *const *v, unsigned n,
+                  const struct rlb_server *except)
 {
     struct rlb_server *best = NULL;
     unsigned start = b->cursor++ % n;
@@ -14,7 +15,7 @@ least_outstanding(struct rlb_balancer *b, struct rlb_server *const *v, unsigned 
     for (unsigned k = 0; k < n; k++) {
         struct rlb_server *s = v[(start + k) % n];
 
-        if (!rlb_server_takes_new(s))
+        if (!rlb_server_takes_new(s) || s == except)
             continue;
         /* s->outstanding / s->weight < best->outstanding / best->weight */
         if (!best || (unsigned long)s->outstanding * (unsigned long)best->weight <
@@ -25,25 +26,26 @@ least_outstanding(struct rlb_balancer *b, struct rlb_server *const *v, unsigned 
 }
 
 static struct rlb_server *
-round_robin(struct rlb_balancer *b, struct rlb_server *const *v, unsigned n)
+round_robin(struct rlb_balancer *b, struct rlb_server *const *v, unsigned n,
+            const struct rlb_server *except)
 {
     for (unsigned k = 0; k < n; k++) {
         struct rlb_server *s = v[b->cursor++ % n];
 
-        if (rlb_server_takes_new(s))
+        if (rlb_server_takes_new(s) && s != except)
             return s;
     }
     return NULL;
 }
 
 static struct rlb_server *
-weighted(struct rlb_server *const *v, unsigned n)
+weighted(struct rlb_server *const *v, unsigned n, const struct rlb_server *except)
 {
     struct rlb_server *best = NULL;
     int total = 0;
 
     for (unsigned i = 0; i < n; i++) {
-        if (!rlb_server_takes_new(v[i]))
+        if (!rlb_server_takes_new(v[i]) || v[i] == except)
             continue;
         v[i]->swrr_current += v[i]->weight;
         total += v[i]->weight;
@@ -56,16 +58,23 @@ weighted(struct rlb_server *const *v, unsigned n)
 }
 
 struct rlb_server *
-rlb_balance_pick(struct rlb_balancer *b, struct rlb_server *const *v, unsigned n)
+rlb_balance_pick_except(struct rlb_balancer *b, struct rlb_server *const *v, unsigned n,
+                        const struct rlb_server *except)
 {
     if (n == 0)
         return NULL;
     switch (b->algo) {
     case RLB_BALANCE_ROUND_ROBIN:
-        return round_robin(b, v, n);
+        return round_robin(b, v, n, except);
     case RLB_BALANCE_WEIGHTED:
-        return weighted(v, n);
+        return weighted(v, n, except);
     default:
-        return least_outstanding(b, v, n);
+        return least_outstanding(b, v, n, except);
     }
+}
+
+struct rlb_server *
+rlb_balance_pick(struct rlb_balancer *b, struct rlb_server *const *v, unsigned n)
+{
+    return rlb_balance_pick_except(b, v, n, NULL);
 }

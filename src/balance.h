@@ -22,5 +22,8 @@ struct rlb_balancer {
 
 struct rlb_server *rlb_balance_pick(struct rlb_balancer *b, struct rlb_server *const *v,
                                     unsigned n);
+/* The same, never choosing except (the master, when it serves no reads). */
+struct rlb_server *rlb_balance_pick_except(struct rlb_balancer *b, struct rlb_server *const *v,
+                                           unsigned n, const struct rlb_server *except);
 
 #endif

@@ -7,11 +7,14 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "control.h"
 #include "ctx.h"
 #include "health.h"
+#include "master.h"
 #include "rstore.h"
+#include "spool.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                            */
@@ -75,7 +78,37 @@ latency_json(const struct rlb_latency *l)
 }
 
 static json_t *
-server_json(const struct rlb_server *s)
+health_json(const struct rlb_server *s, struct ev_loop *loop)
+{
+    const struct rlb_probe *p = s->probe;
+
+    if (!p)
+        return json_pack("{s:s}", "last", "not probed (probe \"none\": only while down)");
+    return json_pack("{s:s,s:s,s:f,s:i,s:i,s:f}", "last", p->last, "port",
+                     p->target == RLB_KIND_ACCT ? "acct" : "auth", "rtt_seconds", p->rtt,
+                     "ok_in_a_row", (int)p->ok_run, "failed_in_a_row", (int)p->fail_run,
+                     "last_ok_seconds_ago", p->last_ok ? ev_now(loop) - p->last_ok : -1.0);
+}
+
+/* "ok 2x, 1.2 ms" / "no answer within 1 s (2x)" for the table. */
+static const char *
+health_text(const struct rlb_server *s, char *buf, size_t len)
+{
+    const struct rlb_probe *p = s->probe;
+
+    if (!p)
+        snprintf(buf, len, "-");
+    else if (!p->ok_run && !p->fail_run)
+        snprintf(buf, len, "%s", p->last);
+    else if (p->ok_run)
+        snprintf(buf, len, "ok x%u %.1fms", p->ok_run, p->rtt * 1000);
+    else
+        snprintf(buf, len, "failed x%u", p->fail_run);
+    return buf;
+}
+
+static json_t *
+server_json(const struct rlb_server *s, struct ev_loop *loop)
 {
     char host[RLB_ADDRSTRLEN];
     json_t *o = json_object();
@@ -89,11 +122,41 @@ server_json(const struct rlb_server *s)
     json_object_set_new(o, "acct_port", json_integer(rlb_sockaddr_port(&s->addr[RLB_KIND_ACCT])));
     json_object_set_new(o, "weight", json_integer(s->weight));
     json_object_set_new(o, "outstanding", json_integer(s->outstanding));
+    json_object_set_new(o, "sessions", json_integer((json_int_t)s->sessions));
+    json_object_set_new(o, "state_since_seconds", json_real(s->since ? ev_now(loop) - s->since : 0));
+    json_object_set_new(o, "health", health_json(s, loop));
     json_object_set_new(o, "sockets", json_integer(s->nsocks[0] + s->nsocks[1]));
     json_object_set_new(o, "require_message_authenticator", json_boolean(s->require_ma));
     json_object_set_new(o, "counters", server_counters_json(&s->stats));
     json_object_set_new(o, "latency", latency_json(&s->latency));
     return o;
+}
+
+static json_t *
+master_json(const struct rlb_ctx *ctx)
+{
+    const struct rlb_master *m = &ctx->master;
+
+    return json_pack("{s:s?,s:I,s:b,s:f,s:I}", "name", m->server ? m->server->name : NULL,
+                     "epoch", (json_int_t)m->epoch, "takes_writes", rlb_master_takes_writes(ctx),
+                     "seconds_without_master", rlb_master_seconds_without(ctx),
+                     "promotions", (json_int_t)m->promotions);
+}
+
+static void
+master_text(const struct rlb_ctx *ctx, struct rlb_strbuf *out)
+{
+    const struct rlb_master *m = &ctx->master;
+
+    if (!m->server)
+        rlb_sb_printf(out, "master: none (radlbctl promote NAME)\n");
+    else if (rlb_master_takes_writes(ctx))
+        rlb_sb_printf(out, "master: %s (epoch %llu), takes writes\n", m->server->name,
+                      (unsigned long long)m->epoch);
+    else
+        rlb_sb_printf(out, "master: %s (epoch %llu) is %s: NO MASTER TAKES WRITES for %.0f s\n",
+                      m->server->name, (unsigned long long)m->epoch, rlb_server_state_name(m->server),
+                      rlb_master_seconds_without(ctx));
 }
 
 /* ------------------------------------------------------------------ */
@@ -138,21 +201,23 @@ cmd_show_servers(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
         json_t *a = json_array();
 
         for (unsigned i = 0; i < ss->n; i++)
-            json_array_append_new(a, server_json(ss->v[i]));
-        json_out(out, json_pack("{s:o}", "servers", a));
+            json_array_append_new(a, server_json(ss->v[i], r->ctx->loop));
+        json_out(out, json_pack("{s:o,s:o}", "master", master_json(r->ctx), "servers", a));
         return 0;
     }
-    rlb_sb_printf(out, "%-12s %-11s %-11s %-24s %6s %11s %9s %8s %8s %9s %8s %8s %8s %8s\n",
-                  "NAME", "ROLE", "STATE", "ADDRESS", "WEIGHT", "OUTSTANDING", "REQUESTS", "ACCEPT",
-                  "REJECT", "CHALLENGE", "ACCT", "TIMEOUTS", "P50_MS", "P99_MS");
+    master_text(r->ctx, out);
+    rlb_sb_printf(out, "%-12s %-11s %-11s %-22s %-22s %6s %11s %8s %9s %8s %8s %9s %8s %8s %8s %8s\n",
+                  "NAME", "ROLE", "STATE", "HEALTH", "ADDRESS", "WEIGHT", "OUTSTANDING", "SESSIONS",
+                  "REQUESTS", "ACCEPT", "REJECT", "CHALLENGE", "ACCT", "TIMEOUTS", "P50_MS", "P99_MS");
     for (unsigned i = 0; i < ss->n; i++) {
         const struct rlb_server *s = ss->v[i];
-        char where[RLB_ADDRSTRLEN];
+        char where[RLB_ADDRSTRLEN], health[64];
 
-        rlb_sb_printf(out, "%-12s %-11s %-11s %-24s %6d %11u %9llu %8llu %8llu %9llu %8llu %8llu %8.1f %8.1f\n",
+        rlb_sb_printf(out, "%-12s %-11s %-11s %-22s %-22s %6d %11u %8lu %9llu %8llu %8llu %9llu %8llu %8llu %8.1f %8.1f\n",
                       s->name, rlb_role_name(s->role), rlb_server_state_name(s),
+                      health_text(s, health, sizeof(health)),
                       rlb_sockaddr_str(&s->addr[RLB_KIND_AUTH], where, sizeof(where)), s->weight,
-                      s->outstanding, (unsigned long long)s->stats.requests,
+                      s->outstanding, s->sessions, (unsigned long long)s->stats.requests,
                       (unsigned long long)s->stats.access_accepts,
                       (unsigned long long)s->stats.access_rejects,
                       (unsigned long long)s->stats.access_challenges,
@@ -160,6 +225,13 @@ cmd_show_servers(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
                       (unsigned long long)s->stats.timeouts,
                       rlb_latency_quantile(&s->latency, 0.5) * 1000,
                       rlb_latency_quantile(&s->latency, 0.99) * 1000);
+    }
+    for (unsigned i = 0; i < ss->n; i++) {
+        const struct rlb_server *s = ss->v[i];
+
+        if (s->health == RLB_HEALTH_DOWN || s->admin != RLB_ADMIN_ENABLED)
+            rlb_sb_printf(out, "  %s: %s since %.0f s: %s\n", s->name, rlb_server_state_name(s),
+                          ev_now(r->ctx->loop) - s->since, rlb_server_state_reason(s));
     }
     return 0;
 }
@@ -264,7 +336,7 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
             json_object_set_new(clients, ctx->clients.v[i]->name,
                                 client_counters_json(&ctx->clients.v[i]->stats));
         for (unsigned i = 0; i < ctx->servers.n; i++)
-            json_object_set_new(servers, ctx->servers.v[i]->name, server_json(ctx->servers.v[i]));
+            json_object_set_new(servers, ctx->servers.v[i]->name, server_json(ctx->servers.v[i], ctx->loop));
         json_object_set_new(o, "uptime_seconds", json_real(uptime));
         json_object_set_new(o, "counters", gl);
         json_object_set_new(o, "drops", drops);
@@ -289,6 +361,9 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
                             "expired", (json_int_t)ctx->affinity.stats.expired,
                             "evicted", (json_int_t)ctx->affinity.stats.evicted));
         json_object_set_new(o, "redis", redis_json(ctx->rstore));
+        json_object_set_new(o, "master", master_json(ctx));
+        json_object_set_new(o, "spool_records", json_integer(ctx->spool ? (json_int_t)rlb_spool_depth(ctx->spool) : 0));
+        json_object_set_new(o, "spool_bytes", json_integer(ctx->spool ? (json_int_t)rlb_spool_bytes(ctx->spool) : 0));
         json_object_set_new(o, "clients", clients);
         json_object_set_new(o, "servers", servers);
         json_out(out, o);
@@ -319,6 +394,14 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
                   (unsigned long long)ctx->affinity.stats.expired,
                   (unsigned long long)ctx->affinity.stats.evicted);
     redis_text(ctx->rstore, out);
+    rlb_sb_printf(out, "master.name %s\nmaster.epoch %llu\nmaster.takes_writes %d\n"
+                  "master.seconds_without %.0f\nmaster.promotions %llu\n",
+                  ctx->master.server ? ctx->master.server->name : "none",
+                  (unsigned long long)ctx->master.epoch, rlb_master_takes_writes(ctx) ? 1 : 0,
+                  rlb_master_seconds_without(ctx), (unsigned long long)ctx->master.promotions);
+    rlb_sb_printf(out, "spool.records %llu\nspool.bytes %llu\n",
+                  ctx->spool ? (unsigned long long)rlb_spool_depth(ctx->spool) : 0ULL,
+                  ctx->spool ? (unsigned long long)rlb_spool_bytes(ctx->spool) : 0ULL);
     for (int i = 1; i < RLB_DROP_MAX; i++)
         rlb_sb_printf(out, "drop.%s %llu\n", rlb_drop_name((rlb_drop_t)i),
                       (unsigned long long)g->drops[i]);
@@ -333,8 +416,9 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
 #define T(f, help) rlb_sb_printf(out, "server.%s.%s %llu\n", s->name, #f, (unsigned long long)s->stats.f);
         RLB_SERVER_COUNTERS(T)
 #undef T
-        rlb_sb_printf(out, "server.%s.outstanding %u\nserver.%s.state %s\n", s->name, s->outstanding,
-                      s->name, rlb_server_state_name(s));
+        rlb_sb_printf(out, "server.%s.outstanding %u\nserver.%s.state %s\nserver.%s.sessions %lu\n",
+                      s->name, s->outstanding, s->name, rlb_server_state_name(s), s->name,
+                      s->sessions);
     }
     return 0;
 }
@@ -406,15 +490,164 @@ cmd_enable(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err
     return set_admin(r, RLB_ADMIN_ENABLED, out, err);
 }
 
+static int
+cmd_promote(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    struct rlb_server *s;
+    bool force = r->argc == 3 && strcmp(r->argv[2], "force") == 0;
+    char who[32];
+    int rc;
+
+    if (r->argc < 2 || r->argc > 3 || (r->argc == 3 && !force)) {
+        rlb_sb_printf(err, "usage: promote NAME [force]");
+        return -1;
+    }
+    s = rlb_servers_find(&r->ctx->servers, r->argv[1]);
+    if (!s) {
+        rlb_sb_printf(err, "no server named \"%s\" (see show servers)", r->argv[1]);
+        return -1;
+    }
+    snprintf(who, sizeof(who), "uid %u", (unsigned)r->uid);
+    rlb_info("control: promote %s%s (%s)", s->name, force ? " force" : "", who);
+    rc = rlb_master_promote(r->ctx, s, force, who, r->conn, out, err);
+    if (rc < 0)
+        rlb_warn("control: promote %s refused: %s", s->name, err->p ? err->p : "?");
+    return rc;
+}
+
+static void
+hex_of(const uint8_t *p, size_t len, char *out, size_t outlen)
+{
+    size_t i;
+
+    for (i = 0; i < len && 2 * i + 3 <= outlen; i++)
+        snprintf(out + 2 * i, 3, "%02x", p[i]);
+    out[2 * i] = '\0';
+    if (i < len && outlen > 4)
+        memcpy(out + outlen - 4, "...", 4);
+}
+
+#define SESSIONS_SHOWN 50
+
+static int
+cmd_show_sessions(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    const struct rlb_ctx *ctx = r->ctx;
+    const struct rlb_sticky *t = &ctx->sticky;
+    double now = ev_now(ctx->loop);
+    const struct rlb_sticky_entry *e;
+    json_t *per = NULL, *recent = NULL;
+    unsigned shown = 0;
+    char hex[72];
+
+    (void)err;
+    if (r->json) {
+        per = json_object();
+        recent = json_array();
+        for (unsigned i = 0; i < ctx->servers.n; i++)
+            json_object_set_new(per, ctx->servers.v[i]->name,
+                                json_integer((json_int_t)ctx->servers.v[i]->sessions));
+    } else {
+        rlb_sb_printf(out, "challenge sessions: %lu (ttl %g s, max %lu); affinity entries: %lu; "
+                      "store: %s\n", t->count, t->ttl, t->max, ctx->affinity.count,
+                      ctx->rstore ? "memory + Redis" : "memory");
+        for (unsigned i = 0; i < ctx->servers.n; i++)
+            rlb_sb_printf(out, "  %-12s %lu\n", ctx->servers.v[i]->name,
+                          ctx->servers.v[i]->sessions);
+        if (t->count)
+            rlb_sb_printf(out, "%-66s %-12s %8s %10s\n", "STATE (newest first)", "SERVER", "AGE_S",
+                          "EXPIRES_S");
+    }
+    for (e = t->tail; e && shown < SESSIONS_SHOWN; e = e->prev, shown++) {
+        hex_of(e->state, e->len, hex, sizeof(hex));
+        if (r->json)
+            json_array_append_new(recent, json_pack("{s:s,s:s,s:f,s:f}", "state", hex, "server",
+                                                    e->server->name, "idle_seconds", now - e->used,
+                                                    "expires_in_seconds", e->used + t->ttl - now));
+        else
+            rlb_sb_printf(out, "%-66s %-12s %8.1f %10.1f\n", hex, e->server->name, now - e->used,
+                          e->used + t->ttl - now);
+    }
+    if (r->json) {
+        json_out(out, json_pack("{s:I,s:f,s:I,s:I,s:o,s:o}", "sessions", (json_int_t)t->count,
+                                "ttl", t->ttl, "max", (json_int_t)t->max, "affinity_entries",
+                                (json_int_t)ctx->affinity.count, "per_server", per, "recent",
+                                recent));
+    } else if (t->count > shown) {
+        rlb_sb_printf(out, "(%lu older sessions not shown)\n", t->count - shown);
+    }
+    return 0;
+}
+
+static int
+cmd_show_spool(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    const struct rlb_ctx *ctx = r->ctx;
+    const struct rlb_spool_stats *st;
+    const struct rlb_global_stats *g = &ctx->stats;
+    double oldest, age;
+    const char *doing;
+
+    (void)err;
+    if (!ctx->spool) {
+        if (r->json)
+            json_out(out, json_pack("{s:b,s:I}", "enabled", 0, "acct_no_master",
+                                    (json_int_t)g->acct_no_master));
+        else
+            rlb_sb_printf(out, "no spool (spool.directory is not set): without a master, "
+                          "accounting gets no answer (%llu so far)\n",
+                          (unsigned long long)g->acct_no_master);
+        return 0;
+    }
+    st = rlb_spool_stats(ctx->spool);
+    oldest = rlb_spool_oldest(ctx->spool);
+    age = oldest > 0 ? (double)time(NULL) - oldest : 0;
+    doing = !rlb_spool_depth(ctx->spool) ? "empty"
+            : rlb_master_takes_writes(ctx) ? "replaying to the master"
+                                           : "waiting for a master";
+    if (r->json) {
+        json_out(out, json_pack("{s:b,s:s,s:s,s:I,s:I,s:f,s:f,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+                                "enabled", 1, "directory", rlb_spool_dir(ctx->spool), "status", doing,
+                                "records", (json_int_t)rlb_spool_depth(ctx->spool),
+                                "bytes", (json_int_t)rlb_spool_bytes(ctx->spool),
+                                "max_bytes", ctx->conf->spool.max_bytes, "oldest_seconds", age,
+                                "replaying", (int)ctx->spooling.inflight, "counters",
+                                "appended", (json_int_t)st->appended,
+                                "replayed", (json_int_t)st->replayed,
+                                "acked", (json_int_t)st->acked,
+                                "full", (json_int_t)st->full,
+                                "commits", (json_int_t)st->commits,
+                                "errors", (json_int_t)st->errors,
+                                "answered", (json_int_t)g->acct_spooled,
+                                "not_answered", (json_int_t)g->acct_spool_full));
+        return 0;
+    }
+    rlb_sb_printf(out, "spool %s: %s\n", rlb_spool_dir(ctx->spool), doing);
+    rlb_sb_printf(out, "records %llu\nbytes %llu\nmax_bytes %.0f\noldest_seconds %.0f\n"
+                  "replaying %u\nappended %llu\nreplayed %llu\nacked %llu\nfull %llu\n"
+                  "commits %llu\nerrors %llu\nanswered %llu\nnot_answered %llu\n",
+                  (unsigned long long)rlb_spool_depth(ctx->spool),
+                  (unsigned long long)rlb_spool_bytes(ctx->spool), ctx->conf->spool.max_bytes, age,
+                  ctx->spooling.inflight, (unsigned long long)st->appended,
+                  (unsigned long long)st->replayed, (unsigned long long)st->acked,
+                  (unsigned long long)st->full, (unsigned long long)st->commits,
+                  (unsigned long long)st->errors, (unsigned long long)g->acct_spooled,
+                  (unsigned long long)g->acct_spool_full);
+    return 0;
+}
+
 const struct rlb_cmd rlb_commands[] = {
     { "help", RLB_CMD_READ, "", "list the commands", cmd_help },
-    { "show servers", RLB_CMD_READ, "", "servers: role, state, address, weight, outstanding, replies, latency", cmd_show_servers },
+    { "show servers", RLB_CMD_READ, "", "the master; servers: role, state, health, outstanding, sessions, replies, latency", cmd_show_servers },
+    { "show sessions", RLB_CMD_READ, "", "open challenge sessions: per server, and the newest", cmd_show_sessions },
+    { "show spool", RLB_CMD_READ, "", "the accounting spool: records waiting, bytes, replay", cmd_show_spool },
     { "show clients", RLB_CMD_READ, "", "clients: network and counters", cmd_show_clients },
     { "show stats", RLB_CMD_READ, "", "every counter: global, drops by reason, clients, servers", cmd_show_stats },
     { "show config", RLB_CMD_READ, "", "the running configuration, secrets masked", cmd_show_config },
     { "drain", RLB_CMD_ADMIN, "NAME", "no new logins to NAME; answers to its open challenges still go there", cmd_drain },
     { "maintenance", RLB_CMD_ADMIN, "NAME", "nothing to NAME; answers to its open challenges are rejected", cmd_maintenance },
     { "enable", RLB_CMD_ADMIN, "NAME", "NAME takes new logins again", cmd_enable },
+    { "promote", RLB_CMD_ADMIN, "NAME [force]", "make NAME the master (writes go there); force: even if down or Redis is unreachable", cmd_promote },
     { NULL, 0, NULL, NULL, NULL },
 };
 
@@ -451,12 +684,12 @@ matches(const char *name, int argc, char **argv)
 }
 
 int
-rlb_cmd_run(struct rlb_ctx *ctx, char *line, uid_t uid, int level, struct rlb_strbuf *out,
-            struct rlb_strbuf *err)
+rlb_cmd_run(struct rlb_ctx *ctx, char *line, uid_t uid, int level, uint64_t conn,
+            struct rlb_strbuf *out, struct rlb_strbuf *err)
 {
     char *argv[16], *save = NULL, *tok;
     int argc = 0;
-    struct rlb_cmd_req r = { ctx, 0, argv, false, uid, level };
+    struct rlb_cmd_req r = { ctx, 0, argv, false, uid, level, conn };
 
     for (tok = strtok_r(line, " \t\r\n", &save); tok && argc < 16;
          tok = strtok_r(NULL, " \t\r\n", &save))

@@ -24,6 +24,8 @@ static const char *const balances[] = { "least-outstanding", "round-robin", "wei
 static const char *const roles[] = { "subordinate", "master", NULL };
 static const char *const timeout_actions[] = { "reject", "drop", NULL };
 static const char *const stores[] = { "memory", "redis", NULL };
+static const char *const probe_kinds[] = { "status-server", "access-request", "none", NULL };
+static const char *const write_classes[] = { "write", "read", NULL };
 static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };
 static const char *const log_dests[] = { "stderr", "syslog", NULL };
 
@@ -65,6 +67,9 @@ static const struct conf_item proxy_items[] = {
       "The authentication service did not answer in time. Please sign in again.", 0, NOB, NULL, NULL, 0 },
     { "unavailable_reply_message", CT_STRING, OFF(struct rlb_conf_proxy, unavailable_message),
       "No authentication server is available. Please try again later.", 0, NOB, NULL, NULL, 0 },
+    { "no_master_reply_message", CT_STRING, OFF(struct rlb_conf_proxy, no_master_message),
+      "This change cannot be made now: the master MFA server is unavailable. Please try again later.",
+      0, NOB, NULL, NULL, 0 },
     { "max_attributes", CT_INT, OFF(struct rlb_conf_proxy, max_attributes), "200", 0, 10, 1000, NULL, NULL, 0 },
     { "max_sockets", CT_INT, OFF(struct rlb_conf_proxy, max_sockets), "1024", 0, 1, 4096, NULL, NULL, 0 },
     { "recv_buffer", CT_INT, OFF(struct rlb_conf_proxy, recv_buffer), "8388608", CF_NO_RELOAD, 65536, 268435456, NULL, NULL, 0 },
@@ -97,6 +102,35 @@ static const struct conf_item redis_items[] = {
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 
+static const struct conf_item health_items[] = {
+    { "probe", CT_ENUM, OFF(struct rlb_conf_health, probe), "status-server", 0, NOB, probe_kinds, NULL, 0 },
+    { "interval", CT_FLOAT, OFF(struct rlb_conf_health, interval), "2.0", 0, 0.1, 3600, NULL, NULL, 0 },
+    { "timeout", CT_FLOAT, OFF(struct rlb_conf_health, timeout), "1.0", 0, 0.05, 60, NULL, NULL, 0 },
+    { "rise", CT_INT, OFF(struct rlb_conf_health, rise), "2", 0, 1, 100, NULL, NULL, 0 },
+    { "fall", CT_INT, OFF(struct rlb_conf_health, fall), "3", 0, 1, 100, NULL, NULL, 0 },
+    { "probe_user", CT_STRING, OFF(struct rlb_conf_health, probe_user), "radlb-probe", 0, NOB, NULL, NULL, 0 },
+    { "probe_password", CT_STRING, OFF(struct rlb_conf_health, probe_password), "", CF_SECRET, NOB, NULL, NULL, 0 },
+    { "master_serves_reads", CT_BOOL, OFF(struct rlb_conf_health, master_serves_reads), "true", 0, NOB, NULL, NULL, 0 },
+    { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
+};
+
+static const struct conf_item write_items[] = {
+    { "code", CT_STRING, OFF(struct rlb_conf_write, code), "", 0, NOB, NULL, NULL, 0 },
+    { "attribute", CT_STRING, OFF(struct rlb_conf_write, attribute), "", 0, NOB, NULL, NULL, 0 },
+    { "equals", CT_STRING, OFF(struct rlb_conf_write, equals), "", 0, NOB, NULL, NULL, 0 },
+    { "regex", CT_STRING, OFF(struct rlb_conf_write, regex), "", 0, NOB, NULL, NULL, 0 },
+    { "exists", CT_BOOL, OFF(struct rlb_conf_write, exists), "false", 0, NOB, NULL, NULL, 0 },
+    { "missing", CT_BOOL, OFF(struct rlb_conf_write, missing), "false", 0, NOB, NULL, NULL, 0 },
+    { "class", CT_ENUM, OFF(struct rlb_conf_write, class), "write", 0, NOB, write_classes, NULL, 0 },
+    { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
+};
+
+static const struct conf_item spool_items[] = {
+    { "directory", CT_STRING, OFF(struct rlb_conf_spool, directory), "", CF_NO_RELOAD, NOB, NULL, NULL, 0 },
+    { "max_bytes", CT_FLOAT, OFF(struct rlb_conf_spool, max_bytes), "1073741824", 0, 1048576, 1e15, NULL, NULL, 0 },
+    { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
+};
+
 static const struct conf_item log_items[] = {
     { "level", CT_ENUM, OFF(struct rlb_conf_log, level), "info", 0, NOB, log_levels, NULL, 0 },
     { "destination", CT_ENUM, OFF(struct rlb_conf_log, destination), "stderr", 0, NOB, log_dests, NULL, 0 },
@@ -120,6 +154,10 @@ static const struct conf_section server_section = {
 static const struct conf_section proxy_section = { "proxy", proxy_items, 0, (size_t)-1 };
 static const struct conf_section sticky_section = { "sticky", sticky_items, 0, (size_t)-1 };
 static const struct conf_section redis_section = { "redis", redis_items, 0, (size_t)-1 };
+static const struct conf_section health_section = { "health", health_items, 0, (size_t)-1 };
+static const struct conf_section write_section = {
+    "writes", write_items, sizeof(struct rlb_conf_write), OFF(struct rlb_conf_write, line) };
+static const struct conf_section spool_section = { "spool", spool_items, 0, (size_t)-1 };
 static const struct conf_section log_section = { "log", log_items, 0, (size_t)-1 };
 static const struct conf_section control_section = { "control", control_items, 0, (size_t)-1 };
 
@@ -131,6 +169,12 @@ static const struct conf_item top_items[] = {
     { "proxy", CT_GROUP, OFF(struct rlb_conf, proxy), NULL, 0, NOB, NULL, &proxy_section, 0 },
     { "sticky", CT_GROUP, OFF(struct rlb_conf, sticky), NULL, 0, NOB, NULL, &sticky_section, 0 },
     { "redis", CT_GROUP, OFF(struct rlb_conf, redis), NULL, 0, NOB, NULL, &redis_section, 0 },
+    { "health", CT_GROUP, OFF(struct rlb_conf, health), NULL, 0, NOB, NULL, &health_section, 0 },
+    { "writes", CT_LIST, OFF(struct rlb_conf, writes), NULL, 0, NOB, NULL, &write_section, OFF(struct rlb_conf, nwrites) },
+    { "spool", CT_GROUP, OFF(struct rlb_conf, spool), NULL, 0, NOB, NULL, &spool_section, 0 },
+    { "state_file", CT_STRING, OFF(struct rlb_conf, state_file), "", CF_NO_RELOAD, NOB, NULL, NULL, 0 },
+    { "on_promote", CT_STRING, OFF(struct rlb_conf, on_promote), "", 0, NOB, NULL, NULL, 0 },
+    { "on_promote_timeout", CT_FLOAT, OFF(struct rlb_conf, on_promote_timeout), "30", 0, 1, 3600, NULL, NULL, 0 },
     { "log", CT_GROUP, OFF(struct rlb_conf, log), NULL, 0, NOB, NULL, &log_section, 0 },
     { "control", CT_GROUP, OFF(struct rlb_conf, control), NULL, 0, NOB, NULL, &control_section, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },

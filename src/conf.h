@@ -63,6 +63,7 @@ struct rlb_conf_proxy {
     int     timeout_action;               /* enum rlb_timeout_action */
     char   *timeout_message;              /* Reply-Message of the timeout reject */
     char   *unavailable_message;          /* Reply-Message when no server can take a request */
+    char   *no_master_message;            /* Reply-Message of a write with no master */
     int     max_attributes;
     int     max_sockets;                  /* per server and port: 256 IDs each */
     int     recv_buffer;                  /* SO_RCVBUF of every socket, octets */
@@ -97,6 +98,41 @@ struct rlb_conf_redis {
     union rlb_sockaddr addr;              /* resolved by validation */
 };
 
+enum rlb_probe_kind { RLB_PROBE_STATUS_SERVER = 0, RLB_PROBE_ACCESS_REQUEST, RLB_PROBE_NONE };
+
+struct rlb_conf_health {
+    int     probe;                        /* enum rlb_probe_kind */
+    double  interval;                     /* seconds between probes of a server */
+    double  timeout;                      /* seconds a probe may take */
+    int     rise;                         /* good probes in a row to come up */
+    int     fall;                         /* failed probes in a row to go down */
+    char   *probe_user;                   /* access-request probes */
+    char   *probe_password;
+    bool    master_serves_reads;
+};
+
+enum rlb_write_class { RLB_CLASS_WRITE = 0, RLB_CLASS_READ };
+
+/* One rule of the writes list: the first that matches classifies. */
+struct rlb_conf_write {
+    char    *code;                        /* packet code name, "" for any */
+    char    *attribute;                   /* dictionary name, "" for none */
+    char    *equals;
+    char    *regex;
+    bool     exists;
+    bool     missing;
+    int      class;                       /* enum rlb_write_class */
+    int      line;
+    int      code_num;                    /* resolved by validation */
+    unsigned vendor;
+    unsigned attr;
+};
+
+struct rlb_conf_spool {
+    char   *directory;                    /* "" disables the spool */
+    double  max_bytes;
+};
+
 struct rlb_conf_log {
     int     level;                        /* rlb_log_level_t */
     int     destination;                  /* rlb_log_dest_t */
@@ -122,6 +158,14 @@ struct rlb_conf {
     struct rlb_conf_proxy   proxy;
     struct rlb_conf_sticky  sticky;
     struct rlb_conf_redis   redis;
+    struct rlb_conf_health  health;
+    struct rlb_conf_write  *writes;
+    unsigned                nwrites;
+    bool                    writes_given;      /* absent: Accounting-Request is a write */
+    struct rlb_conf_spool   spool;
+    char                   *state_file;        /* "" : promotions are not kept */
+    char                   *on_promote;        /* command run after a promotion */
+    double                  on_promote_timeout;
     struct rlb_conf_log     log;
     struct rlb_conf_control control;
 };
@@ -144,6 +188,9 @@ struct rlb_conf_msgs {
 struct rlb_conf *rlb_conf_load(const char *file, struct rlb_conf_msgs *msgs);
 void rlb_conf_free(struct rlb_conf *conf);
 void rlb_conf_msgs_free(struct rlb_conf_msgs *msgs);
+
+/* 1 for "Access-Request", 4 for "Accounting-Request", -1 otherwise. */
+int rlb_conf_code_number(const char *name);
 
 /* "address:port" or "[v6]:port" (Sentinel addresses). */
 int rlb_conf_host_port(const char *text, union rlb_sockaddr *out);

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <grp.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -223,6 +224,7 @@ check_misc(struct rlb_conf *c, const struct vctx *v)
 
     check_message(v, "proxy", "timeout_reply_message", c->proxy.timeout_message);
     check_message(v, "proxy", "unavailable_reply_message", c->proxy.unavailable_message);
+    check_message(v, "proxy", "no_master_reply_message", c->proxy.no_master_message);
     check_message(v, "sticky", "reject_message", c->sticky.reject_message);
 
     snprintf(path, sizeof(path), "%s/dictionary", c->dictionary);
@@ -317,6 +319,91 @@ check_sticky(struct rlb_conf *c, const struct vctx *v)
     }
 }
 
+/* Packet codes a rule may name. */
+int
+rlb_conf_code_number(const char *name)
+{
+    if (strcmp(name, "Access-Request") == 0)
+        return 1;
+    if (strcmp(name, "Accounting-Request") == 0)
+        return 4;
+    return -1;
+}
+
+static void
+check_writes(struct rlb_conf *c, const struct vctx *v)
+{
+    char err[256];
+
+    c->writes_given = config_lookup(v->cfg, "writes") != NULL;
+    for (unsigned i = 0; i < c->nwrites; i++) {
+        struct rlb_conf_write *w = &c->writes[i];
+        const config_setting_t *e = elem(v, "writes", i);
+        int tests = (w->equals[0] != 0) + (w->regex[0] != 0) + w->exists + w->missing;
+
+        if (w->code[0] && (w->code_num = rlb_conf_code_number(w->code)) < 0)
+            conf_msg_member(v->m, true, e, "code",
+                            "\"%s\" is not a request code: use \"Access-Request\" or \"Accounting-Request\"",
+                            w->code);
+        if (!w->code[0] && !w->attribute[0])
+            conf_msg(v->m, true, e, "writes", "entry %u needs a code, an attribute, or both", i + 1);
+        if (!w->attribute[0]) {
+            if (tests)
+                conf_msg_member(v->m, true, e, "attribute",
+                                "equals, regex, exists and missing test an attribute: name it");
+            continue;
+        }
+        if (tests != 1) {
+            conf_msg_member(v->m, true, e, "attribute",
+                            "give exactly one of equals, regex, exists = true or missing = true");
+            continue;
+        }
+        if (rlb_dict_load(c->dictionary, err, sizeof(err)) < 0) {
+            conf_msg_member(v->m, true, e, "attribute", "%s", err);
+            continue;
+        }
+        if (rlb_dict_attr_by_name(w->attribute, &w->vendor, &w->attr) < 0) {
+            conf_msg_member(v->m, true, e, "attribute",
+                            "\"%s\" is not an attribute of the RADIUS dictionary (see %s)",
+                            w->attribute, c->dictionary);
+            continue;
+        }
+        if (w->regex[0]) {
+            regex_t re;
+            int rc = regcomp(&re, w->regex, REG_EXTENDED | REG_NOSUB);
+
+            if (rc != 0) {
+                regerror(rc, &re, err, sizeof(err));
+                conf_msg_member(v->m, true, e, "regex", "\"%s\": %s", w->regex, err);
+            } else {
+                regfree(&re);
+            }
+        }
+    }
+}
+
+static void
+check_health(struct rlb_conf *c, const struct vctx *v)
+{
+    const config_setting_t *h = config_lookup(v->cfg, "health");
+
+    if (c->health.probe == RLB_PROBE_ACCESS_REQUEST && !c->health.probe_password[0])
+        conf_msg_member(v->m, true, h, "probe_password",
+                        "is required with probe = \"access-request\": the password of probe_user \"%s\"",
+                        c->health.probe_user);
+    if (c->health.probe != RLB_PROBE_NONE && c->health.timeout > c->health.interval)
+        conf_msg_member(v->m, false, h, "timeout",
+                        "%g s is longer than the interval (%g s): a probe may still wait when the next goes",
+                        c->health.timeout, c->health.interval);
+    if (c->spool.directory[0] && c->spool.directory[0] != '/')
+        conf_msg_member(v->m, true, config_lookup(v->cfg, "spool"), "directory",
+                        "\"%s\" must be an absolute path (or \"\" for no spool)", c->spool.directory);
+    if (c->state_file[0] && c->state_file[0] != '/')
+        conf_msg_member(v->m, true, config_root_setting(v->cfg), "state_file",
+                        "\"%s\" must be an absolute path (or \"\": promotions are then not kept)",
+                        c->state_file);
+}
+
 void
 conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_msgs *m)
 {
@@ -326,6 +413,9 @@ conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_msgs *
     check_clients(conf, &v);
     check_servers(conf, &v);
     check_misc(conf, &v);
+    check_health(conf, &v);
     if (!m->errors)
         check_sticky(conf, &v);
+    if (!m->errors)
+        check_writes(conf, &v);
 }

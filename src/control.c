@@ -27,6 +27,8 @@ struct ctl_conn {
     ev_timer           idle;
     struct rlb_control *ctl;
     struct ctl_conn    *next;
+    uint64_t           id;             /* for answers that come later (promote) */
+    bool               waiting;        /* the command answers later */
     uid_t              uid;
     int                level;
     char               line[CTL_MAX_LINE];
@@ -41,6 +43,7 @@ struct rlb_control {
     char              *path;
     struct ctl_conn   *conns;
     unsigned           nconns;
+    uint64_t           next_id;
 };
 
 static void
@@ -84,6 +87,23 @@ conn_writable(struct ev_loop *loop, ev_io *w, int revents)
     conn_close(c);
 }
 
+/* The status line and the output go out; then the connection closes. */
+static void
+answer(struct ctl_conn *c, int rc, const char *out, size_t outlen, const char *err)
+{
+    if (rc == 0)
+        rlb_sb_printf(&c->reply, "ok\n");
+    else
+        rlb_sb_printf(&c->reply, "error: %s\n", err ? err : "failed");
+    if (outlen)
+        rlb_sb_append(&c->reply, out, outlen);
+    c->waiting = false;
+    ev_io_stop(c->ctl->ctx->loop, &c->io);
+    ev_io_set(&c->io, c->io.fd, EV_WRITE);
+    ev_set_cb(&c->io, conn_writable);
+    ev_io_start(c->ctl->ctx->loop, &c->io);
+}
+
 static void
 execute(struct ctl_conn *c)
 {
@@ -91,20 +111,31 @@ execute(struct ctl_conn *c)
     int rc;
 
     c->line[c->linelen] = '\0';
-    rc = rlb_cmd_run(c->ctl->ctx, c->line, c->uid, c->level, &out, &err);
-    if (rc == 0)
-        rlb_sb_printf(&c->reply, "ok\n");
-    else
-        rlb_sb_printf(&c->reply, "error: %s\n", err.p ? err.p : "failed");
-    if (out.len)
-        rlb_sb_append(&c->reply, out.p, out.len);
+    rc = rlb_cmd_run(c->ctl->ctx, c->line, c->uid, c->level, c->id, &out, &err);
+    if (rc == 1) {
+        /* Answered later through rlb_control_finish(); nothing more is read. */
+        c->waiting = true;
+        ev_io_stop(c->ctl->ctx->loop, &c->io);
+    } else {
+        answer(c, rc, out.p, out.len, err.p);
+    }
     rlb_sb_free(&out);
     rlb_sb_free(&err);
+}
 
-    ev_io_stop(c->ctl->ctx->loop, &c->io);
-    ev_io_set(&c->io, c->io.fd, EV_WRITE);
-    ev_set_cb(&c->io, conn_writable);
-    ev_io_start(c->ctl->ctx->loop, &c->io);
+void
+rlb_control_finish(struct rlb_ctx *ctx, uint64_t conn, int rc, const char *out, const char *err)
+{
+    struct rlb_control *ctl = ctx->control;
+
+    if (!ctl)
+        return;
+    for (struct ctl_conn *c = ctl->conns; c; c = c->next) {
+        if (c->id == conn && c->waiting) {
+            answer(c, rc, out, out ? strlen(out) : 0, err);
+            return;
+        }
+    }
 }
 
 static void
@@ -166,6 +197,7 @@ ctl_accept(struct ev_loop *loop, ev_io *w, int revents)
         return;
     }
     c->ctl = ctl;
+    c->id = ++ctl->next_id;
     c->uid = cred.uid;
     c->level = (cred.uid == 0 || cred.uid == geteuid()) ? RLB_CMD_ADMIN : RLB_CMD_READ;
     c->next = ctl->conns;

@@ -13,6 +13,7 @@
 #define RLB_CONTROL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "strbuf.h"
@@ -28,10 +29,12 @@ struct rlb_cmd_req {
     bool            json;
     uid_t           uid;
     int             level;
+    uint64_t        conn;              /* the connection, for answers given later */
 };
 
 /* A handler writes its output into out; returns 0, or -1 with the reason
- * in err (status travels apart from output so radlbctl can exit non-zero). */
+ * in err (status travels apart from output so radlbctl can exit non-zero),
+ * or 1 when it answers later through rlb_control_finish(r->conn, ...). */
 typedef int (*rlb_cmd_fn)(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err);
 
 struct rlb_cmd {
@@ -44,9 +47,14 @@ struct rlb_cmd {
 
 extern const struct rlb_cmd rlb_commands[];
 
-/* Runs one command line (for the socket and for the tests). Returns 0 or -1. */
-int rlb_cmd_run(struct rlb_ctx *ctx, char *line, uid_t uid, int level,
+/* Runs one command line (for the socket and for the tests). Returns 0, -1,
+ * or 1 (the answer comes later, for connection conn). */
+int rlb_cmd_run(struct rlb_ctx *ctx, char *line, uid_t uid, int level, uint64_t conn,
                 struct rlb_strbuf *out, struct rlb_strbuf *err);
+/* The later answer of a command that returned 1 (nothing when the
+ * connection is gone). */
+void rlb_control_finish(struct rlb_ctx *ctx, uint64_t conn, int rc, const char *out,
+                        const char *err);
 
 int  rlb_control_start(struct rlb_ctx *ctx);
 void rlb_control_stop(struct rlb_ctx *ctx);

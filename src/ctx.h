@@ -13,15 +13,28 @@
 #include "conf.h"
 #include "dedup.h"
 #include "log.h"
+#include "master.h"
 #include "netio.h"
 #include "request.h"
 #include "server.h"
 #include "stats.h"
 #include "sticky.h"
 #include "timeq.h"
+#include "writes.h"
 
 struct rlb_control;
 struct rlb_rstore;
+struct rlb_spool;
+
+/* Accounting through the spool (acctspool.c). */
+struct rlb_spooling {
+    struct rlb_request *wait_head;        /* appended, answered once committed */
+    struct rlb_request *wait_tail;
+    unsigned            inflight;         /* replays sent to the master */
+    bool                need_rewind;      /* replays were given up: start again from the oldest */
+    ev_timer            timer;            /* saves the acknowledgement point, retries */
+    struct rlb_ratelimit rl_full;         /* "spool full" lines */
+};
 
 struct rlb_ctx {
     struct ev_loop         *loop;
@@ -47,6 +60,11 @@ struct rlb_ctx {
     struct rlb_ratelimit    rl_reroute;   /* rerouted requests that timed out */
     struct rlb_control     *control;
     ev_prepare              flush;        /* sends the outbox before the loop sleeps */
+    ev_timer                health_check; /* passive detection (health.c) */
+    struct rlb_master       master;       /* the master and promotion (master.c) */
+    struct rlb_writes       writes;       /* which requests are writes (writes.c) */
+    struct rlb_spool       *spool;        /* accounting spool, or NULL (acctspool.c) */
+    struct rlb_spooling     spooling;     /* its place in the request flow */
     double                  started;
 };
 

@@ -28,6 +28,14 @@ props_from(DICT_ATTR const *da, struct rlb_attr_props *out)
     out->concat = da->flags.concat;
     out->has_tag = da->flags.has_tag;
     out->encrypt = da->flags.encrypt;
+    switch (da->type) {
+    case PW_TYPE_STRING:    out->type = RLB_ATYPE_STRING; break;
+    case PW_TYPE_OCTETS:    out->type = RLB_ATYPE_OCTETS; break;
+    case PW_TYPE_INTEGER:   out->type = RLB_ATYPE_INTEGER; break;
+    case PW_TYPE_IPV4_ADDR: out->type = RLB_ATYPE_IPADDR; break;
+    case PW_TYPE_DATE:      out->type = RLB_ATYPE_DATE; break;
+    default:                out->type = RLB_ATYPE_OTHER; break;
+    }
 }
 
 int
@@ -92,6 +100,17 @@ rlb_dict_attr_by_name(const char *name, unsigned *vendor, unsigned *attr)
         return -1;
     *vendor = da->vendor;
     *attr = da->attr;
+    return 0;
+}
+
+int
+rlb_dict_value_by_name(unsigned vendor, unsigned attr, const char *name, uint32_t *value)
+{
+    DICT_VALUE *dv = dict_ok ? dict_valbyname(attr, vendor, name) : NULL;
+
+    if (!dv)
+        return -1;
+    *value = (uint32_t)dv->value;
     return 0;
 }
 

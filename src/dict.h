@@ -17,6 +17,10 @@
 #define RLB_ENCRYPT_TUNNEL_PW 2      /* RFC 2868 3.5, RFC 2548 2.4.2 */
 #define RLB_ENCRYPT_ASCEND    3      /* Ascend-Send-Secret style */
 
+/* Base types, as far as radlb converts values (write rules). */
+enum rlb_atype { RLB_ATYPE_OTHER = 0, RLB_ATYPE_STRING, RLB_ATYPE_OCTETS, RLB_ATYPE_INTEGER,
+                 RLB_ATYPE_IPADDR, RLB_ATYPE_DATE };
+
 /* The properties of one attribute that the proxy acts on. */
 struct rlb_attr_props {
     uint8_t known : 1;             /* in the dictionary */
@@ -24,6 +28,7 @@ struct rlb_attr_props {
     uint8_t concat : 1;            /* values concatenate (EAP-Message...) */
     uint8_t has_tag : 1;           /* RFC 2868 tag octet */
     uint8_t encrypt;               /* RLB_ENCRYPT_* */
+    uint8_t type;                  /* enum rlb_atype */
 };
 
 /* Vendor-Specific sub-attribute layout. */
@@ -66,6 +71,8 @@ void rlb_dict_props(unsigned vendor, unsigned attr, struct rlb_attr_props *out);
 bool rlb_dict_vendor(unsigned vendor, struct rlb_vendor_format *out);
 /* Resolves an attribute name ("User-Name", "Cisco-AVPair"). */
 int  rlb_dict_attr_by_name(const char *name, unsigned *vendor, unsigned *attr);
+/* Resolves a named value of an integer attribute ("Start" of Acct-Status-Type). */
+int  rlb_dict_value_by_name(unsigned vendor, unsigned attr, const char *name, uint32_t *value);
 
 /*
  * rad_packet_ok() on a packet in place: lengths, attribute framing,

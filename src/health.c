@@ -1,6 +1,6 @@
 /*
- * health.c: server states, their transitions and the probes of down
- * servers (see health.h).
+ * health.c: server states, their transitions, the health probes and the
+ * passive suspicion check (see health.h).
  */
 #include "config.h"
 
@@ -16,11 +16,32 @@
 #include "pkt.h"
 #include "proxy.h"
 
+#define SUSPECT_CHECK 0.25         /* seconds between passive checks */
+#define PROBE_NAS_ID  "radlb-health-probe"
+
 static const char *const admin_names[] = { "enabled", "draining", "maintenance" };
 
 static void probe_start(struct rlb_ctx *ctx, struct rlb_server *s);
 static void probe_stop(struct rlb_ctx *ctx, struct rlb_server *s);
 static void probe_readable(struct ev_loop *loop, ev_io *w, int revents);
+static void probe_send(struct rlb_ctx *ctx, struct rlb_probe *p);
+
+/* Probes go to port kind from now on (the socket is reopened). */
+static void
+set_target(struct rlb_ctx *ctx, struct rlb_probe *p, int kind)
+{
+    if (p->target != kind && ev_is_active(&p->io)) {
+        ev_io_stop(ctx->loop, &p->io);
+        close(p->io.fd);
+    }
+    p->target = (uint8_t)kind;
+}
+
+static bool
+active(const struct rlb_ctx *ctx)
+{
+    return ctx->conf->health.probe != RLB_PROBE_NONE;
+}
 
 /* The one place a server's state changes. */
 static void
@@ -45,10 +66,14 @@ transition(struct rlb_ctx *ctx, struct rlb_server *s, int admin, int health, con
 
     if (health == RLB_HEALTH_DOWN && was_health != RLB_HEALTH_DOWN) {
         s->stats.went_down++;
-        probe_start(ctx, s);
+        if (!active(ctx))
+            probe_start(ctx, s);
         rlb_proxy_server_down(ctx, s);
     } else if (health == RLB_HEALTH_UP && was_health == RLB_HEALTH_DOWN) {
-        probe_stop(ctx, s);
+        if (!active(ctx))
+            probe_stop(ctx, s);
+        else if (s->probe)
+            set_target(ctx, s->probe, RLB_KIND_AUTH);
     }
 }
 
@@ -67,14 +92,30 @@ rlb_health_set_up(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason)
 void
 rlb_health_port_unreachable(struct rlb_ctx *ctx, struct rlb_server *s, int kind)
 {
-    if (s->probe) {
-        s->probe->refused = true;
+    struct rlb_probe *p = s->probe;
+
+    if (s->health == RLB_HEALTH_DOWN) {
+        if (p)
+            p->refused = true;
         return;
     }
     s->down_kind = (uint8_t)kind;
+    if (p) {
+        /* Probe the port that failed; what was out is void. */
+        set_target(ctx, p, kind);
+        p->ok_run = 0;
+        p->quiet = 0;
+        p->waiting = false;
+        p->refused = true;
+    }
     rlb_health_set_down(ctx, s, kind == RLB_KIND_AUTH
                                     ? "port unreachable: nothing listens on its auth port"
                                     : "port unreachable: nothing listens on its acct port");
+    if (p && active(ctx)) {
+        ev_timer_stop(ctx->loop, &p->timer);
+        ev_timer_set(&p->timer, ctx->conf->health.interval, 0);
+        ev_timer_start(ctx->loop, &p->timer);
+    }
 }
 
 void
@@ -87,22 +128,169 @@ rlb_server_set_admin(struct rlb_ctx *ctx, struct rlb_server *s, int admin, const
 }
 
 /* ------------------------------------------------------------------ */
-/* Probes of down servers                                             */
+/* Probe packets                                                      */
 
-/* Opens the probe socket toward the port that failed; false (logged once)
- * when it cannot: the next tick tries again. */
+/* Status-Server (RFC 5997), always with Message-Authenticator. */
+static size_t
+build_status_server(struct rlb_probe *p, uint8_t *pkt)
+{
+    pkt[0] = RLB_STATUS_SERVER;
+    pkt[1] = p->id;
+    memcpy(pkt + 4, p->auth, RLB_AUTH_LEN);
+    rlb_pkt_sign(pkt, RLB_HDR_LEN + RLB_MA_LEN, RLB_HDR_LEN, NULL, &p->server->secret);
+    return RLB_HDR_LEN + RLB_MA_LEN;
+}
+
+static size_t
+put_attr(uint8_t *pkt, size_t off, uint8_t type, const void *val, size_t len)
+{
+    pkt[off] = type;
+    pkt[off + 1] = (uint8_t)(len + 2);
+    memcpy(pkt + off + 2, val, len);
+    return off + 2 + len;
+}
+
+/* Access-Request for probe_user: Message-Authenticator first (BlastRADIUS),
+ * User-Name, User-Password hidden with the server's secret, NAS-Identifier. */
+static size_t
+build_access_request(const struct rlb_conf_health *h, struct rlb_probe *p, uint8_t *pkt)
+{
+    uint8_t pw[128] = { 0 };
+    size_t ulen = strlen(h->probe_user), plen = strlen(h->probe_password), off, pwlen;
+
+    if (ulen > 253)
+        ulen = 253;
+    if (plen > sizeof(pw))
+        plen = sizeof(pw);
+    pwlen = plen ? (plen + 15) / 16 * 16 : 16;
+    memcpy(pw, h->probe_password, plen);
+    rlb_keystream_hide(&p->server->secret, p->auth, RLB_AUTH_LEN, pw, pwlen);
+
+    pkt[0] = RLB_ACCESS_REQUEST;
+    pkt[1] = p->id;
+    memcpy(pkt + 4, p->auth, RLB_AUTH_LEN);
+    off = RLB_HDR_LEN + RLB_MA_LEN;
+    off = put_attr(pkt, off, RLB_ATTR_USER_NAME, h->probe_user, ulen);
+    off = put_attr(pkt, off, RLB_ATTR_USER_PASSWORD, pw, pwlen);
+    off = put_attr(pkt, off, 32 /* NAS-Identifier */, PROBE_NAS_ID, sizeof(PROBE_NAS_ID) - 1);
+    rlb_pkt_sign(pkt, off, RLB_HDR_LEN, NULL, &p->server->secret);
+    return off;
+}
+
+/* ------------------------------------------------------------------ */
+/* Probe results                                                      */
+
+static void
+arm(struct rlb_ctx *ctx, struct rlb_probe *p, double after)
+{
+    ev_timer_stop(ctx->loop, &p->timer);
+    ev_timer_set(&p->timer, after > 0 ? after : 0, 0);
+    ev_timer_start(ctx->loop, &p->timer);
+}
+
+/* The next probe of the regular schedule: interval after the last one. */
+static void
+arm_next(struct rlb_ctx *ctx, struct rlb_probe *p)
+{
+    arm(ctx, p, p->sent_at + ctx->conf->health.interval - ev_now(ctx->loop));
+}
+
+static void
+probe_ok(struct rlb_ctx *ctx, struct rlb_probe *p, const char *how)
+{
+    struct rlb_server *s = p->server;
+    const struct rlb_conf_health *h = &ctx->conf->health;
+    double now = ev_now(ctx->loop);
+    char reason[128];
+
+    p->waiting = false;
+    p->rtt = now - p->sent_at;
+    p->last_ok = now;
+    p->fail_run = 0;
+    p->ok_run++;
+    snprintf(p->last, sizeof(p->last), "%s", how);
+    if (s->health == RLB_HEALTH_DOWN && p->ok_run >= (unsigned)h->rise) {
+        snprintf(reason, sizeof(reason), "%u probes in a row %s", p->ok_run, how);
+        rlb_health_set_up(ctx, s, reason);
+    }
+    arm_next(ctx, p);
+}
+
+static void
+probe_failed(struct rlb_ctx *ctx, struct rlb_probe *p, const char *how)
+{
+    struct rlb_server *s = p->server;
+    const struct rlb_conf_health *h = &ctx->conf->health;
+    char reason[128];
+
+    p->waiting = false;
+    p->ok_run = 0;
+    p->fail_run++;
+    s->stats.probe_failures++;
+    snprintf(p->last, sizeof(p->last), "%s", how);
+    if (s->health == RLB_HEALTH_UP && p->fail_run >= (unsigned)h->fall) {
+        snprintf(reason, sizeof(reason), "%u probes in a row failed: %s", p->fail_run, how);
+        s->down_kind = p->target;
+        rlb_health_set_down(ctx, s, reason);
+    }
+    if (s->health == RLB_HEALTH_UP)
+        arm(ctx, p, 0);            /* confirm at once */
+    else
+        arm_next(ctx, p);
+}
+
+/* The probe's deadline (or, with probe "none", the once-a-second tick). */
+static void
+probe_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct rlb_probe *p = w->data;
+    struct rlb_ctx *ctx = p->ctx;
+    char how[48];
+
+    (void)loop;
+    (void)revents;
+    if (!active(ctx)) {
+        if (p->waiting) {
+            p->quiet = p->refused ? 0 : p->quiet + 1;
+            if (p->quiet >= 2) {
+                rlb_health_set_up(ctx, p->server, "its port is reachable again");
+                return;
+            }
+        }
+        probe_send(ctx, p);
+        return;
+    }
+    if (!p->waiting) {
+        probe_send(ctx, p);
+        return;
+    }
+    /* A port that failed by ICMP and is probed with Status-Server (the
+     * acct port, or servers that do not answer it): reachable counts. */
+    if (p->target == RLB_KIND_ACCT && p->server->health == RLB_HEALTH_DOWN && !p->refused) {
+        probe_ok(ctx, p, "not refused on the acct port");
+        return;
+    }
+    if (p->refused)
+        snprintf(how, sizeof(how), "refused (ICMP port unreachable)");
+    else
+        snprintf(how, sizeof(how), "no answer within %g s", ctx->conf->health.timeout);
+    probe_failed(ctx, p, how);
+}
+
+/* Opens the probe socket toward the target port; false (logged once) when
+ * it cannot: the next probe tries again. */
 static bool
 probe_open(struct rlb_ctx *ctx, struct rlb_probe *p)
 {
     struct rlb_server *s = p->server;
-    const union rlb_sockaddr *to = &s->addr[s->down_kind];
+    const union rlb_sockaddr *to = &s->addr[p->target];
     int fd;
 
     fd = socket(to->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, &to->sa, rlb_sockaddr_len(to)) < 0) {
         if (!p->open_failed)
-            rlb_err("server %s: cannot open a probe socket (%s); trying again every %g s",
-                    s->name, strerror(errno), RLB_PROBE_INTERVAL);
+            rlb_err("server %s: cannot open a probe socket (%s); trying again at every probe",
+                    s->name, strerror(errno));
         p->open_failed = true;
         if (fd >= 0)
             close(fd);
@@ -118,19 +306,25 @@ static void
 probe_send(struct rlb_ctx *ctx, struct rlb_probe *p)
 {
     struct rlb_server *s = p->server;
-    uint8_t pkt[RLB_HDR_LEN + RLB_MA_LEN];
+    const struct rlb_conf_health *h = &ctx->conf->health;
+    uint8_t pkt[RLB_PKT_MAX];
+    size_t len;
 
+    p->sent_at = ev_now(ctx->loop);
+    if (active(ctx))
+        arm(ctx, p, h->timeout);
     if (!ev_is_active(&p->io) && !probe_open(ctx, p))
         return;
-    pkt[0] = RLB_STATUS_SERVER;
-    pkt[1] = ++p->id;
+    p->id++;
     rlb_random_bytes(p->auth, sizeof(p->auth));
-    memcpy(pkt + 4, p->auth, sizeof(p->auth));
-    rlb_pkt_sign(pkt, sizeof(pkt), RLB_HDR_LEN, NULL, &s->secret);
+    if (h->probe == RLB_PROBE_ACCESS_REQUEST && p->target == RLB_KIND_AUTH)
+        len = build_access_request(h, p, pkt);
+    else
+        len = build_status_server(p, pkt);
     p->waiting = true;
     p->refused = false;
     s->stats.probes++;
-    if (send(p->io.fd, pkt, sizeof(pkt), MSG_DONTWAIT) < 0 && errno == ECONNREFUSED)
+    if (send(p->io.fd, pkt, len, MSG_DONTWAIT) < 0 && errno == ECONNREFUSED)
         p->refused = true;
 }
 
@@ -149,38 +343,29 @@ probe_readable(struct ev_loop *loop, ev_io *w, int revents)
         size_t len = (size_t)n;
 
         if (n < 0) {
-            if (errno == ECONNREFUSED) {
-                p->refused = true;
-                continue;
-            }
-            return;
+            if (errno != ECONNREFUSED)
+                return;
+            p->refused = true;
+            /* A refusal is a failure now, not at the deadline. */
+            if (active(ctx) && p->waiting &&
+                !(p->target == RLB_KIND_ACCT && p->server->health == RLB_HEALTH_DOWN))
+                probe_failed(ctx, p, "refused (ICMP port unreachable)");
+            continue;
         }
-        if (rlb_pkt_parse(buf, &len, false, &info) != RLB_DROP_NONE || info.id != p->id ||
+        if (len > RLB_PKT_MAX ||
+            rlb_pkt_parse(buf, &len, false, &info) != RLB_DROP_NONE || info.id != p->id ||
             !p->waiting || !rlb_pkt_reply_ok(buf, &info, p->auth, &p->server->secret) ||
             (info.ma_off && !rlb_pkt_ma_ok(buf, &info, p->auth, &p->server->secret)))
             continue;
-        p->waiting = false;
-        rlb_health_set_up(ctx, p->server, "answers Status-Server again");
-        return;                    /* the probe is gone */
-    }
-}
-
-static void
-probe_tick(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    struct rlb_probe *p = w->data;
-    struct rlb_ctx *ctx = p->ctx;
-
-    (void)loop;
-    (void)revents;
-    if (p->waiting) {
-        p->quiet = p->refused ? 0 : p->quiet + 1;
-        if (p->quiet >= 2) {
-            rlb_health_set_up(ctx, p->server, "its port is reachable again");
-            return;
+        if (!active(ctx)) {
+            p->waiting = false;
+            rlb_health_set_up(ctx, p->server, "answers Status-Server again");
+            return;                /* the probe is gone */
         }
+        probe_ok(ctx, p, buf[0] == RLB_ACCOUNTING_RESPONSE || buf[0] == RLB_ACCESS_ACCEPT
+                             ? "answered" : "answered (rejected: alive)");
+        return;
     }
-    probe_send(ctx, p);
 }
 
 static void
@@ -195,12 +380,26 @@ probe_start(struct rlb_ctx *ctx, struct rlb_server *s)
     }
     p->server = s;
     p->ctx = ctx;
+    p->target = active(ctx) ? RLB_KIND_AUTH : s->down_kind;
+    snprintf(p->last, sizeof(p->last), "not probed yet");
     rlb_random_bytes(&p->id, 1);
-    ev_timer_init(&p->timer, probe_tick, RLB_PROBE_INTERVAL, RLB_PROBE_INTERVAL);
+    if (active(ctx)) {
+        ev_timer_init(&p->timer, probe_timer, 0, 0);
+    } else {
+        ev_timer_init(&p->timer, probe_timer, RLB_PROBE_INTERVAL, RLB_PROBE_INTERVAL);
+    }
     p->timer.data = p;
-    ev_timer_start(ctx->loop, &p->timer);
     s->probe = p;
-    probe_send(ctx, p);
+    if (active(ctx)) {
+        /* Spread the first probes over one interval. */
+        uint8_t r;
+
+        rlb_random_bytes(&r, 1);
+        arm(ctx, p, ctx->conf->health.interval * r / 256.0);
+    } else {
+        ev_timer_start(ctx->loop, &p->timer);
+        probe_send(ctx, p);
+    }
 }
 
 static void
@@ -219,9 +418,62 @@ probe_stop(struct rlb_ctx *ctx, struct rlb_server *s)
     s->probe = NULL;
 }
 
+/* ------------------------------------------------------------------ */
+/* Passive detection                                                  */
+
+static ev_timer *
+suspect_timer(struct rlb_ctx *ctx)
+{
+    return &ctx->health_check;
+}
+
+/* Requests in flight and no reply at all for health.timeout: probe now,
+ * unless a probe is out, or went or was answered less than a timeout ago
+ * (so a server whose answers wait on humans is probed once per timeout,
+ * and stays up as long as it answers the probes). */
+static void
+suspect_check(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct rlb_ctx *ctx = w->data;
+    double now = ev_now(loop), t = ctx->conf->health.timeout;
+
+    (void)revents;
+    for (unsigned i = 0; i < ctx->servers.n; i++) {
+        struct rlb_server *s = ctx->servers.v[i];
+        struct rlb_probe *p = s->probe;
+
+        if (!p || s->health != RLB_HEALTH_UP || s->outstanding == 0 || now - s->waiting_since < t ||
+            p->waiting || now - p->sent_at < t || now - p->last_ok < t)
+            continue;
+        s->stats.suspicions++;
+        rlb_debug("server %s: %u requests unanswered for %.1f s: probing it now", s->name,
+                  s->outstanding, now - s->waiting_since);
+        probe_send(ctx, p);
+    }
+}
+
+int
+rlb_health_start(struct rlb_ctx *ctx)
+{
+    if (!active(ctx))
+        return 0;
+    for (unsigned i = 0; i < ctx->servers.n; i++)
+        probe_start(ctx, ctx->servers.v[i]);
+    ev_timer_init(suspect_timer(ctx), suspect_check, SUSPECT_CHECK, SUSPECT_CHECK);
+    suspect_timer(ctx)->data = ctx;
+    ev_timer_start(ctx->loop, suspect_timer(ctx));
+    rlb_info("health: %s probes every %g s (timeout %g s, down after %d failures, up after %d "
+             "successes)", ctx->conf->health.probe == RLB_PROBE_STATUS_SERVER ? "Status-Server"
+                                                                            : "Access-Request",
+             ctx->conf->health.interval, ctx->conf->health.timeout, ctx->conf->health.fall,
+             ctx->conf->health.rise);
+    return 0;
+}
+
 void
 rlb_health_stop(struct rlb_ctx *ctx)
 {
+    ev_timer_stop(ctx->loop, suspect_timer(ctx));
     for (unsigned i = 0; i < ctx->servers.n; i++)
         probe_stop(ctx, ctx->servers.v[i]);
 }

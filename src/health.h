@@ -5,12 +5,31 @@
  * that goes down are answered at once; its other pending requests move to
  * another server).
  *
- * A server goes down on transport failure: ICMP port unreachable on its
- * connected sockets (the MFA process is gone; nothing was processed). While
- * down it is probed every second with Status-Server (RFC 5997); it comes
- * back when a probe is answered with a valid signature, or when two probes
- * in a row are no longer refused (its port is open again: MFA servers that
- * do not answer Status-Server). A slow answer never marks a server down.
+ * Active probes (health.probe = "status-server", the default, or
+ * "access-request"): every server is probed every health.interval; a probe
+ * not answered with a valid signature within health.timeout, or refused
+ * (ICMP port unreachable), is a failure. health.fall failures in a row
+ * mark the server down, health.rise successes in a row bring it back.
+ * After a failure the next probe goes at once (confirmation), so a dead
+ * server is down within interval + fall x timeout. An access-request
+ * probe counts any validly signed reply (Accept, Reject, Challenge) as
+ * alive: the probe user need not exist, and must not be a real user with
+ * a second factor.
+ *
+ * Passive detection: a server with requests in flight that has answered
+ * nothing for health.timeout is suspected and probed at once, and then
+ * once per timeout while that lasts (instead of once per interval). A slow
+ * answer alone never marks a server down: MFA servers wait on humans; only
+ * probes and transport errors decide.
+ *
+ * Transport: ICMP port unreachable on live traffic marks a server down at
+ * once (the MFA process is gone; nothing was processed). When that came
+ * from the accounting port, the probes go there as Status-Server and a
+ * port that is no longer refused counts as alive.
+ *
+ * health.probe = "none": no probes while up; a down server is probed every
+ * second and comes back when it answers Status-Server or when two probes in
+ * a row are no longer refused.
  */
 #ifndef RLB_HEALTH_H
 #define RLB_HEALTH_H
@@ -19,15 +38,32 @@
 
 struct rlb_ctx;
 
-#define RLB_PROBE_INTERVAL 1.0     /* seconds between probes of a down server */
+#define RLB_PROBE_INTERVAL 1.0     /* seconds between probes of a down server (probe "none") */
 
-/* kind: the port (enum rlb_kind) whose socket met ICMP port unreachable;
- * the probes go to that port. */
+/* Opens the probes (active kinds) and the suspicion check. */
+int  rlb_health_start(struct rlb_ctx *ctx);
+void rlb_health_stop(struct rlb_ctx *ctx);
+
+/* kind: the port (enum rlb_kind) whose socket met ICMP port unreachable. */
 void rlb_health_port_unreachable(struct rlb_ctx *ctx, struct rlb_server *s, int kind);
 void rlb_health_set_down(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason);
 void rlb_health_set_up(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason);
 /* radlbctl drain/maintenance/enable; who: "uid 0" for the audit line. */
 void rlb_server_set_admin(struct rlb_ctx *ctx, struct rlb_server *s, int admin, const char *who);
-void rlb_health_stop(struct rlb_ctx *ctx);
+
+/* Live traffic: a request went to s, a reply came from s (passive detection). */
+static inline void
+rlb_health_sent(struct rlb_server *s, double now)
+{
+    if (s->outstanding == 0)
+        s->waiting_since = now;
+}
+
+static inline void
+rlb_health_replied(struct rlb_server *s, double now)
+{
+    s->last_reply = now;
+    s->waiting_since = now;
+}
 
 #endif

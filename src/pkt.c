@@ -601,13 +601,13 @@ rlb_pkt_build_reply(const uint8_t *in, const struct rlb_pkt_info *info,
 }
 
 ssize_t
-rlb_pkt_build_local_reply(uint8_t code, uint8_t id, const uint8_t req_auth[RLB_AUTH_LEN],
+rlb_pkt_build_local_reply(uint8_t code, uint8_t id, bool ma, const uint8_t req_auth[RLB_AUTH_LEN],
                           const struct rlb_secret *s, const char *reply_message,
                           const uint8_t *proxy_state, size_t proxy_state_len,
                           uint8_t *out, size_t outsize)
 {
     size_t msglen = reply_message ? strlen(reply_message) : 0;
-    size_t len = RLB_HDR_LEN + RLB_MA_LEN + proxy_state_len;
+    size_t len = RLB_HDR_LEN + (ma ? RLB_MA_LEN : 0) + proxy_state_len;
     uint8_t *p;
 
     /* Reply-Message may be longer than one attribute: split it
@@ -618,7 +618,7 @@ rlb_pkt_build_local_reply(uint8_t code, uint8_t id, const uint8_t req_auth[RLB_A
 
     out[0] = code;
     out[1] = id;
-    p = out + RLB_HDR_LEN + RLB_MA_LEN;
+    p = out + RLB_HDR_LEN + (ma ? RLB_MA_LEN : 0);
     for (size_t off = 0; off < msglen;) {
         size_t chunk = msglen - off > 253 ? 253 : msglen - off;
 
@@ -632,6 +632,6 @@ rlb_pkt_build_local_reply(uint8_t code, uint8_t id, const uint8_t req_auth[RLB_A
         memcpy(p, proxy_state, proxy_state_len);
         p += proxy_state_len;
     }
-    rlb_pkt_sign(out, (size_t)(p - out), RLB_HDR_LEN, req_auth, s);
+    rlb_pkt_sign(out, (size_t)(p - out), ma ? RLB_HDR_LEN : 0, req_auth, s);
     return p - out;
 }

@@ -103,12 +103,16 @@ ssize_t rlb_pkt_build_reply(const uint8_t *in, const struct rlb_pkt_info *info,
                             uint8_t *out, size_t outsize, rlb_drop_t *why);
 
 /*
- * A reply radlb writes itself (Status-Server answer, Access-Reject):
- * Message-Authenticator first, an optional Reply-Message, the request's
- * Proxy-State attributes copied in order (proxy_state: their raw octets,
- * headers included), signed with the client secret over req_auth.
+ * A reply radlb writes itself (Status-Server answer, Access-Reject, the
+ * Accounting-Response of a spooled record): Message-Authenticator first
+ * when ma (always for Access-* and Status-Server answers; not for the
+ * Accounting-Response to an Accounting-Request, whose Message-
+ * Authenticator peers compute over a zero authenticator), an optional
+ * Reply-Message, the request's Proxy-State attributes copied in order
+ * (proxy_state: their raw octets, headers included), signed with the
+ * client secret over req_auth.
  */
-ssize_t rlb_pkt_build_local_reply(uint8_t code, uint8_t id,
+ssize_t rlb_pkt_build_local_reply(uint8_t code, uint8_t id, bool ma,
                                   const uint8_t req_auth[RLB_AUTH_LEN],
                                   const struct rlb_secret *s, const char *reply_message,
                                   const uint8_t *proxy_state, size_t proxy_state_len,

@@ -20,11 +20,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acctspool.h"
 #include "affinity.h"
 #include "dict.h"
 #include "health.h"
+#include "master.h"
 #include "pkt.h"
 #include "proxy.h"
+#include "proxy_int.h"
 #include "rstore.h"
 
 static const uint8_t zero_auth[RLB_AUTH_LEN];
@@ -103,8 +106,8 @@ drop_from_server(struct rlb_ctx *ctx, struct rlb_server *s, rlb_drop_t why)
 /* ------------------------------------------------------------------ */
 /* Request bookkeeping                                                */
 
-static void
-free_request(struct rlb_ctx *ctx, struct rlb_request *req)
+void
+rlb_px_free_request(struct rlb_ctx *ctx, struct rlb_request *req)
 {
     if (req->blob)
         rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
@@ -115,8 +118,8 @@ free_request(struct rlb_ctx *ctx, struct rlb_request *req)
 
 /* Takes a request out of the pending state: its Identifier goes back to
  * the socket, the server has one less in flight. */
-static struct rlb_server *
-end_pending(struct rlb_ctx *ctx, struct rlb_request *req)
+struct rlb_server *
+rlb_px_end_pending(struct rlb_ctx *ctx, struct rlb_request *req)
 {
     struct rlb_server *s = req->bsock->server;
 
@@ -239,7 +242,7 @@ answer_status_server(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_cli
     /* RFC 5997: answered by the proxy itself, never forwarded. */
     collect_proxy_state(data, info, ps);
     out = rlb_outq_next(ctx->outq);
-    n = rlb_pkt_build_local_reply(code, info->id, data + 4, &c->secret, NULL, ps,
+    n = rlb_pkt_build_local_reply(code, info->id, true, data + 4, &c->secret, NULL, ps,
                                   info->proxy_state_len, out, RLB_PKT_MAX);
     if (n < 0)
         return;
@@ -271,11 +274,12 @@ retransmit(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
 
 /* Answers a request with a reply radlb writes itself (carrying the
  * request's Proxy-State), and caches it like any reply. */
-static void
-answer_locally(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t code, const char *message)
+void
+rlb_px_answer_locally(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t code, const char *message)
 {
     uint8_t *out = rlb_outq_next(ctx->outq);
-    ssize_t n = rlb_pkt_build_local_reply(code, req->client_id, req->client_auth,
+    ssize_t n = rlb_pkt_build_local_reply(code, req->client_id, code != RLB_ACCOUNTING_RESPONSE,
+                                          req->client_auth,
                                           &req->client->secret, message, req->blob,
                                           req->blob_len, out, RLB_PKT_MAX);
 
@@ -287,51 +291,83 @@ answer_locally(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t code, const
 }
 
 /* Forgets a request that gets no answer at all. */
-static void
-forget(struct rlb_ctx *ctx, struct rlb_request *req)
+void
+rlb_px_forget(struct rlb_ctx *ctx, struct rlb_request *req)
 {
     rlb_dedup_remove(&ctx->dedup, req);
-    free_request(ctx, req);
+    rlb_px_free_request(ctx, req);
 }
 
-/* Sends a request to server s: an Identifier, the rewrite, the pending
- * queue. Returns false (request forgotten) when it cannot be sent. */
-static bool
-send_to_server(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *s,
-               const uint8_t *data, const struct rlb_pkt_info *info)
+rlb_drop_t
+rlb_px_send(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *s,
+            const struct rlb_secret *from, const uint8_t *data, const struct rlb_pkt_info *info)
 {
     int kind = info->code == RLB_ACCOUNTING_REQUEST ? RLB_KIND_ACCT : RLB_KIND_AUTH;
     rlb_drop_t why = RLB_DROP_NO_SOCKET;
     uint8_t *out;
-    ssize_t n = -1;
+    ssize_t n;
 
-    if (rlb_server_alloc_id(&ctx->servers, s, kind, req) == 0) {
-        if (info->code == RLB_ACCESS_REQUEST)
-            rlb_random_bytes(req->proxied_auth, RLB_AUTH_LEN);
-        out = rlb_outq_next(ctx->outq);
-        n = rlb_pkt_build_request(data, info, &req->client->secret, &s->secret, req->proxied_id,
-                                  req->proxied_auth, out, RLB_PKT_MAX, &why);
-        if (n < 0)
-            rlb_server_release_id(req);
-    }
+    if (rlb_server_alloc_id(&ctx->servers, s, kind, req) < 0)
+        return why;
+    if (info->code == RLB_ACCESS_REQUEST)
+        rlb_random_bytes(req->proxied_auth, RLB_AUTH_LEN);
+    out = rlb_outq_next(ctx->outq);
+    n = rlb_pkt_build_request(data, info, from, &s->secret, req->proxied_id, req->proxied_auth,
+                              out, RLB_PKT_MAX, &why);
     if (n < 0) {
-        drop_from_client(ctx, req->client, &req->src, info->code, why);
-        forget(ctx, req);
-        return false;
+        rlb_server_release_id(req);
+        return why;
     }
     if (info->code == RLB_ACCOUNTING_REQUEST)
         memcpy(req->proxied_auth, out + 4, RLB_AUTH_LEN);
     rlb_outq_commit(ctx->outq, req->bsock->io.fd, NULL, NULL, (size_t)n);
     req->state = RLB_REQ_PENDING;
     req->when = ev_now(ctx->loop);
+    rlb_health_sent(s, req->when);
     s->refs++;
     s->outstanding++;
     s->stats.requests++;
     rlb_timeq_push(&ctx->pending, req);
     rlb_timeq_arm(ctx->loop, &ctx->pending);
-    rlb_trace("client %s: %s id %u -> server %s id %u", req->client->name, code_name(info->code),
-              info->id, s->name, req->proxied_id);
+    rlb_trace("%s id %u -> server %s id %u", code_name(info->code), info->id, s->name,
+              req->proxied_id);
+    return RLB_DROP_NONE;
+}
+
+/* Sends a client's request to server s. Returns false (request forgotten)
+ * when it cannot be sent. */
+static bool
+send_to_server(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *s,
+               const uint8_t *data, const struct rlb_pkt_info *info)
+{
+    rlb_drop_t why = rlb_px_send(ctx, req, s, &req->client->secret, data, info);
+
+    if (why != RLB_DROP_NONE) {
+        drop_from_client(ctx, req->client, &req->src, info->code, why);
+        rlb_px_forget(ctx, req);
+        return false;
+    }
     return true;
+}
+
+/* A write goes to the master only. Without one that takes writes, an
+ * Access-Request is rejected with no_master_reply_message and accounting
+ * goes to the spool (which also takes it while older records wait there,
+ * so that the master receives them in order). */
+static void
+route_write(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+            const struct rlb_pkt_info *info)
+{
+    bool acct = info->code == RLB_ACCOUNTING_REQUEST;
+
+    if (rlb_master_takes_writes(ctx) && !(acct && rlb_acctspool_busy(ctx))) {
+        send_to_server(ctx, req, ctx->master.server, data, info);
+    } else if (acct) {
+        rlb_acctspool_take(ctx, req, data, info);
+    } else {
+        ctx->stats.no_master_rejects++;
+        rlb_px_answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->proxy.no_master_message);
+    }
 }
 
 /* Parks a request while Redis is asked which server holds its session
@@ -365,6 +401,21 @@ park(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
     return true;
 }
 
+/* True when the request writes to the MFA database (classified once). */
+static bool
+classify(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+         const struct rlb_pkt_info *info)
+{
+    if (!(req->flags & RLB_REQF_CLASSED)) {
+        req->flags |= RLB_REQF_CLASSED;
+        if (rlb_writes_is_write(&ctx->writes, data, info)) {
+            req->flags |= RLB_REQF_WRITE;
+            ctx->stats.writes++;
+        }
+    }
+    return req->flags & RLB_REQF_WRITE;
+}
+
 /* The one place a request gets its server: the server that issued the
  * challenge it answers (or a clear reject when that server cannot go on),
  * otherwise the balancer's choice among the servers that take new
@@ -390,7 +441,7 @@ dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
              * a forward to a server that would reject it anyway. */
             s->stats.pinned_rejects++;
             ctx->sticky.stats.rejects++;
-            answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->sticky.reject_message);
+            rlb_px_answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->sticky.reject_message);
             return;
         }
         if (s) {
@@ -399,6 +450,9 @@ dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
             req->pin_fp = rlb_sticky_fingerprint(&ctx->sticky, st + 2, st[1] - 2u);
             req->pin_len = (uint8_t)(st[1] - 2u);
         }
+    } else if (classify(ctx, req, data, info)) {
+        route_write(ctx, req, data, info);
+        return;
     } else if (info->code == RLB_ACCESS_REQUEST &&
                ((req->flags & RLB_REQF_AFFKEY) ||
                 rlb_affinity_key(&ctx->conf->sticky, data, info, req->affkey))) {
@@ -418,14 +472,17 @@ dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
             ctx->affinity.stats.orphans++;     /* shown as affinity misses */
         }
     }
-    if (!s)
+    if (!s && !ctx->conf->health.master_serves_reads)
+        s = rlb_balance_pick_except(&ctx->balancer, ctx->servers.v, ctx->servers.n,
+                                    ctx->master.server);
+    if (!s)                        /* (the master too, when it is the only one left) */
         s = rlb_balance_pick(&ctx->balancer, ctx->servers.v, ctx->servers.n);
     if (!s) {
         ctx->stats.no_server++;
         if (info->code == RLB_ACCESS_REQUEST)
-            answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->proxy.unavailable_message);
+            rlb_px_answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->proxy.unavailable_message);
         else
-            forget(ctx, req);      /* accounting: no Accounting-Response, the NAS retries */
+            rlb_px_forget(ctx, req);      /* accounting: no Accounting-Response, the NAS retries */
         return;
     }
     send_to_server(ctx, req, s, data, info);
@@ -445,7 +502,7 @@ rlb_proxy_redis_answer(struct rlb_ctx *ctx, struct rlb_request *req, const char 
     req->blob = NULL;
     req->blob_len = 0;
     if (rlb_pkt_parse(pkt, &len, false, &info) != RLB_DROP_NONE) {
-        forget(ctx, req);          /* it parsed before: cannot happen */
+        rlb_px_forget(ctx, req);          /* it parsed before: cannot happen */
         return;
     }
     keep_proxy_state(ctx, req, pkt, &info);
@@ -553,8 +610,8 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *da
                  * goes to another one. */
                 rlb_timeq_remove(&ctx->pending, old);
                 dispatch(ctx, old, data, &info);
-            } else if (old->state == RLB_REQ_PARKED) {
-                c->stats.retransmissions++;    /* Redis is being asked: it will go on */
+            } else if (old->state == RLB_REQ_PARKED || old->state == RLB_REQ_SPOOLING) {
+                c->stats.retransmissions++;    /* Redis or the disk: it will go on */
             } else if (old->state == RLB_REQ_HELD) {
                 c->stats.duplicates++;         /* the client waits: the challenge goes now */
                 release_held(ctx, old);
@@ -573,18 +630,18 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *da
         /* RFC 5080 2.2.2: a new authenticator on the same key is a new
          * request; the old one's answer, if it comes, is discarded. */
         rlb_dedup_remove(&ctx->dedup, old);
-        if (old->state == RLB_REQ_PENDING) {
-            old->state = RLB_REQ_SUPERSEDED;
+        if (old->state == RLB_REQ_PENDING || old->state == RLB_REQ_SPOOLING) {
+            old->state = RLB_REQ_SUPERSEDED;   /* (a spooled record is still replayed) */
         } else if (old->state == RLB_REQ_REROUTE) {
             rlb_timeq_remove(&ctx->pending, old);
-            free_request(ctx, old);
+            rlb_px_free_request(ctx, old);
         } else if (old->state == RLB_REQ_PARKED || old->state == RLB_REQ_HELD) {
             rlb_rstore_cancel(old);
             rlb_timeq_remove(&ctx->parked, old);
-            free_request(ctx, old);
+            rlb_px_free_request(ctx, old);
         } else {
             rlb_timeq_remove(&ctx->done, old);
-            free_request(ctx, old);
+            rlb_px_free_request(ctx, old);
         }
     }
     /* A new request (retransmissions are counted apart). */
@@ -660,6 +717,14 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
         drop_from_server(ctx, s, why);
         return;
     }
+    rlb_health_replied(s, ev_now(ctx->loop));
+    if (req->flags & RLB_REQF_REPLAY) {
+        rlb_px_end_pending(ctx, req);
+        count_reply(s, info.code);
+        rlb_latency_add(&s->latency, ev_now(ctx->loop) - req->when);
+        rlb_acctspool_acked(ctx, req);
+        return;
+    }
     if (!info.ma_off && info.code != RLB_ACCOUNTING_RESPONSE) {
         s->stats.replies_without_ma++;
         if (!s->seen_no_ma) {
@@ -671,10 +736,10 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
     }
 
     if (req->state == RLB_REQ_SUPERSEDED) {
-        end_pending(ctx, req);
+        rlb_px_end_pending(ctx, req);
         count_reply(s, info.code);
         ctx->stats.drops[RLB_DROP_SUPERSEDED]++;
-        free_request(ctx, req);
+        rlb_px_free_request(ctx, req);
         return;
     }
 
@@ -720,7 +785,7 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
         held = rlb_rstore_set(ctx->rstore, RLB_RKEY_STATE, st + 2, st[1] - 2u, s->name,
                               ctx->sticky.ttl, req);
     }
-    end_pending(ctx, req);
+    rlb_px_end_pending(ctx, req);
     count_reply(s, info.code);
     rlb_latency_add(&s->latency, ev_now(ctx->loop) - req->when);
     if (held) {
@@ -752,14 +817,20 @@ pending_expired(struct ev_loop *loop, ev_timer *w, int revents)
         bool reject = req->code == RLB_ACCESS_REQUEST &&
                       ctx->conf->proxy.timeout_action == RLB_TIMEOUT_REJECT;
 
+        if (req->flags & RLB_REQF_REPLAY) {
+            s = rlb_px_end_pending(ctx, req);
+            s->stats.timeouts++;
+            rlb_acctspool_lost(ctx, req);
+            continue;
+        }
         if (req->state == RLB_REQ_REROUTE) {
             rlb_timeq_remove(&ctx->pending, req);   /* no retransmission came */
         } else {
-            s = end_pending(ctx, req);
+            s = rlb_px_end_pending(ctx, req);
             s->stats.timeouts++;
         }
         if (req->state == RLB_REQ_SUPERSEDED) {
-            free_request(ctx, req);
+            rlb_px_free_request(ctx, req);
             continue;
         }
         c->stats.timeouts++;
@@ -776,13 +847,13 @@ pending_expired(struct ev_loop *loop, ev_timer *w, int revents)
                      held_note(held, note, sizeof(note)));
 
         if (reject)
-            answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->proxy.timeout_message);
+            rlb_px_answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->proxy.timeout_message);
         else if (req->code == RLB_ACCESS_REQUEST)
             /* No answer, but remembered for dedup_window: a late
              * retransmission must not start a second login elsewhere. */
             cache_reply(ctx, req, NULL, 0);
         else
-            forget(ctx, req);      /* accounting: the NAS's retry is forwarded again */
+            rlb_px_forget(ctx, req);      /* accounting: the NAS's retry is forwarded again */
     }
     rlb_timeq_arm(loop, &ctx->pending);
 }
@@ -801,14 +872,16 @@ rlb_proxy_server_down(struct rlb_ctx *ctx, struct rlb_server *s)
 
                 if (!req)
                     continue;
-                end_pending(ctx, req);
-                if (req->state == RLB_REQ_SUPERSEDED) {
-                    free_request(ctx, req);
+                rlb_px_end_pending(ctx, req);
+                if (req->flags & RLB_REQF_REPLAY) {
+                    rlb_acctspool_lost(ctx, req);   /* replayed again to a master */
+                } else if (req->state == RLB_REQ_SUPERSEDED) {
+                    rlb_px_free_request(ctx, req);
                 } else if (req->flags & RLB_REQF_PINNED) {
                     /* An open challenge: only this server could accept it. */
                     s->stats.pinned_rejects++;
                     ctx->sticky.stats.rejects++;
-                    answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->sticky.reject_message);
+                    rlb_px_answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->sticky.reject_message);
                 } else {
                     /* Never processed (the port is closed): the NAS's next
                      * retransmission goes to another server. */
@@ -854,7 +927,7 @@ done_expired(struct ev_loop *loop, ev_timer *w, int revents)
     while ((req = ctx->done.head) && req->when + ctx->done.wait <= now) {
         rlb_timeq_remove(&ctx->done, req);
         rlb_dedup_remove(&ctx->dedup, req);
-        free_request(ctx, req);
+        rlb_px_free_request(ctx, req);
     }
     rlb_timeq_arm(loop, &ctx->done);
 }
@@ -932,6 +1005,8 @@ flush_outbox(struct ev_loop *loop, ev_prepare *w, int revents)
     (void)revents;
     int fd;
 
+    /* Group commit: spooled accounting becomes durable, then is answered. */
+    rlb_acctspool_commit(ctx);
     if (ctx->outq->n)
         rlb_outq_flush(ctx->outq);
     /* Sends refused by ICMP port unreachable, noted during the flushes. */
@@ -943,9 +1018,17 @@ flush_outbox(struct ev_loop *loop, ev_prepare *w, int revents)
     }
 }
 
+static void
+redis_master_cas(struct rlb_ctx *ctx, bool ok, bool answered, const char *name, uint64_t epoch)
+{
+    rlb_master_cas_done(ctx, ok, answered, name, epoch);
+}
+
 static const struct rlb_rstore_hooks redis_hooks = {
     rlb_proxy_redis_answer,
     rlb_proxy_redis_written,
+    rlb_master_seen,
+    redis_master_cas,
 };
 
 int
@@ -977,7 +1060,12 @@ rlb_proxy_start(struct rlb_ctx *ctx)
         rlb_sticky_init(&ctx->affinity, ctx->loop, &ctx->bufs, conf->sticky.affinity_ttl,
                         (unsigned long)conf->sticky.max_entries) < 0)
         return -1;
+    ctx->sticky.per_server = true;
     rlb_dict_set_max_attributes((unsigned)conf->proxy.max_attributes);
+    if (rlb_writes_build(&ctx->writes, conf, err, sizeof(err)) < 0) {
+        rlb_err("%s", err);
+        return -1;
+    }
 
     ev_timer_init(&ctx->pending.timer, pending_expired, 0, 0);
     ctx->pending.timer.data = ctx;
@@ -988,7 +1076,8 @@ rlb_proxy_start(struct rlb_ctx *ctx)
     ev_timer_init(&ctx->parked.timer, parked_expired, 0, 0);
     ctx->parked.timer.data = ctx;
     ctx->parked.wait = conf->redis.timeout;
-    if (rlb_rstore_start(ctx, &redis_hooks) < 0)
+    if (rlb_master_start(ctx) < 0 || rlb_acctspool_start(ctx) < 0 || rlb_health_start(ctx) < 0 ||
+        rlb_rstore_start(ctx, &redis_hooks) < 0)
         return -1;
 
     ctx->listeners = calloc(conf->nlisten, sizeof(*ctx->listeners));
@@ -1032,9 +1121,11 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
         }
         rlb_rstore_cancel(req);
         rlb_timeq_remove(&ctx->parked, req);
-        free_request(ctx, req);
+        rlb_px_free_request(ctx, req);
     }
     rlb_rstore_stop(ctx);
+    /* Spooled accounting: made durable and answered before the sockets close. */
+    rlb_acctspool_commit(ctx);
     if (ctx->outq && ctx->outq->n)
         rlb_outq_flush(ctx->outq);
     for (unsigned i = 0; i < ctx->nlisteners; i++) {
@@ -1049,12 +1140,18 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
     ev_prepare_stop(ctx->loop, &ctx->flush);
 
     while ((req = ctx->pending.head)) {
-        end_pending(ctx, req);
-        free_request(ctx, req);
+        if (req->state != RLB_REQ_REROUTE)
+            rlb_px_end_pending(ctx, req);
+        else
+            rlb_timeq_remove(&ctx->pending, req);
+        rlb_px_free_request(ctx, req);
     }
+    rlb_acctspool_stop(ctx);
+    rlb_master_stop(ctx);
+    rlb_writes_free(&ctx->writes);
     while ((req = ctx->done.head)) {
         rlb_timeq_remove(&ctx->done, req);
-        free_request(ctx, req);
+        rlb_px_free_request(ctx, req);
     }
     rlb_health_stop(ctx);
     rlb_sticky_free(&ctx->sticky);

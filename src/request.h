@@ -27,12 +27,17 @@ enum rlb_req_state {
     RLB_REQ_HELD,                  /* its Access-Challenge waits until Redis has the
                                     * session (so that another instance finds it);
                                     * blob holds the reply */
+    RLB_REQ_SPOOLING,              /* appended to the accounting spool: answered once
+                                    * the next group commit makes it durable */
 };
 
 #define RLB_REQF_PINNED   0x01     /* a challenge answer, routed to the server that asked */
 #define RLB_REQF_AFFKEY   0x02     /* affkey holds the request's affinity key */
 #define RLB_REQF_AFFINITY 0x04     /* routed by affinity (no State) */
 #define RLB_REQF_ASKED    0x08     /* Redis was asked already */
+#define RLB_REQF_REPLAY   0x10     /* a spooled record replayed to the master (no client) */
+#define RLB_REQF_WRITE    0x20     /* classified as a write: the master only */
+#define RLB_REQF_CLASSED  0x40     /* classified (once) */
 
 struct rlb_request {
     struct rlb_request  *hnext;         /* duplicate-table chain */
@@ -58,7 +63,10 @@ struct rlb_request {
     uint8_t              client_auth[RLB_AUTH_LEN];
     uint8_t              proxied_auth[RLB_AUTH_LEN];
     uint8_t              affkey[16];    /* affinity key (flags & RLB_REQF_AFFKEY) */
-    uint64_t             pin_fp;        /* fingerprint of the State it was routed by */
+    union {
+        uint64_t         pin_fp;        /* fingerprint of the State it was routed by */
+        uint64_t         spool_seq;     /* RLB_REQF_REPLAY: the spool record */
+    };
     uint8_t              pin_len;       /* its length (flags & RLB_REQF_PINNED) */
     uint32_t             hash;          /* of (listener, src, client_id) */
 };

@@ -31,9 +31,29 @@
 #define RS_RING        16384       /* commands in flight at most; beyond, skipped */
 #define RS_CONNECT_MAX 2.0         /* seconds to connect and hand-shake */
 #define RS_WATCHDOG    0.25        /* seconds between stuck-connection checks */
+#define RS_MASTER_POLL 0.5         /* seconds between reads of the shared master */
+
+/*
+ * The shared master: PREFIX "master" = "EPOCH NAME". A promotion replaces
+ * it only if the epoch there is still the one the promoting instance
+ * knew (-1: no key), atomically in Lua, so two racing promotions cannot
+ * both win. Answer: {1|0, epoch, name} (what is there now).
+ */
+static const char master_cas_lua[] =
+    "local cur = redis.call('GET', KEYS[1]) "
+    "local e, n = '-1', '' "
+    "if cur then "
+    "  local sp = string.find(cur, ' ', 1, true) "
+    "  if sp then e = string.sub(cur, 1, sp - 1); n = string.sub(cur, sp + 1) end "
+    "end "
+    "if e == ARGV[1] then "
+    "  redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. ARGV[3]) "
+    "  return {1, ARGV[2], ARGV[3]} "
+    "end "
+    "return {0, e, n}";
 
 enum rs_state { RS_DOWN = 0, RS_RESOLVING, RS_CONNECTING, RS_HANDSHAKE, RS_READY };
-enum rs_op { OP_GET, OP_SET, OP_DEL, OP_AUTH, OP_SELECT, OP_ROLE };
+enum rs_op { OP_GET, OP_SET, OP_DEL, OP_AUTH, OP_SELECT, OP_ROLE, OP_MASTER_GET, OP_MASTER_CAS };
 
 struct rlb_rticket {
     struct rlb_rticket *next;      /* free list */
@@ -61,6 +81,7 @@ struct rlb_rstore {
     uint64_t                     skipped_before; /* st.skipped when the outage began */
     ev_timer                     retry;         /* backoff, and the connect deadline */
     ev_timer                     watchdog;
+    ev_timer                     master_poll;   /* reads the shared master */
     double                       sent[RS_RING]; /* send times of the commands in flight */
     unsigned                     head;
     unsigned                     count;
@@ -175,6 +196,7 @@ rs_fail(struct rlb_rstore *rs, const char *reason, bool in_callback)
         rlb_debug("Redis: %s", reason);
     }
     ev_timer_stop(rs->ctx->loop, &rs->watchdog);
+    ev_timer_stop(rs->ctx->loop, &rs->master_poll);
     drop_context(ac, in_callback);
     drop_context(sac, in_callback);
 
@@ -195,6 +217,10 @@ rs_ready(struct rlb_rstore *rs)
     rs->last_error[0] = '\0';
     ev_timer_stop(rs->ctx->loop, &rs->retry);
     ev_timer_start(rs->ctx->loop, &rs->watchdog);
+    if (rs->hooks.master_seen) {
+        ev_timer_set(&rs->master_poll, 0.0, RS_MASTER_POLL);   /* read it at once */
+        ev_timer_start(rs->ctx->loop, &rs->master_poll);
+    }
     if (rs->in_outage) {
         rlb_warn("Redis available again at %s after %.1f s (%llu lookups and writes skipped "
                  "meanwhile)", rs->where, now(rs) - rs->down_since,
@@ -234,6 +260,62 @@ is_master_role(const redisReply *r)
 {
     return r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
            r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "master") == 0;
+}
+
+/* "EPOCH NAME" -> name and epoch; false when it is not that. */
+static bool
+parse_master(const char *text, char *name, size_t namelen, uint64_t *epoch)
+{
+    unsigned long long e;
+    int off = 0;
+
+    if (sscanf(text, "%llu %n", &e, &off) != 1 || !off || !text[off] ||
+        strlen(text + off) >= namelen)
+        return false;
+    strcpy(name, text + off);
+    *epoch = e;
+    return true;
+}
+
+static void
+master_got(struct rlb_rstore *rs, const redisReply *r)
+{
+    char name[128];
+    uint64_t epoch;
+
+    if (!r || !rs->hooks.master_seen)
+        return;
+    if (r->type == REDIS_REPLY_NIL) {
+        rs->hooks.master_seen(rs->ctx, NULL, 0);
+    } else if (r->type == REDIS_REPLY_STRING && parse_master(r->str, name, sizeof(name), &epoch)) {
+        rs->hooks.master_seen(rs->ctx, name, epoch);
+    } else if (r->type != REDIS_REPLY_ERROR) {
+        rs->st.errors++;
+        rlb_warn("Redis key %smaster holds \"%s\", not \"EPOCH NAME\": rewriting it with this "
+                 "instance's master", rs->conf->prefix, r->type == REDIS_REPLY_STRING ? r->str : "?");
+        rs->hooks.master_seen(rs->ctx, NULL, 0);
+    }
+}
+
+static void
+master_cas_got(struct rlb_rstore *rs, const redisReply *r)
+{
+    unsigned long long e = 0;
+    bool ok = false;
+    const char *name = NULL;
+
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+        r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_STRING &&
+        r->element[2]->type == REDIS_REPLY_STRING) {
+        ok = r->element[0]->integer == 1;
+        name = r->element[2]->str[0] ? r->element[2]->str : NULL;
+        if (sscanf(r->element[1]->str, "%llu", &e) != 1)
+            e = 0;
+    } else if (r && r->type == REDIS_REPLY_ERROR) {
+        snprintf(rs->last_error, sizeof(rs->last_error), "master compare-and-set: %s", r->str);
+    }
+    if (rs->hooks.master_cas)
+        rs->hooks.master_cas(rs->ctx, ok, r != NULL, name, e);
 }
 
 static void
@@ -279,6 +361,12 @@ on_reply(redisAsyncContext *ac, void *reply, void *privdata)
             req->ticket = NULL;
             rs->hooks.written(rs->ctx, req);
         }
+        break;
+    case OP_MASTER_GET:
+        master_got(rs, r);
+        break;
+    case OP_MASTER_CAS:
+        master_cas_got(rs, r);
         break;
     case OP_AUTH:
     case OP_SELECT:
@@ -541,6 +629,22 @@ on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
     }
 }
 
+static void
+on_master_poll(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct rlb_rstore *rs = w->data;
+    struct rlb_rticket *t;
+    char k[200];
+
+    (void)loop;
+    (void)revents;
+    if (!rlb_rstore_ready(rs) || !(t = ticket_get(rs, OP_MASTER_GET)))
+        return;
+    snprintf(k, sizeof(k), "%smaster", rs->conf->prefix);
+    if (!rs_command(rs, t, "GET %s", k))
+        ticket_put(rs, t);
+}
+
 /* ------------------------------------------------------------------ */
 /* Interface                                                          */
 
@@ -561,6 +665,8 @@ rlb_rstore_start(struct rlb_ctx *ctx, const struct rlb_rstore_hooks *hooks)
     rs->retry.data = rs;
     ev_timer_init(&rs->watchdog, on_watchdog, RS_WATCHDOG, RS_WATCHDOG);
     rs->watchdog.data = rs;
+    ev_timer_init(&rs->master_poll, on_master_poll, 0.0, RS_MASTER_POLL);
+    rs->master_poll.data = rs;
     ctx->rstore = rs;
     rs_connect(rs);
     return 0;
@@ -576,6 +682,7 @@ rlb_rstore_stop(struct rlb_ctx *ctx)
         return;
     ev_timer_stop(ctx->loop, &rs->retry);
     ev_timer_stop(ctx->loop, &rs->watchdog);
+    ev_timer_stop(ctx->loop, &rs->master_poll);
     ac = rs->ac;
     sac = rs->sac;
     rs->ac = rs->sac = NULL;
@@ -672,6 +779,23 @@ rlb_rstore_get(struct rlb_rstore *rs, char kind, const uint8_t *key, size_t len,
     }
     req->ticket = t;
     rs->st.gets++;
+    return true;
+}
+
+bool
+rlb_rstore_master_cas(struct rlb_rstore *rs, int64_t expected, uint64_t epoch, const char *name)
+{
+    struct rlb_rticket *t;
+    char k[200];
+
+    if (!rlb_rstore_ready(rs) || !(t = ticket_get(rs, OP_MASTER_CAS)))
+        return false;
+    snprintf(k, sizeof(k), "%smaster", rs->conf->prefix);
+    if (!rs_command(rs, t, "EVAL %s 1 %s %lld %llu %s", master_cas_lua, k, (long long)expected,
+                    (unsigned long long)epoch, name)) {
+        ticket_put(rs, t);
+        return false;
+    }
     return true;
 }
 

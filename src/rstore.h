@@ -18,6 +18,8 @@
  *
  * Keys: PREFIX "s:" hex(State) and PREFIX "a:" hex(affinity key); the value
  * is the server's name, which must be the same on every instance.
+ * PREFIX "master" holds "EPOCH NAME", the master every instance follows
+ * (master.h): read every half second, changed only by compare-and-set.
  */
 #ifndef RLB_RSTORE_H
 #define RLB_RSTORE_H
@@ -53,6 +55,13 @@ struct rlb_rstore_hooks {
     void (*answer)(struct rlb_ctx *ctx, struct rlb_request *req, const char *server);
     /* the write a held reply waited for is done (or will never be) */
     void (*written)(struct rlb_ctx *ctx, struct rlb_request *req);
+    /* the shared master, read every half second: its name and epoch, or
+     * NULL when Redis has none yet */
+    void (*master_seen)(struct rlb_ctx *ctx, const char *name, uint64_t epoch);
+    /* a compare-and-set came back: ok, or not (answered false: what Redis
+     * has instead; !answered: the connection was lost) */
+    void (*master_cas)(struct rlb_ctx *ctx, bool ok, bool answered, const char *name,
+                       uint64_t epoch);
 };
 
 int  rlb_rstore_start(struct rlb_ctx *ctx, const struct rlb_rstore_hooks *hooks);
@@ -75,6 +84,12 @@ void rlb_rstore_del(struct rlb_rstore *rs, char kind, const uint8_t *key, size_t
  * rlb_rstore_cancel() comes first. False when Redis is not ready. */
 bool rlb_rstore_get(struct rlb_rstore *rs, char kind, const uint8_t *key, size_t len,
                     struct rlb_request *req);
+/* Sets the shared master to "epoch name" if the epoch Redis has is
+ * expected (-1: Redis has none); hooks->master_cas is called with the
+ * outcome. False when Redis is not ready (nothing sent). */
+bool rlb_rstore_master_cas(struct rlb_rstore *rs, int64_t expected, uint64_t epoch,
+                           const char *name);
+
 /* The request no longer waits (timeout, superseded, stop). */
 void rlb_rstore_cancel(struct rlb_request *req);
 /* Counts a lookup (or, write, a held challenge's write) that outlived redis.timeout. */

@@ -36,18 +36,26 @@ enum rlb_health {
     RLB_HEALTH_DOWN,
 };
 
-/* The probe that tells when a server that went down is back (health.c). */
+/* A server's health probe (health.c): always there with an active probe
+ * kind, only while down with probe "none". */
 struct rlb_probe {
     ev_io               io;             /* first member: the callback casts back */
-    ev_timer            timer;
+    ev_timer            timer;          /* the next probe, or the deadline of the one out */
     struct rlb_server  *server;
     struct rlb_ctx     *ctx;
     uint8_t             auth[16];       /* Request Authenticator of the last probe */
     uint8_t             id;
+    uint8_t             target;         /* the port probed (enum rlb_kind) */
     bool                waiting;        /* a probe is out */
     bool                refused;        /* ICMP port unreachable since the last probe */
     bool                open_failed;    /* the probe socket could not be opened (logged) */
     unsigned            quiet;          /* probes in a row that were not refused */
+    unsigned            ok_run;         /* successes in a row */
+    unsigned            fail_run;       /* failures in a row */
+    double              sent_at;        /* the last probe went then */
+    double              rtt;            /* of the last answered probe, seconds */
+    double              last_ok;        /* when a probe was last answered (0: never) */
+    char                last[48];       /* "answered", "no answer within 1 s", "refused"... */
 };
 struct rlb_server;
 struct rlb_ctx;
@@ -73,7 +81,9 @@ struct rlb_server {
     char                    health_reason[128]; /* why up or down */
     char                    admin_reason[96];   /* who drained or enabled it */
     uint8_t                 down_kind;        /* the port that failed (enum rlb_kind) */
-    struct rlb_probe       *probe;            /* while down */
+    struct rlb_probe       *probe;            /* health.c */
+    double                  last_reply;       /* live traffic: the last reply */
+    double                  waiting_since;    /* requests in flight, no reply since */
     union rlb_sockaddr      addr[2];          /* auth and acct ports */
     struct rlb_secret       secret;
     int                     role;             /* enum rlb_role */
@@ -82,6 +92,7 @@ struct rlb_server {
     bool                    seen_no_ma;       /* logged once: replies lack Message-Authenticator */
     unsigned                outstanding;      /* requests in flight */
     unsigned                refs;             /* requests that point here */
+    unsigned long           sessions;         /* open challenge sessions it issued */
     int                     swrr_current;     /* smooth weighted round robin */
     struct rlb_bsock      **socks[2];
     unsigned                nsocks[2];

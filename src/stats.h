@@ -34,7 +34,9 @@
     X(dropped,              "replies dropped (bad authenticator, malformed, late...)")          \
     X(replies_without_ma,   "replies without Message-Authenticator")                            \
     X(went_down,            "times the server was marked down")                                 \
-    X(probes,               "probes sent while the server was down")                            \
+    X(probes,               "health probes sent")                                               \
+    X(probe_failures,       "health probes not answered in time or refused")                    \
+    X(suspicions,           "probes sent at once because live requests went unanswered")       \
     X(rerouted,             "requests moved to another server after this one went down")        \
     X(pinned_rejects,       "challenge answers rejected because this server could not take them")
 
@@ -44,6 +46,12 @@
     X(timeouts,            "requests that timed out")                                           \
     X(local_rejects,       "Access-Rejects written by radlb (timeout, session lost, no server)") \
     X(no_server,           "requests no server could take (all down, draining or in maintenance)") \
+    X(writes,              "requests classified as writes (they go to the master only)")      \
+    X(no_master_rejects,   "write Access-Requests rejected because no master took writes")    \
+    X(acct_spooled,        "Accounting-Requests written to the spool and answered")            \
+    X(acct_spool_full,     "Accounting-Requests not answered: the spool was full or failed")  \
+    X(acct_no_master,      "Accounting-Requests not answered: no master and no spool")        \
+    X(acct_replayed,       "spooled Accounting-Requests acknowledged by a master")             \
     X(sockets_opened,      "server sockets opened (256 Identifiers each)")
 
 #define RLB_COUNTER_FIELD(name, help) uint64_t name;

@@ -8,6 +8,7 @@
 
 #include "crypto.h"
 #include "dedup.h"
+#include "server.h"
 #include "sticky.h"
 
 static void
@@ -76,6 +77,19 @@ list_append(struct rlb_sticky *t, struct rlb_sticky_entry *e)
     t->tail = e;
 }
 
+/* Per-server session counts (the State table only): an entry moves from
+ * old to new (either may be NULL). */
+static void
+track(const struct rlb_sticky *t, struct rlb_server *old, struct rlb_server *new)
+{
+    if (!t->per_server || old == new)
+        return;
+    if (old)
+        old->sessions--;
+    if (new)
+        new->sessions++;
+}
+
 static void
 remove_entry(struct rlb_sticky *t, struct rlb_sticky_entry *e)
 {
@@ -89,6 +103,7 @@ remove_entry(struct rlb_sticky *t, struct rlb_sticky_entry *e)
     }
     list_unlink(t, e);
     t->count--;
+    track(t, e->server, NULL);
     rlb_buf_put(t->bufs, (uint8_t *)e, e->size);
 }
 
@@ -148,6 +163,7 @@ rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len, struct rl
     hash = (uint32_t)rlb_siphash13(t->key, state, len);
     e = lookup(t, hash, state, len);
     if (e) {
+        track(t, e->server, s);
         e->server = s;
         e->used = now;
         list_unlink(t, e);
@@ -164,6 +180,7 @@ rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len, struct rl
         return;
     e->size = (uint16_t)size;
     e->server = s;
+    track(t, NULL, s);
     e->used = now;
     e->hash = hash;
     e->len = (uint8_t)len;

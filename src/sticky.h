@@ -16,6 +16,7 @@
 #define RLB_STICKY_H
 
 #include <ev.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "request.h"
@@ -57,6 +58,7 @@ struct rlb_sticky {
     ev_timer                  timer;    /* expiry of the head */
     struct ev_loop           *loop;
     struct rlb_sticky_stats   stats;
+    bool                      per_server;   /* keeps server->sessions (the State table) */
 };
 
 int  rlb_sticky_init(struct rlb_sticky *t, struct ev_loop *loop, struct rlb_bufpool *bufs,

@@ -1730,7 +1730,7 @@ START_TEST(local_reply_long_message_and_proxy_state)
     for (int i = 0; i < 600; i++)
         msg[i] = (char)('a' + i % 26);
     msg[600] = '\0';
-    n = rlb_pkt_build_local_reply(3, 17, req_auth, &sa, msg, ps, sizeof(ps), out, sizeof(out));
+    n = rlb_pkt_build_local_reply(3, 17, true, req_auth, &sa, msg, ps, sizeof(ps), out, sizeof(out));
     ck_assert_int_eq(n, 20 + 18 + (255 + 255 + 96) + (ssize_t)sizeof(ps));
     ck_assert_uint_eq(out[0], 3);
     ck_assert_uint_eq(out[1], 17);
@@ -1763,7 +1763,7 @@ START_TEST(local_reply_minimal)
     uint8_t out[4096];
     ssize_t n;
 
-    n = rlb_pkt_build_local_reply(2, 1, req_auth, &sb, NULL, NULL, 0, out, sizeof(out));
+    n = rlb_pkt_build_local_reply(2, 1, true, req_auth, &sb, NULL, NULL, 0, out, sizeof(out));
     ck_assert_int_eq(n, 38);
     ck_assert_uint_eq(out[20], 80);
     ck_assert(xfr_ma_valid(out, 38, 20, req_auth, SECRET_B));
@@ -1774,10 +1774,32 @@ START_TEST(local_reply_minimal)
 
         memset(msg, 'm', 253);
         msg[253] = '\0';
-        n = rlb_pkt_build_local_reply(2, 1, req_auth, &sb, msg, NULL, 0, out, sizeof(out));
+        n = rlb_pkt_build_local_reply(2, 1, true, req_auth, &sb, msg, NULL, 0, out, sizeof(out));
         ck_assert_int_eq(n, 38 + 255);
         ck_assert_uint_eq(count_attr(out, (size_t)n, 18), 1);
     }
+}
+END_TEST
+
+/* The Accounting-Response of a spooled record: no Message-Authenticator,
+ * Proxy-State kept, a Response Authenticator libfreeradius accepts. */
+START_TEST(local_reply_without_ma)
+{
+    static const uint8_t ps[] = { 33, 5, 'a', 'b', 'c' };
+    static const uint8_t req_auth[16] = { AUTH };
+    uint8_t out[4096];
+    struct rlb_pkt_info info;
+    ssize_t n;
+
+    n = rlb_pkt_build_local_reply(5, 9, false, req_auth, &sa, NULL, ps, sizeof(ps), out, sizeof(out));
+    ck_assert_int_eq(n, 20 + (ssize_t)sizeof(ps));
+    ck_assert_uint_eq(out[0], 5);
+    ck_assert_uint_eq(out[1], 9);
+    ck_assert_uint_eq(count_attr(out, (size_t)n, 80), 0);
+    ck_assert_mem_eq(out + 20, ps, sizeof(ps));
+    ck_assert(xfr_auth_valid(out, (size_t)n, req_auth, SECRET_A));
+    ck_assert_drop(parse_n(out, (size_t)n, false, &info, NULL), RLB_DROP_NONE);
+    ck_assert_uint_eq(info.ma_off, 0);
 }
 END_TEST
 
@@ -1789,8 +1811,8 @@ START_TEST(local_reply_too_big)
 
     memset(msg, 'x', sizeof(msg) - 1);
     msg[sizeof(msg) - 1] = '\0';
-    ck_assert_int_eq(rlb_pkt_build_local_reply(3, 1, req_auth, &sa, msg, NULL, 0, out, sizeof(out)), -1);
-    ck_assert_int_eq(rlb_pkt_build_local_reply(3, 1, req_auth, &sa, "x", NULL, 0, out, 30), -1);
+    ck_assert_int_eq(rlb_pkt_build_local_reply(3, 1, true, req_auth, &sa, msg, NULL, 0, out, sizeof(out)), -1);
+    ck_assert_int_eq(rlb_pkt_build_local_reply(3, 1, true, req_auth, &sa, "x", NULL, 0, out, 30), -1);
 }
 END_TEST
 
@@ -1902,6 +1924,7 @@ pkt_suite(void)
     tcase_add_test(tc, local_reply_long_message_and_proxy_state);
     tcase_add_test(tc, local_reply_minimal);
     tcase_add_test(tc, local_reply_too_big);
+    tcase_add_test(tc, local_reply_without_ma);
     suite_add_tcase(s, tc);
 
     return s;

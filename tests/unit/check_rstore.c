@@ -184,7 +184,36 @@ on_written(struct rlb_ctx *c, struct rlb_request *req)
     writes++;
 }
 
-static const struct rlb_rstore_hooks hooks = { on_answer, on_written };
+static const struct rlb_rstore_hooks hooks = { on_answer, on_written, NULL, NULL };
+
+/* The shared master (master.h) */
+static int seen, cas_calls;
+static char seen_name[64];
+static uint64_t seen_epoch;
+static bool cas_ok, cas_answered;
+
+static void
+on_master_seen(struct rlb_ctx *c, const char *name, uint64_t epoch)
+{
+    (void)c;
+    seen++;
+    snprintf(seen_name, sizeof(seen_name), "%s", name ? name : "(none)");
+    seen_epoch = epoch;
+}
+
+static void
+on_master_cas(struct rlb_ctx *c, bool ok, bool answered_, const char *name, uint64_t epoch)
+{
+    (void)c;
+    cas_calls++;
+    cas_ok = ok;
+    cas_answered = answered_;
+    snprintf(seen_name, sizeof(seen_name), "%s", name ? name : "(none)");
+    seen_epoch = epoch;
+}
+
+static const struct rlb_rstore_hooks master_hooks = { on_answer, on_written, on_master_seen,
+                                                      on_master_cas };
 
 static void
 setup(void)
@@ -252,6 +281,12 @@ static bool one_answer(void) { return answers >= 1; }
 static bool two_answers(void) { return answers >= 2; }
 static bool one_write(void) { return writes >= 1; }
 static bool reconnected(void) { return rlb_rstore_stats(ctx.rstore)->connects >= 1 && is_ready(); }
+
+static bool one_answer_or_seen(void) { return seen >= 1; }
+static bool seen_two(void) { return seen >= 2; }
+static bool seen_three(void) { return seen >= 3; }
+static bool one_cas(void) { return cas_calls >= 1; }
+static bool two_cas(void) { return cas_calls >= 2; }
 
 /* ------------------------------------------------------------------ */
 /* Tests                                                              */
@@ -500,6 +535,90 @@ START_TEST(sentinel_that_does_not_know_is_skipped)
 }
 END_TEST
 
+/* The shared master is read at once when ready, then every half second:
+ * "EPOCH NAME", nothing, or something else (counted, reported as none). */
+START_TEST(master_polled)
+{
+    fk.script[0] = ROLE_MASTER;
+    fk.script[1] = "$6\r\n3 mfa2\r\n";
+    fk.script[2] = "$-1\r\n";
+    fk.script[3] = "$7\r\ngarbage\r\n";
+    fk.nscript = 4;
+    seen = 0;
+    ck_assert_int_eq(rlb_rstore_start(&ctx, &master_hooks), 0);
+    ck_assert(run_until(is_ready, 3));
+    ck_assert(run_until(seen_two, 3));
+    ck_assert_str_eq(fk.cmds[1], "GET t:master");
+    ck_assert_str_eq(seen_name, "(none)");             /* the second answer: no key */
+    ck_assert(run_until(seen_three, 3));
+    ck_assert_str_eq(seen_name, "(none)");             /* garbage: none, and an error */
+    ck_assert_uint_eq(rlb_rstore_stats(ctx.rstore)->errors, 1);
+}
+END_TEST
+
+START_TEST(master_first_poll_names_it)
+{
+    fk.script[0] = ROLE_MASTER;
+    fk.script[1] = "$6\r\n3 mfa2\r\n";
+    fk.nscript = 2;
+    seen = 0;
+    ck_assert_int_eq(rlb_rstore_start(&ctx, &master_hooks), 0);
+    ck_assert(run_until(is_ready, 3));
+    ck_assert(run_until(one_answer_or_seen, 3));
+    ck_assert_str_eq(seen_name, "mfa2");
+    ck_assert_uint_eq(seen_epoch, 3);
+}
+END_TEST
+
+/* Compare-and-set: one EVAL carrying the expected epoch, the new one and
+ * the name; won, lost (what Redis has instead), or no answer at all. */
+START_TEST(master_compare_and_set)
+{
+    fk.script[0] = ROLE_MASTER;
+    fk.script[1] = "$-1\r\n";                        /* the first poll */
+    fk.script[2] = "*3\r\n:1\r\n$1\r\n4\r\n$4\r\nmfa3\r\n";
+    fk.script[3] = "*3\r\n:0\r\n$1\r\n7\r\n$4\r\nmfa1\r\n";
+    fk.nscript = 4;
+    cas_calls = 0;
+    seen = 0;
+    ck_assert(!rlb_rstore_master_cas(NULL, 3, 4, "mfa3"));   /* no store */
+    ck_assert_int_eq(rlb_rstore_start(&ctx, &master_hooks), 0);
+    ck_assert(!rlb_rstore_master_cas(ctx.rstore, 3, 4, "mfa3")); /* not ready: nothing sent */
+    ck_assert(run_until(is_ready, 3));
+    ck_assert(run_until(one_answer_or_seen, 3));
+    ck_assert(rlb_rstore_master_cas(ctx.rstore, 3, 4, "mfa3"));
+    ck_assert(run_until(one_cas, 3));
+    ck_assert(cas_ok && cas_answered);
+    ck_assert_str_eq(seen_name, "mfa3");
+    ck_assert_uint_eq(seen_epoch, 4);
+    ck_assert_ptr_nonnull(strstr(fk.cmds[2], "EVAL "));
+    ck_assert_ptr_nonnull(strstr(fk.cmds[2], " 1 t:master 3 4 mfa3"));
+    ck_assert(rlb_rstore_master_cas(ctx.rstore, -1, 5, "mfa2"));
+    ck_assert(run_until(two_cas, 3));
+    ck_assert(!cas_ok && cas_answered);
+    ck_assert_str_eq(seen_name, "mfa1");
+    ck_assert_uint_eq(seen_epoch, 7);
+    ck_assert_ptr_nonnull(strstr(fk.cmds[3], " 1 t:master -1 5 mfa2"));
+}
+END_TEST
+
+/* Redis stops answering while a compare-and-set is out: told, unanswered. */
+START_TEST(master_cas_lost_connection)
+{
+    fk.script[0] = ROLE_MASTER;
+    fk.script[1] = "$-1\r\n";
+    fk.nscript = 2;
+    cas_calls = 0;
+    seen = 0;
+    ck_assert_int_eq(rlb_rstore_start(&ctx, &master_hooks), 0);
+    ck_assert(run_until(is_ready, 3));
+    ck_assert(run_until(one_answer_or_seen, 3));
+    ck_assert(rlb_rstore_master_cas(ctx.rstore, 0, 1, "mfa2"));
+    ck_assert(run_until(one_cas, 5));                 /* the watchdog drops the connection */
+    ck_assert(!cas_ok && !cas_answered);
+}
+END_TEST
+
 static Suite *
 rstore_suite(void)
 {
@@ -521,6 +640,10 @@ rstore_suite(void)
     tcase_add_test(tc, skipped_when_not_ready);
     tcase_add_test(tc, sentinel_names_the_master);
     tcase_add_test(tc, sentinel_that_does_not_know_is_skipped);
+    tcase_add_test(tc, master_polled);
+    tcase_add_test(tc, master_first_poll_names_it);
+    tcase_add_test(tc, master_compare_and_set);
+    tcase_add_test(tc, master_cas_lost_connection);
     suite_add_tcase(s, tc);
     return s;
 }

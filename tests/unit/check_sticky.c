@@ -14,15 +14,15 @@
 
 #include "request.h"
 #include "dedup.h"
+#include "server.h"
 #include "sticky.h"
 
 #include "testutil.h"
 
-/* Servers are opaque to the table. */
-static char srv1, srv2, srv3;
-#define S1 ((struct rlb_server *)(void *)&srv1)
-#define S2 ((struct rlb_server *)(void *)&srv2)
-#define S3 ((struct rlb_server *)(void *)&srv3)
+static struct rlb_server srv1, srv2, srv3;
+#define S1 (&srv1)
+#define S2 (&srv2)
+#define S3 (&srv3)
 
 static struct rlb_sticky t;
 static struct rlb_bufpool bufs;
@@ -298,6 +298,47 @@ START_TEST(consume_by_fingerprint)
 }
 END_TEST
 
+/* The State table keeps each server's count of open sessions through
+ * inserts, moves, consumption, expiry, eviction and forget_server. */
+START_TEST(per_server_session_counts)
+{
+    uint8_t out[256];
+
+    table(10, 3);
+    t.per_server = true;
+    srv1.sessions = srv2.sessions = srv3.sessions = 0;
+    add("a", S1, 100);
+    add("b", S1, 100);
+    add("c", S2, 101);
+    ck_assert_uint_eq(srv1.sessions, 2);
+    ck_assert_uint_eq(srv2.sessions, 1);
+    add("b", S2, 102);                                      /* moved */
+    ck_assert_uint_eq(srv1.sessions, 1);
+    ck_assert_uint_eq(srv2.sessions, 2);
+    add("d", S3, 103);                                      /* evicts "a" (S1) */
+    ck_assert_uint_eq(srv1.sessions, 0);
+    ck_assert_uint_eq(srv3.sessions, 1);
+    ck_assert_uint_eq(rlb_sticky_consume(&t, rlb_sticky_fingerprint(&t, (const uint8_t *)"d", 1),
+                                         1, out), 1);
+    ck_assert_uint_eq(srv3.sessions, 0);
+    rlb_sticky_expire(&t, 111.5);                           /* "c" expires; "b" was used at 102 */
+    ck_assert_uint_eq(srv2.sessions, 1);
+    rlb_sticky_forget_server(&t, S2);
+    ck_assert_uint_eq(srv2.sessions, 0);
+    ck_assert_uint_eq(t.count, 0);
+}
+END_TEST
+
+/* Without per_server (the affinity table), server counts are left alone. */
+START_TEST(no_counts_without_per_server)
+{
+    table(10, 3);
+    srv1.sessions = 0;
+    add("a", S1, 100);
+    ck_assert_uint_eq(srv1.sessions, 0);
+}
+END_TEST
+
 static Suite *
 sticky_suite(void)
 {
@@ -307,6 +348,8 @@ sticky_suite(void)
     tc = tcase_create("table");
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_test(tc, consume_by_fingerprint);
+    tcase_add_test(tc, per_server_session_counts);
+    tcase_add_test(tc, no_counts_without_per_server);
     tcase_add_test(tc, insert_and_lookup);
     tcase_add_test(tc, binary_state);
     tcase_add_test(tc, re_add_updates_server);

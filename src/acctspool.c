@@ -1,0 +1,279 @@
+/*
+ * acctspool.c: spooling, group commit and replay of accounting (see
+ * acctspool.h; the file format is spool.c's).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "acctspool.h"
+#include "ctx.h"
+#include "master.h"
+#include "proxy_int.h"
+#include "spool.h"
+
+#define SPOOL_TICK            0.1  /* seconds: acknowledgement point saved, replay resumed */
+#define ATTR_ACCT_DELAY_TIME  41
+
+static double
+wall_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct rlb_ctx *ctx = w->data;
+
+    (void)loop;
+    (void)revents;
+    rlb_spool_save_ack(ctx->spool);
+    rlb_acctspool_kick(ctx);
+}
+
+int
+rlb_acctspool_start(struct rlb_ctx *ctx)
+{
+    const struct rlb_conf_spool *c = &ctx->conf->spool;
+    struct rlb_spooling *sp = &ctx->spooling;
+    char err[512];
+    uint64_t pending;
+
+    sp->rl_full.interval = RLB_LOG_INTERVAL;
+    if (!c->directory[0])
+        return 0;
+    ctx->spool = rlb_spool_open(c->directory, (uint64_t)c->max_bytes, err, sizeof(err));
+    if (!ctx->spool) {
+        rlb_err("accounting spool: %s (set spool.directory to a writable directory, or \"\" to "
+                "run without a spool)", err);
+        return -1;
+    }
+    pending = rlb_spool_depth(ctx->spool);
+    if (pending)
+        rlb_warn("accounting spool %s: %llu records (%llu octets) from before this start wait "
+                 "for a master", c->directory, (unsigned long long)pending,
+                 (unsigned long long)rlb_spool_bytes(ctx->spool));
+    else
+        rlb_info("accounting spool %s ready (at most %.0f octets)", c->directory, c->max_bytes);
+    ev_timer_init(&sp->timer, tick, SPOOL_TICK, SPOOL_TICK);
+    sp->timer.data = ctx;
+    ev_timer_start(ctx->loop, &sp->timer);
+    rlb_acctspool_kick(ctx);
+    return 0;
+}
+
+void
+rlb_acctspool_stop(struct rlb_ctx *ctx)
+{
+    if (!ctx->spool)
+        return;
+    ev_timer_stop(ctx->loop, &ctx->spooling.timer);
+    if (rlb_spool_depth(ctx->spool))
+        rlb_warn("accounting spool %s: %llu records still wait for a master; they are replayed "
+                 "after the next start", rlb_spool_dir(ctx->spool),
+                 (unsigned long long)rlb_spool_depth(ctx->spool));
+    rlb_spool_close(ctx->spool);
+    ctx->spool = NULL;
+}
+
+bool
+rlb_acctspool_busy(const struct rlb_ctx *ctx)
+{
+    return ctx->spool && (ctx->spooling.wait_head || rlb_spool_depth(ctx->spool) > 0);
+}
+
+void
+rlb_acctspool_take(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+                   const struct rlb_pkt_info *info)
+{
+    struct rlb_spooling *sp = &ctx->spooling;
+    unsigned held;
+
+    if (!ctx->spool) {
+        ctx->stats.acct_no_master++;
+        if (rlb_ratelimit_ok(&sp->rl_full, ev_now(ctx->loop), &held))
+            rlb_err("no master takes writes and there is no spool (spool.directory): "
+                    "Accounting-Request from client %s not answered; the NAS will retry "
+                    "(%u similar lines suppressed)", req->client->name, held);
+        rlb_px_forget(ctx, req);
+        return;
+    }
+    if (rlb_spool_append(ctx->spool, wall_now(), req->client->name, data, info->len) == 0) {
+        ctx->stats.acct_spool_full++;
+        if (rlb_ratelimit_ok(&sp->rl_full, ev_now(ctx->loop), &held))
+            rlb_err("ACCOUNTING SPOOL FULL: %s holds %llu octets (spool.max_bytes %.0f) or cannot "
+                    "be written: Accounting-Request from client %s not answered; the NAS will "
+                    "retry. Bring the master back or promote one (radlbctl promote NAME) "
+                    "(%u similar lines suppressed)", rlb_spool_dir(ctx->spool),
+                    (unsigned long long)rlb_spool_bytes(ctx->spool), ctx->conf->spool.max_bytes,
+                    req->client->name, held);
+        rlb_px_forget(ctx, req);
+        return;
+    }
+    req->state = RLB_REQ_SPOOLING;
+    req->qnext = NULL;
+    if (sp->wait_tail)
+        sp->wait_tail->qnext = req;
+    else
+        sp->wait_head = req;
+    sp->wait_tail = req;
+}
+
+void
+rlb_acctspool_commit(struct rlb_ctx *ctx)
+{
+    struct rlb_spooling *sp = &ctx->spooling;
+    struct rlb_request *req;
+    int rc;
+
+    if (!ctx->spool || (!sp->wait_head && !rlb_spool_pending(ctx->spool)))
+        return;
+    rc = rlb_spool_commit(ctx->spool);
+    while ((req = sp->wait_head)) {
+        sp->wait_head = req->qnext;
+        req->qnext = NULL;
+        if (req->state == RLB_REQ_SUPERSEDED) {
+            rlb_px_free_request(ctx, req);     /* its record stays: replayed all the same */
+        } else if (rc < 0) {
+            ctx->stats.acct_spool_full++;
+            rlb_px_forget(ctx, req);           /* not durable: no answer, the NAS retries */
+        } else {
+            ctx->stats.acct_spooled++;
+            rlb_px_answer_locally(ctx, req, RLB_ACCOUNTING_RESPONSE, NULL);
+        }
+    }
+    sp->wait_tail = NULL;
+    if (rc < 0)
+        rlb_err("accounting spool %s: the group commit failed: those Accounting-Requests were not "
+                "answered and the NASes will retry", rlb_spool_dir(ctx->spool));
+}
+
+/* Raises Acct-Delay-Time by delay seconds (adds it when missing and there
+ * is room). Returns the new length. */
+static size_t
+add_delay(uint8_t *pkt, size_t len, double delay)
+{
+    uint32_t d = delay > 0 ? (uint32_t)(delay + 0.5) : 0;
+
+    for (size_t off = RLB_HDR_LEN; off + 2 <= len && pkt[off + 1] >= 2; off += pkt[off + 1]) {
+        if (pkt[off] == ATTR_ACCT_DELAY_TIME && pkt[off + 1] == 6) {
+            uint32_t v = ((uint32_t)pkt[off + 2] << 24) | ((uint32_t)pkt[off + 3] << 16) |
+                         ((uint32_t)pkt[off + 4] << 8) | pkt[off + 5];
+
+            v += d;
+            pkt[off + 2] = (uint8_t)(v >> 24);
+            pkt[off + 3] = (uint8_t)(v >> 16);
+            pkt[off + 4] = (uint8_t)(v >> 8);
+            pkt[off + 5] = (uint8_t)v;
+            return len;
+        }
+    }
+    if (!d || len + 6 > RLB_PKT_MAX)
+        return len;
+    pkt[len] = ATTR_ACCT_DELAY_TIME;
+    pkt[len + 1] = 6;
+    pkt[len + 2] = (uint8_t)(d >> 24);
+    pkt[len + 3] = (uint8_t)(d >> 16);
+    pkt[len + 4] = (uint8_t)(d >> 8);
+    pkt[len + 5] = (uint8_t)d;
+    len += 6;
+    pkt[2] = (uint8_t)(len >> 8);
+    pkt[3] = (uint8_t)len;
+    return len;
+}
+
+static const struct rlb_client *
+client_named(const struct rlb_ctx *ctx, const char *name)
+{
+    for (unsigned i = 0; i < ctx->clients.n; i++) {
+        if (strcmp(ctx->clients.v[i]->name, name) == 0)
+            return ctx->clients.v[i];
+    }
+    return NULL;
+}
+
+/* Sends one record to the master; false when it cannot now. */
+static bool
+replay(struct rlb_ctx *ctx, const struct rlb_spool_record *rec)
+{
+    struct rlb_server *m = ctx->master.server;
+    const struct rlb_client *c;
+    uint8_t pkt[RLB_PKT_MAX];
+    struct rlb_pkt_info info;
+    struct rlb_request *req;
+    size_t len;
+
+    memcpy(pkt, rec->pkt, rec->len);
+    len = add_delay(pkt, rec->len, wall_now() - rec->arrived);
+    if (rlb_pkt_parse(pkt, &len, false, &info) != RLB_DROP_NONE ||
+        info.code != RLB_ACCOUNTING_REQUEST) {
+        rlb_err("accounting spool: record %llu is not an Accounting-Request: skipped",
+                (unsigned long long)rec->seq);
+        rlb_spool_ack(ctx->spool, rec->seq);
+        return true;
+    }
+    req = rlb_req_get(&ctx->reqs);
+    if (!req)
+        return false;
+    req->code = RLB_ACCOUNTING_REQUEST;
+    req->flags = RLB_REQF_REPLAY | RLB_REQF_WRITE | RLB_REQF_CLASSED;
+    req->spool_seq = rec->seq;
+    /* Hidden attributes were sealed with the client's secret. */
+    c = client_named(ctx, rec->client);
+    if (rlb_px_send(ctx, req, m, c ? &c->secret : &m->secret, pkt, &info) != RLB_DROP_NONE) {
+        rlb_req_put(&ctx->reqs, req);
+        return false;
+    }
+    ctx->spooling.inflight++;
+    return true;
+}
+
+void
+rlb_acctspool_kick(struct rlb_ctx *ctx)
+{
+    struct rlb_spooling *sp = &ctx->spooling;
+    struct rlb_spool_record rec;
+
+    if (!ctx->spool || !rlb_master_takes_writes(ctx))
+        return;
+    if (sp->need_rewind) {
+        if (sp->inflight)
+            return;                /* once the rest is settled */
+        rlb_spool_rewind(ctx->spool);
+        sp->need_rewind = false;
+    }
+    while (sp->inflight < RLB_REPLAY_WINDOW && rlb_spool_next(ctx->spool, &rec) == 1) {
+        if (!replay(ctx, &rec)) {
+            sp->need_rewind = true;
+            break;
+        }
+    }
+}
+
+void
+rlb_acctspool_acked(struct rlb_ctx *ctx, struct rlb_request *req)
+{
+    rlb_spool_ack(ctx->spool, req->spool_seq);
+    ctx->stats.acct_replayed++;
+    ctx->spooling.inflight--;
+    rlb_px_free_request(ctx, req);
+    if (ctx->spool && rlb_spool_depth(ctx->spool) == 0 && !ctx->spooling.inflight)
+        rlb_info("accounting spool %s: every record was delivered to %s", rlb_spool_dir(ctx->spool),
+                 ctx->master.server ? ctx->master.server->name : "the master");
+    rlb_acctspool_kick(ctx);
+}
+
+void
+rlb_acctspool_lost(struct rlb_ctx *ctx, struct rlb_request *req)
+{
+    ctx->spooling.inflight--;
+    ctx->spooling.need_rewind = true;
+    rlb_px_free_request(ctx, req);
+    rlb_acctspool_kick(ctx);
+}

@@ -1,0 +1,218 @@
+/*
+ * writes.c: the classification of requests into reads and writes (see
+ * writes.h).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dict.h"
+#include "writes.h"
+
+/* The wire form of an equals value for an attribute of type t. */
+static int
+wire_value(struct rlb_wrule *r, const char *text, char *err, size_t errlen)
+{
+    uint32_t v;
+    char *end;
+
+    switch (r->type) {
+    case RLB_ATYPE_INTEGER:
+    case RLB_ATYPE_DATE:
+        errno = 0;
+        v = (uint32_t)strtoul(text, &end, 10);
+        if (errno || *end || !text[0]) {
+            if (rlb_dict_value_by_name(r->vendor, r->attr, text, &v) < 0) {
+                snprintf(err, errlen, "\"%s\" is neither a number nor a value name of the attribute",
+                         text);
+                return -1;
+            }
+        }
+        r->eq[0] = (uint8_t)(v >> 24);
+        r->eq[1] = (uint8_t)(v >> 16);
+        r->eq[2] = (uint8_t)(v >> 8);
+        r->eq[3] = (uint8_t)v;
+        r->eqlen = 4;
+        return 0;
+    case RLB_ATYPE_IPADDR:
+        if (inet_pton(AF_INET, text, r->eq) != 1) {
+            snprintf(err, errlen, "\"%s\" is not an IPv4 address", text);
+            return -1;
+        }
+        r->eqlen = 4;
+        return 0;
+    case RLB_ATYPE_OCTETS:
+        if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+            size_t n = strlen(text + 2);
+
+            if (n % 2 || n / 2 > sizeof(r->eq)) {
+                snprintf(err, errlen, "\"%s\" is not a hex value of at most 253 octets", text);
+                return -1;
+            }
+            for (size_t i = 0; i < n / 2; i++) {
+                unsigned b;
+
+                if (sscanf(text + 2 + 2 * i, "%2x", &b) != 1) {
+                    snprintf(err, errlen, "\"%s\" is not a hex value", text);
+                    return -1;
+                }
+                r->eq[i] = (uint8_t)b;
+            }
+            r->eqlen = n / 2;
+            return 0;
+        }
+        /* fall through: the octets of the text */
+        __attribute__((fallthrough));
+    default:
+        r->eqlen = strlen(text);
+        if (r->eqlen > sizeof(r->eq)) {
+            snprintf(err, errlen, "\"%s\" is longer than an attribute (253 octets)", text);
+            return -1;
+        }
+        memcpy(r->eq, text, r->eqlen);
+        return 0;
+    }
+}
+
+int
+rlb_writes_build(struct rlb_writes *w, const struct rlb_conf *conf, char *err, size_t errlen)
+{
+    static const struct rlb_conf_write accounting = {
+        .code = "Accounting-Request", .attribute = "", .equals = "", .regex = "",
+        .class = RLB_CLASS_WRITE, .code_num = 4,
+    };
+    const struct rlb_conf_write *rules = conf->writes_given ? conf->writes : &accounting;
+    unsigned n = conf->writes_given ? conf->nwrites : 1;
+
+    memset(w, 0, sizeof(*w));
+    w->v = calloc(n ? n : 1, sizeof(*w->v));
+    if (!w->v)
+        return -1;
+    for (unsigned i = 0; i < n; i++) {
+        const struct rlb_conf_write *c = &rules[i];
+        struct rlb_wrule *r = &w->v[i];
+        struct rlb_attr_props p;
+
+        r->code = c->code[0] ? c->code_num : 0;
+        r->write = c->class == RLB_CLASS_WRITE;
+        w->n = i + 1;
+        if (!c->attribute[0])
+            continue;
+        r->vendor = c->vendor;
+        r->attr = c->attr;
+        rlb_dict_props(r->vendor, r->attr, &p);
+        r->type = p.type;
+        if (c->exists) {
+            r->test = RLB_WTEST_EXISTS;
+        } else if (c->missing) {
+            r->test = RLB_WTEST_MISSING;
+        } else if (c->regex[0]) {
+            if (regcomp(&r->re, c->regex, REG_EXTENDED | REG_NOSUB) != 0) {
+                snprintf(err, errlen, "line %d: regex \"%s\" does not compile", c->line, c->regex);
+                rlb_writes_free(w);
+                return -1;
+            }
+            r->test = RLB_WTEST_REGEX;
+        } else {
+            char why[200];
+
+            if (wire_value(r, c->equals, why, sizeof(why)) < 0) {
+                snprintf(err, errlen, "%s:%d: key \"equals\": %s", conf->file, c->line, why);
+                w->n = i;
+                rlb_writes_free(w);
+                return -1;
+            }
+            r->test = RLB_WTEST_EQUALS;
+        }
+    }
+    return 0;
+}
+
+void
+rlb_writes_free(struct rlb_writes *w)
+{
+    for (unsigned i = 0; i < w->n; i++) {
+        if (w->v[i].test == RLB_WTEST_REGEX)
+            regfree(&w->v[i].re);
+    }
+    free(w->v);
+    memset(w, 0, sizeof(*w));
+}
+
+/* The value as text, for a regex: strings as they are, numbers in
+ * decimal, addresses dotted, octets in hex. */
+static void
+text_value(const struct rlb_wrule *r, const uint8_t *v, size_t len, char *out, size_t outsize)
+{
+    switch (r->type) {
+    case RLB_ATYPE_INTEGER:
+    case RLB_ATYPE_DATE:
+        if (len == 4) {
+            snprintf(out, outsize, "%u", (unsigned)((v[0] << 24) | (v[1] << 16) | (v[2] << 8) | v[3]));
+            return;
+        }
+        break;
+    case RLB_ATYPE_IPADDR:
+        if (len == 4 && inet_ntop(AF_INET, v, out, (socklen_t)outsize))
+            return;
+        break;
+    case RLB_ATYPE_OCTETS: {
+        size_t o = (size_t)snprintf(out, outsize, "0x");
+
+        for (size_t i = 0; i < len && o + 3 <= outsize; i++)
+            o += (size_t)snprintf(out + o, outsize - o, "%02x", v[i]);
+        return;
+    }
+    default:
+        break;
+    }
+    if (len >= outsize)
+        len = outsize - 1;
+    memcpy(out, v, len);
+    out[len] = '\0';
+}
+
+static bool
+matches(const struct rlb_wrule *r, const uint8_t *pkt, const struct rlb_pkt_info *info)
+{
+    const uint8_t *v;
+    size_t len;
+    char text[600];
+
+    if (r->code && r->code != info->code)
+        return false;
+    if (r->test == RLB_WTEST_NONE)
+        return true;
+    v = rlb_pkt_find_attr(pkt, info, r->vendor, r->attr, &len);
+    switch (r->test) {
+    case RLB_WTEST_EXISTS:
+        return v != NULL;
+    case RLB_WTEST_MISSING:
+        return v == NULL;
+    case RLB_WTEST_EQUALS:
+        return v && len == r->eqlen && memcmp(v, r->eq, len) == 0;
+    case RLB_WTEST_REGEX:
+        if (!v)
+            return false;
+        text_value(r, v, len, text, sizeof(text));
+        return regexec(&r->re, text, 0, NULL, 0) == 0;
+    default:
+        return false;
+    }
+}
+
+bool
+rlb_writes_is_write(struct rlb_writes *w, const uint8_t *pkt, const struct rlb_pkt_info *info)
+{
+    for (unsigned i = 0; i < w->n; i++) {
+        if (matches(&w->v[i], pkt, info)) {
+            w->v[i].matched++;
+            return w->v[i].write;
+        }
+    }
+    return false;
+}
