@@ -106,7 +106,7 @@ REDIS_AUTH='redis-pass-0123456789' start_redis redis2 "$R2" --requirepass 'redis
 start_instance C "address = \"127.0.0.1\"; port = $R2; password = \"redis-pass-0123456789\"; database = 3;"
 RLB_AUTH=$C_AUTH
 rlb_auth 'User-Name = "user1", User-Password = "pw-user1"' >/dev/null
-t_assert_eq 1 "$(redis-cli -p "$R2" -a redis-pass-0123456789 --no-auth-warning -n 3 --scan | wc -l)" \
+t_assert_eq 1 "$(redis-cli -p "$R2" -a redis-pass-0123456789 --no-auth-warning -n 3 --scan --pattern 'radlb:s:*' | wc -l)" \
 	"with a password, the session lands in database 3"
 t_assert_eq 0 "$(grep -c 'redis-pass' "$T_DIR/C.log")" "the password never appears in the log"
 

@@ -30,6 +30,7 @@ FAKE_SECRET='fake-server-secret-0123456789abcdef'
 FAKE_PORT=$(t_free_port udp)
 FAKE_ACCT=$(t_free_port udp)
 RLB_NSERVERS=0
+RLB_EXTRA='health = { probe = "none"; };'   # the scripted server answers one request, not probes
 rlb_config
 sed -i "s|^servers = (|servers = (\n  { name = \"fake\"; address = \"127.0.0.1\"; auth_port = $FAKE_PORT; acct_port = $FAKE_ACCT; secret = \"$FAKE_SECRET\"; role = \"master\"; }|" \
 	"$T_DIR/radlb.conf"

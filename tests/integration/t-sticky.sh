@@ -69,7 +69,7 @@ rlb_ctl enable "$victim" >/dev/null
 t_register_daemon "$victim-2" "$(cat "$T_DIR/$victim/pid")" "$T_DIR/$victim/radiusd.log"
 t_wait_until 5 test "$(rlb_stat "server.$victim.state")" = up || true
 t_assert_eq up "$(rlb_stat "server.$victim.state")" "$victim is up again once it answers"
-t_assert_contains "server $victim: down -> up (answers Status-Server again)" "$(cat "$T_DIR/radlb.log")" "logged with the reason"
+t_assert_contains "server $victim: down -> up (2 probes in a row answered)" "$(cat "$T_DIR/radlb.log")" "logged with the reason"
 
 # ------------------------------------------------------------ drain
 # A challenge from mfa2 is open; mfa2 is drained; its answer still reaches

@@ -8,6 +8,10 @@ set -u
 
 rlb_farm 2
 RLB_PROXY='response_timeout = 2.0;'
+# This file is about response_timeout alone: without health probes the
+# stopped servers stay "up" and only the request timers act (t-health.sh
+# shows the probes marking them down).
+RLB_EXTRA='health = { probe = "none"; };'
 rlb_config
 rlb_start
 
