@@ -515,16 +515,17 @@ cmd_promote(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *er
     return rc;
 }
 
+/* The State in hex, at most 64 characters (long ones end with "..."). */
 static void
 hex_of(const uint8_t *p, size_t len, char *out, size_t outlen)
 {
-    size_t i;
+    size_t n = len * 2 <= 64 ? len : 30, i;
 
-    for (i = 0; i < len && 2 * i + 3 <= outlen; i++)
+    for (i = 0; i < n && 2 * i + 3 <= outlen; i++)
         snprintf(out + 2 * i, 3, "%02x", p[i]);
     out[2 * i] = '\0';
-    if (i < len && outlen > 4)
-        memcpy(out + outlen - 4, "...", 4);
+    if (n < len && 2 * i + 4 <= outlen)
+        memcpy(out + 2 * i, "...", 4);
 }
 
 #define SESSIONS_SHOWN 50
