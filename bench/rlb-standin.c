@@ -18,7 +18,7 @@
  * the secret); bad ones are dropped and counted. Counters are printed
  * to stderr on SIGUSR1 and on SIGINT/SIGTERM (then exit).
  *
- * --delay answers every request after a constant delay through a FIFO
+ * --delay answers every request (Status-Server apart) after a constant delay through a FIFO
  * byte ring (no allocation per packet); duplicates of a pending request
  * (same source, ID, authenticator) are dropped, not answered twice.
  */
@@ -523,7 +523,9 @@ static void handle(int si, unsigned char *p, size_t n, const struct sockaddr_sto
 	}
 	S.c.requests++;
 
-	if (!S.delay_ns) {
+	/* Status-Server is answered at once even in --delay mode: a real MFA
+	 * server answers health checks while its logins wait on humans. */
+	if (!S.delay_ns || p[0] == RAD_STATUS_SERVER) {
 		int code = decide(si, p, len, state, &state_len);
 		if (!code)
 			return;

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -314,7 +315,7 @@ check_bounds(const struct conf_item *it, double v, const config_setting_t *s,
     if (it->min > it->max || (v >= it->min && v <= it->max))
         return true;
     if (it->type == CT_FLOAT)
-        conf_msg(m, true, s, it->name, "%g is out of range: use a value from %g to %g",
+        conf_msg(m, true, s, it->name, "%.16g is out of range: use a value from %.16g to %.16g",
                  v, it->min, it->max);
     else
         conf_msg(m, true, s, it->name, "%.0f is out of range: use a value from %.0f to %.0f",
@@ -411,6 +412,48 @@ parse_list(const struct conf_item *it, const config_setting_t *s, void *base,
     return rc;
 }
 
+/*
+ * libconfig 1.5 wraps a decimal integer that does not fit in 32 bits
+ * (5368709120 reads as 1073741824) unless it ends with L. The literal on
+ * the setting's line tells: false (with an error) when it differs from
+ * what libconfig made of it.
+ */
+static bool
+int_literal_ok(const config_setting_t *s, const char *key, long long v, struct rlb_conf_msgs *m)
+{
+    const char *file = config_setting_source_file(s);
+    unsigned line = config_setting_source_line(s), n = 0;
+    char text[1024], *p = NULL, *end;
+    size_t klen = strlen(key);
+    long long lit;
+    FILE *fp;
+
+    if (config_setting_type(s) != CONFIG_TYPE_INT || !file || !line || !(fp = fopen(file, "r")))
+        return true;
+    while (n < line && fgets(text, sizeof(text), fp))
+        n++;
+    fclose(fp);
+    if (n != line)
+        return true;
+    for (char *q = strstr(text, key); q; q = strstr(q + 1, key)) {
+        if ((q == text || !(isalnum((unsigned char)q[-1]) || q[-1] == '_')) &&
+            strchr(" \t=:", q[klen]) && q[klen]) {
+            p = q + klen + strspn(q + klen, " \t=:");
+            break;
+        }
+    }
+    if (!p || !(isdigit((unsigned char)*p) || *p == '-' || *p == '+'))
+        return true;
+    errno = 0;
+    lit = strtoll(p, &end, 0);
+    if (errno == 0 && lit != v && !isalnum((unsigned char)*end) && *end != '.') {
+        conf_msg(m, true, s, key, "%lld does not fit in 32 bits and libconfig would read it as "
+                 "%lld: write it with an L suffix (%lldL)", lit, v, lit);
+        return false;
+    }
+    return true;
+}
+
 static int
 parse_item(const struct conf_item *it, const config_setting_t *s, void *base,
            struct rlb_conf_msgs *m)
@@ -433,7 +476,7 @@ parse_item(const struct conf_item *it, const config_setting_t *s, void *base,
         if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
             goto wrong_type;
         v = config_setting_get_int64(s);
-        if (!check_bounds(it, (double)v, s, m))
+        if (!int_literal_ok(s, it->name, v, m) || !check_bounds(it, (double)v, s, m))
             return -1;
         *(int *)field = (int)v;
         return 0;
@@ -448,6 +491,8 @@ parse_item(const struct conf_item *it, const config_setting_t *s, void *base,
             v = (double)config_setting_get_int64(s);
         else
             goto wrong_type;
+        if (!int_literal_ok(s, it->name, config_setting_get_int64(s), m))
+            return -1;
         if (!check_bounds(it, v, s, m))
             return -1;
         *(double *)field = v;

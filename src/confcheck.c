@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf_int.h"
+#include "writes.h"
 #include "dict.h"
 
 /* The validate pass points at lines through the parsed file. */
@@ -343,7 +344,7 @@ check_writes(struct rlb_conf *c, const struct vctx *v)
 
         if (w->code[0] && (w->code_num = rlb_conf_code_number(w->code)) < 0)
             conf_msg_member(v->m, true, e, "code",
-                            "\"%s\" is not a request code: use \"Access-Request\" or \"Accounting-Request\"",
+                            "\"%s\" is not a code a writes rule can test: use \"Access-Request\" or \"Accounting-Request\"",
                             w->code);
         if (!w->code[0] && !w->attribute[0])
             conf_msg(v->m, true, e, "writes", "entry %u needs a code, an attribute, or both", i + 1);
@@ -355,7 +356,8 @@ check_writes(struct rlb_conf *c, const struct vctx *v)
         }
         if (tests != 1) {
             conf_msg_member(v->m, true, e, "attribute",
-                            "give exactly one of equals, regex, exists = true or missing = true");
+                            "\"%s\" has %d tests: give exactly one of equals, regex, exists = true or missing = true",
+                            w->attribute, tests);
             continue;
         }
         if (rlb_dict_load(c->dictionary, err, sizeof(err)) < 0) {
@@ -374,11 +376,14 @@ check_writes(struct rlb_conf *c, const struct vctx *v)
 
             if (rc != 0) {
                 regerror(rc, &re, err, sizeof(err));
-                conf_msg_member(v->m, true, e, "regex", "\"%s\": %s", w->regex, err);
+                conf_msg_member(v->m, true, e, "regex", "\"%s\" is not a POSIX extended regular expression: %s",
+                                w->regex, err);
             } else {
                 regfree(&re);
             }
         }
+        if (w->equals[0] && rlb_writes_check_value(w->vendor, w->attr, w->equals, err, sizeof(err)) < 0)
+            conf_msg_member(v->m, true, e, "equals", "%s (attribute %s)", err, w->attribute);
     }
 }
 

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,15 +18,19 @@
 static int
 wire_value(struct rlb_wrule *r, const char *text, char *err, size_t errlen)
 {
+    unsigned long ul;
     uint32_t v;
     char *end;
 
     switch (r->type) {
     case RLB_ATYPE_INTEGER:
     case RLB_ATYPE_DATE:
+        /* strtoul() takes "-1" and, with a 64-bit long, 2^32 without
+         * complaint: neither is a 32-bit value. */
         errno = 0;
-        v = (uint32_t)strtoul(text, &end, 10);
-        if (errno || *end || !text[0]) {
+        ul = strtoul(text, &end, 10);
+        v = (uint32_t)ul;
+        if (errno || *end || !isdigit((unsigned char)text[0]) || ul > UINT32_MAX) {
             if (rlb_dict_value_by_name(r->vendor, r->attr, text, &v) < 0) {
                 snprintf(err, errlen, "\"%s\" is neither a number nor a value name of the attribute",
                          text);
@@ -49,14 +54,22 @@ wire_value(struct rlb_wrule *r, const char *text, char *err, size_t errlen)
         if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
             size_t n = strlen(text + 2);
 
-            if (n % 2 || n / 2 > sizeof(r->eq)) {
-                snprintf(err, errlen, "\"%s\" is not a hex value of at most 253 octets", text);
+            if (n / 2 > sizeof(r->eq)) {
+                snprintf(err, errlen, "the hex value is %zu octets: an attribute holds 253 at most",
+                         n / 2);
+                return -1;
+            }
+            if (n % 2) {
+                snprintf(err, errlen, "\"%s\" is not a hex value: give two hex digits per octet", text);
                 return -1;
             }
             for (size_t i = 0; i < n / 2; i++) {
+                const char *d = text + 2 + 2 * i;
                 unsigned b;
 
-                if (sscanf(text + 2 + 2 * i, "%2x", &b) != 1) {
+                /* sscanf("%2x") alone takes "1g" as 0x01, " 1", "+1", "-1", "0x". */
+                if (!isxdigit((unsigned char)d[0]) || !isxdigit((unsigned char)d[1]) ||
+                    sscanf(d, "%2x", &b) != 1) {
                     snprintf(err, errlen, "\"%s\" is not a hex value", text);
                     return -1;
                 }
@@ -70,12 +83,26 @@ wire_value(struct rlb_wrule *r, const char *text, char *err, size_t errlen)
     default:
         r->eqlen = strlen(text);
         if (r->eqlen > sizeof(r->eq)) {
-            snprintf(err, errlen, "\"%s\" is longer than an attribute (253 octets)", text);
+            snprintf(err, errlen, "the value is %zu octets: an attribute holds 253 at most", r->eqlen);
             return -1;
         }
         memcpy(r->eq, text, r->eqlen);
         return 0;
     }
+}
+
+int
+rlb_writes_check_value(unsigned vendor, unsigned attr, const char *text, char *err, size_t errlen)
+{
+    struct rlb_wrule r;
+    struct rlb_attr_props p;
+
+    memset(&r, 0, sizeof(r));
+    r.vendor = vendor;
+    r.attr = attr;
+    rlb_dict_props(vendor, attr, &p);
+    r.type = p.type;
+    return wire_value(&r, text, err, errlen);
 }
 
 int
@@ -112,7 +139,8 @@ rlb_writes_build(struct rlb_writes *w, const struct rlb_conf *conf, char *err, s
             r->test = RLB_WTEST_MISSING;
         } else if (c->regex[0]) {
             if (regcomp(&r->re, c->regex, REG_EXTENDED | REG_NOSUB) != 0) {
-                snprintf(err, errlen, "line %d: regex \"%s\" does not compile", c->line, c->regex);
+                snprintf(err, errlen, "%s:%d: key \"regex\": \"%s\" does not compile", conf->file,
+                         c->line, c->regex);
                 rlb_writes_free(w);
                 return -1;
             }

@@ -41,6 +41,10 @@ struct rlb_writes {
  * message in err when a value cannot be converted to the attribute's type. */
 int  rlb_writes_build(struct rlb_writes *w, const struct rlb_conf *conf, char *err, size_t errlen);
 void rlb_writes_free(struct rlb_writes *w);
+/* Can text be an equals value of that attribute? (radlb -C) 0, or -1 with
+ * the reason in err. */
+int  rlb_writes_check_value(unsigned vendor, unsigned attr, const char *text, char *err,
+                            size_t errlen);
 bool rlb_writes_is_write(struct rlb_writes *w, const uint8_t *pkt, const struct rlb_pkt_info *info);
 
 #endif

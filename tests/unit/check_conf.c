@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "writes.h"
 
 #include "testutil.h"
 
@@ -26,7 +27,8 @@
 #endif
 
 #define GOOD_FILES(X) \
-    X(minimal) X(full) X(ipv6) X(short_secret) X(secret_13_octets) X(control_socket)
+    X(minimal) X(full) X(ipv6) X(short_secret) X(secret_13_octets) X(control_socket)      \
+    X(master_keys)
 
 #define BAD_FILES(X)                                                                        \
     X(unknown_key_top) X(unknown_key_section) X(unknown_key_list_entry)                     \
@@ -39,7 +41,13 @@
     X(no_master) X(two_masters)                                                             \
     X(bad_enum) X(out_of_range_int) X(out_of_range_float) X(bad_control_mode)               \
     X(bad_control_mode_int) X(world_writable_mode) X(relative_control_socket)               \
-    X(unknown_group) X(bad_facility) X(bad_dictionary) X(syntax_error)
+    X(unknown_group) X(bad_facility) X(bad_dictionary) X(syntax_error)                      \
+    X(probe_password_missing) X(bad_probe) X(health_rise_zero)                              \
+    X(write_no_code_no_attribute) X(write_two_tests) X(write_no_test)                       \
+    X(write_test_without_attribute) X(write_unknown_attribute) X(write_bad_regex)           \
+    X(write_bad_equals) X(int_beyond_32_bits)                                               \
+    X(write_status_server) X(relative_spool_directory) X(relative_state_file)               \
+    X(spool_max_bytes_too_small) X(on_promote_timeout_zero)
 
 #define COUNT(n) +1
 static const unsigned n_good = 0 GOOD_FILES(COUNT);
@@ -406,6 +414,104 @@ START_TEST(dump_masks_secrets)
 }
 END_TEST
 
+START_TEST(master_keys_defaults)
+{
+    struct rlb_conf_msgs msgs;
+    struct rlb_conf *c = rlb_conf_load(CONF_DIR "/good/minimal.conf", &msgs);
+
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(c->health.probe, RLB_PROBE_STATUS_SERVER);
+    ck_assert(c->health.interval == 2.0);
+    ck_assert(c->health.timeout == 1.0);
+    ck_assert_int_eq(c->health.rise, 2);
+    ck_assert_int_eq(c->health.fall, 3);
+    ck_assert_str_eq(c->health.probe_user, "radlb-probe");
+    ck_assert_str_eq(c->health.probe_password, "");
+    ck_assert(c->health.master_serves_reads);
+    ck_assert(!c->writes_given);               /* Accounting-Request is then a write */
+    ck_assert_uint_eq(c->nwrites, 0);
+    ck_assert_str_eq(c->spool.directory, "");
+    ck_assert(c->spool.max_bytes == 1073741824.0);
+    ck_assert_str_eq(c->state_file, "");
+    ck_assert_str_eq(c->on_promote, "");
+    ck_assert(c->on_promote_timeout == 30.0);
+    ck_assert_ptr_nonnull(strstr(c->proxy.no_master_message, "master"));
+    rlb_conf_free(c);
+    rlb_conf_msgs_free(&msgs);
+}
+END_TEST
+
+START_TEST(master_keys_values)
+{
+    struct rlb_conf_msgs msgs;
+    struct rlb_conf *c = rlb_conf_load(CONF_DIR "/good/master_keys.conf", &msgs);
+    const struct rlb_conf_write *w;
+    struct rlb_writes ws;
+    static struct dump d;
+    char err[512];
+
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(c->health.probe, RLB_PROBE_ACCESS_REQUEST);
+    ck_assert(c->health.interval == 5.0);
+    ck_assert(c->health.timeout == 1.5);
+    ck_assert_int_eq(c->health.rise, 3);
+    ck_assert_int_eq(c->health.fall, 4);
+    ck_assert_str_eq(c->health.probe_user, "radlb-health");
+    ck_assert_str_eq(c->health.probe_password, "probe-password-0123456789");
+    ck_assert(!c->health.master_serves_reads);
+    ck_assert_str_eq(c->spool.directory, "/var/spool/radlb");
+    ck_assert(c->spool.max_bytes == 2147483648.0);
+    ck_assert_str_eq(c->state_file, "/var/lib/radlb/state");
+    ck_assert_str_eq(c->on_promote, "/usr/local/sbin/radlb-promoted");
+    ck_assert(c->on_promote_timeout == 45.0);
+    ck_assert_str_eq(c->proxy.no_master_message,
+                     "Enrollment is unavailable right now. Please try again later.");
+
+    /* The rules, resolved by the validate pass. */
+    ck_assert(c->writes_given);
+    ck_assert_uint_eq(c->nwrites, 8);
+    w = &c->writes[0];
+    ck_assert_int_eq(w->line, 28);
+    ck_assert_int_eq(w->code_num, 0);
+    ck_assert_uint_eq(w->vendor, 0);
+    ck_assert_uint_eq(w->attr, 1);              /* User-Name */
+    ck_assert_str_eq(w->regex, "^svc-");
+    ck_assert_int_eq(w->class, RLB_CLASS_READ);
+    w = &c->writes[1];
+    ck_assert_int_eq(w->code_num, 1);
+    ck_assert_uint_eq(w->attr, 32);             /* NAS-Identifier */
+    ck_assert_str_eq(w->equals, "enrollment-portal");
+    ck_assert_int_eq(w->class, RLB_CLASS_WRITE); /* the default */
+    w = &c->writes[2];
+    ck_assert_int_eq(w->code_num, 4);
+    ck_assert_uint_eq(w->attr, 40);             /* Acct-Status-Type */
+    ck_assert_str_eq(w->equals, "Start");
+    w = &c->writes[4];
+    ck_assert_uint_eq(w->vendor, 9);            /* Cisco-AVPair */
+    ck_assert_uint_eq(w->attr, 1);
+    ck_assert(c->writes[5].exists && !c->writes[5].missing);
+    ck_assert(c->writes[6].missing && !c->writes[6].exists);
+    w = &c->writes[7];
+    ck_assert_int_eq(w->line, 35);
+    ck_assert_int_eq(w->code_num, 4);
+    ck_assert_str_eq(w->attribute, "");
+
+    /* What radlb builds from them at start. */
+    ck_assert_msg(rlb_writes_build(&ws, c, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_uint_eq(ws.n, 8);
+    rlb_writes_free(&ws);
+
+    /* The probe password is a secret. */
+    memset(&d, 0, sizeof(d));
+    rlb_conf_dump(c, dump_line, &d);
+    ck_assert_ptr_nonnull(strstr(d.text, "probe_password = \"********\";"));
+    ck_assert_ptr_null(strstr(d.text, "probe-password-0123456789"));
+    ck_assert_ptr_nonnull(strstr(d.text, "probe = \"access-request\";"));
+    rlb_conf_free(c);
+    rlb_conf_msgs_free(&msgs);
+}
+END_TEST
+
 START_TEST(every_message_has_file_and_line)
 {
     /* A file with several errors: each message line is "file:line: ". */
@@ -438,6 +544,8 @@ conf_suite(void)
     tcase_add_test(tc, full_values);
     tcase_add_test(tc, ipv6_resolved);
     tcase_add_test(tc, dump_masks_secrets);
+    tcase_add_test(tc, master_keys_defaults);
+    tcase_add_test(tc, master_keys_values);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("bad");
