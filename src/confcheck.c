@@ -382,6 +382,23 @@ check_writes(struct rlb_conf *c, const struct vctx *v)
                 regfree(&re);
             }
         }
+        if (w->equals[0] || w->regex[0]) {
+            struct rlb_attr_props p;
+
+            rlb_dict_props(w->vendor, w->attr, &p);
+            if (p.encrypt != RLB_ENCRYPT_NONE) {
+                conf_msg_member(v->m, true, e, w->equals[0] ? "equals" : "regex",
+                                "%s is hidden (encrypted) in packets: its value cannot be tested; "
+                                "use exists or missing", w->attribute);
+                continue;
+            }
+            if (p.type == RLB_ATYPE_OTHER) {
+                conf_msg_member(v->m, true, e, w->equals[0] ? "equals" : "regex",
+                                "%s is of a type radlb does not compare (only string, octets, "
+                                "integer, date and ipaddr): use exists or missing", w->attribute);
+                continue;
+            }
+        }
         if (w->equals[0] && rlb_writes_check_value(w->vendor, w->attr, w->equals, err, sizeof(err)) < 0)
             conf_msg_member(v->m, true, e, "equals", "%s (attribute %s)", err, w->attribute);
     }

@@ -45,7 +45,8 @@
     X(probe_password_missing) X(bad_probe) X(health_rise_zero)                              \
     X(write_no_code_no_attribute) X(write_two_tests) X(write_no_test)                       \
     X(write_test_without_attribute) X(write_unknown_attribute) X(write_bad_regex)           \
-    X(write_bad_equals) X(int_beyond_32_bits)                                               \
+    X(write_bad_equals) X(int_beyond_32_bits) X(write_encrypted_attribute)                  \
+    X(write_uncomparable_type)                                                              \
     X(write_status_server) X(relative_spool_directory) X(relative_state_file)               \
     X(spool_max_bytes_too_small) X(on_promote_timeout_zero)
 
