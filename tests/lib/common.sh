@@ -73,12 +73,19 @@ t__port_in_use() {
 	ss -Hantu 2>/dev/null | awk -v p="$1" '{ n = split($5, a, ":"); if (a[n] == p) f = 1 } END { exit !f }'
 }
 
+# Ports below the kernel's ephemeral range: a port freed by a stopped server
+# (restarted on the same port by a test) cannot meanwhile become some
+# socket's automatic local port.
+T_EPHEMERAL_LOW=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+T_PORT_LOW=10000
+T_PORT_HIGH=$((T_EPHEMERAL_LOW > 20000 ? T_EPHEMERAL_LOW : 60000))
+
 t_free_port() {
 	local proto=${1:-udp} port i owner
 	case $proto in udp | tcp) ;; *) echo "t_free_port: udp or tcp" >&2; return 2 ;; esac
 	[ -d "$T_PORT_CLAIMS" ] || mkdir -m 1777 "$T_PORT_CLAIMS" 2>/dev/null
 	for ((i = 0; i < 1000; i++)); do
-		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		port=$((T_PORT_LOW + (RANDOM * 32768 + RANDOM) % (T_PORT_HIGH - T_PORT_LOW)))
 		if ! mkdir "$T_PORT_CLAIMS/$port" 2>/dev/null; then
 			# claimed: reclaim it only if its owner is dead
 			owner=$(cat "$T_PORT_CLAIMS/$port/owner" 2>/dev/null) || continue
