@@ -173,3 +173,32 @@ count_requests() {
 	done
 	printf '%s\n' "${out# }"
 }
+
+# rlb_redis NAME PORT [redis-server options...]: a redis-server on 127.0.0.1,
+# waited for (REDIS_AUTH: its password); sets NAME_PID.
+rlb_redis() {
+	local name=$1 port=$2
+	shift 2
+	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+		--dir "$T_DIR" --dbfilename "$name.rdb" "$@" >"$T_DIR/$name.log" 2>&1 &
+	t_register_daemon "$name" $! "$T_DIR/$name.log"
+	eval "${name}_PID=$!"
+	t_wait_for redis-cli -p "$port" ${REDIS_AUTH:+-a "$REDIS_AUTH"} --no-auth-warning ping ||
+		t_fail "$name did not start"
+}
+
+# rlb_instance NAME: one more radlb, NAME, on its own ports and socket
+# ($T_DIR/NAME.sock, $T_DIR/NAME.conf) with the current RLB_EXTRA, which
+# shares sessions through Redis; waits until it uses Redis. Sets NAME_PID
+# and NAME_AUTH.
+rlb_instance() {
+	rlb_config
+	sed -i "s#$T_DIR/radlb.sock#$T_DIR/$1.sock#" "$T_DIR/radlb.conf"
+	cp "$T_DIR/radlb.conf" "$T_DIR/$1.conf"
+	"$RADLB" -f "$T_DIR/$1.conf" 2>>"$T_DIR/$1.log" &
+	t_register_daemon "$1" $! "$T_DIR/$1.log"
+	eval "${1}_PID=$! ${1}_AUTH=$RLB_AUTH"
+	t_wait_for "$RADLBCTL" -s "$T_DIR/$1.sock" help || t_fail "$1 did not start"
+	t_wait_until 5 sh -c "\"$RADLBCTL\" -s \"$T_DIR/$1.sock\" show stats | grep -q '^redis.up 1'" ||
+		t_fail "$1 did not connect to Redis"
+}

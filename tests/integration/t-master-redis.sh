@@ -7,27 +7,12 @@
 set -u
 . "$(dirname "$0")/rlb.sh"
 
-start_redis() { # NAME PORT
-	redis-server --port "$2" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-		--dir "$T_DIR" --dbfilename "$1.rdb" >"$T_DIR/$1.log" 2>&1 &
-	t_register_daemon "$1" $! "$T_DIR/$1.log"
-	REDIS_PID=$!
-	t_wait_for redis-cli -p "$2" ping || t_fail "$1 did not start"
-}
 start_instance() { # NAME
 	RLB_EXTRA="sticky = { store = \"redis\"; };
 redis = { address = \"127.0.0.1\"; port = $R1; prefix = \"radlb:\"; };
 health = { interval = 0.5; timeout = 0.4; };
 state_file = \"$T_DIR/$1.state\";"
-	rlb_config
-	sed -i "s#$T_DIR/radlb.sock#$T_DIR/$1.sock#" "$T_DIR/radlb.conf"
-	cp "$T_DIR/radlb.conf" "$T_DIR/$1.conf"
-	"$RADLB" -f "$T_DIR/$1.conf" 2>>"$T_DIR/$1.log" &
-	t_register_daemon "$1" $! "$T_DIR/$1.log"
-	eval "${1}_PID=$!"
-	t_wait_for "$RADLBCTL" -s "$T_DIR/$1.sock" help || t_fail "$1 did not start"
-	t_wait_until 5 sh -c "\"$RADLBCTL\" -s \"$T_DIR/$1.sock\" show stats | grep -q '^redis.up 1'" ||
-		t_fail "$1 did not connect to Redis"
+	rlb_instance "$1"
 }
 ctl() { local i=$1; shift; "$RADLBCTL" -s "$T_DIR/$i.sock" "$@"; }
 master_of() { ctl "$1" --json show servers | jq -r '"\(.master.name) \(.master.epoch)"'; }
@@ -35,7 +20,7 @@ now_ms() { date +%s%3N; }
 
 rlb_farm 3
 R1=$(t_free_port tcp)
-start_redis redis1 "$R1"
+rlb_redis redis1 "$R1"
 start_instance A
 start_instance B
 
@@ -79,7 +64,7 @@ t_pass "racing promotions on two instances never leave two masters (5 rounds)"
 t_assert_match 'another instance promoted|already the master' "$(cat "$T_DIR"/race[AB].*)" "the loser is told why"
 
 # ------------------------------------------------------------ Redis unreachable
-kill -STOP "$REDIS_PID"
+kill -STOP "$redis1_PID"
 t_wait_until 8 sh -c "\"$RADLBCTL\" -s \"$T_DIR/A.sock\" show stats | grep -q '^redis.up 0'" ||
 	t_fail "A did not notice Redis hung"
 cur=$(master_of A)
@@ -90,7 +75,7 @@ t_assert_eq 1 $? "with Redis unreachable, promote is refused"
 t_assert_contains 'Redis is unavailable' "$out" "and says why (add force)"
 out=$(ctl A promote "$target" force)
 t_assert_eq 0 $? "promote force works on this instance alone"
-kill -CONT "$REDIS_PID"
+kill -CONT "$redis1_PID"
 t_wait_until 10 eval '[ "$(master_of B | cut -d" " -f1)" = "$target" ]' ||
 	t_fail "the forced promotion did not reach B once Redis was back: B has $(master_of B)"
 t_pass "a forced promotion is published once Redis is back, and B follows it"

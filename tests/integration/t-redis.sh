@@ -9,29 +9,11 @@
 set -u
 . "$(dirname "$0")/rlb.sh"
 
-start_redis() { # NAME PORT [redis-server options...]
-	local name=$1 port=$2
-	shift 2
-	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-		--dir "$T_DIR" --dbfilename "$name.rdb" "$@" >"$T_DIR/$name.log" 2>&1 &
-	t_register_daemon "$name" $! "$T_DIR/$name.log"
-	eval "${name}_PID=$!"
-	t_wait_for redis-cli -p "$port" ${REDIS_AUTH:+-a "$REDIS_AUTH"} --no-auth-warning ping ||
-		t_fail "$name did not start"
-}
-
+start_redis() { rlb_redis "$@"; }
 # start_instance NAME REDIS-SECTION: radlb NAME on its own ports, sharing through Redis
 start_instance() {
 	RLB_EXTRA="sticky = { store = \"redis\"; }; redis = { $2 };"
-	rlb_config
-	sed -i "s#$T_DIR/radlb.sock#$T_DIR/$1.sock#" "$T_DIR/radlb.conf"
-	cp "$T_DIR/radlb.conf" "$T_DIR/$1.conf"
-	"$RADLB" -f "$T_DIR/$1.conf" 2>>"$T_DIR/$1.log" &
-	t_register_daemon "$1" $! "$T_DIR/$1.log"
-	eval "${1}_PID=$! ${1}_AUTH=$RLB_AUTH"
-	t_wait_for "$RADLBCTL" -s "$T_DIR/$1.sock" help || t_fail "$1 did not start"
-	t_wait_until 5 sh -c "\"$RADLBCTL\" -s \"$T_DIR/$1.sock\" show stats | grep -q '^redis.up 1'" ||
-		t_fail "$1 did not connect to Redis"
+	rlb_instance "$1"
 }
 stat_of() { "$RADLBCTL" -s "$T_DIR/$1.sock" show stats | awk -v k="$2" '$1 == k { print $2 }'; }
 
