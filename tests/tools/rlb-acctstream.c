@@ -470,5 +470,6 @@ main(int argc, char **argv)
         fputs(sent - answered > NSHOW ? " ...\n" : "\n", stdout);
     }
     fflush(stdout);
+    free(all);
     return answered == total ? 0 : 1;
 }

@@ -381,5 +381,6 @@ main(int argc, char **argv)
                lat[g][nlat[g] * 99 / 100] * 1000, lat[g][nlat[g] - 1] * 1000);
     }
     printf("slowest %.3f s\n", slowest);
+    free(all);
     return accepted == count ? 0 : 1;
 }
