@@ -177,3 +177,18 @@ rlb_network_str(const struct rlb_network *net, char *buf, size_t len)
     snprintf(buf, len, "%s/%u", host, net->prefix);
     return buf;
 }
+
+bool
+rlb_sockaddr_is_loopback(const union rlb_sockaddr *sa)
+{
+    static const uint8_t v6_loopback[16] = { [15] = 1 };
+    static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+    if (sa->sa.sa_family == AF_INET)
+        return (ntohl(sa->in4.sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa.sa_family != AF_INET6)
+        return false;
+    if (memcmp(sa->in6.sin6_addr.s6_addr, v4_mapped, 12) == 0)
+        return sa->in6.sin6_addr.s6_addr[12] == 127;
+    return memcmp(sa->in6.sin6_addr.s6_addr, v6_loopback, 16) == 0;
+}

@@ -36,6 +36,8 @@ socklen_t rlb_sockaddr_len(const union rlb_sockaddr *sa);
 uint16_t rlb_sockaddr_port(const union rlb_sockaddr *sa);
 bool rlb_sockaddr_equal(const union rlb_sockaddr *a, const union rlb_sockaddr *b);
 bool rlb_sockaddr_is_any(const union rlb_sockaddr *sa);
+/* 127.0.0.0/8, ::1, or ::ffff:127.0.0.0/104. */
+bool rlb_sockaddr_is_loopback(const union rlb_sockaddr *sa);
 /* "192.0.2.1:1812" or "[2001:db8::1]:1812"; returns buf. */
 char *rlb_sockaddr_str(const union rlb_sockaddr *sa, char *buf, size_t len);
 /* Address only, no port. */

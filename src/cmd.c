@@ -13,6 +13,8 @@
 #include "ctx.h"
 #include "health.h"
 #include "master.h"
+#include "metrics.h"
+#include "report.h"
 #include "rstore.h"
 #include "spool.h"
 
@@ -31,65 +33,6 @@ json_out(struct rlb_strbuf *out, json_t *j)
     json_decref(j);
 }
 
-static json_t *
-client_counters_json(const struct rlb_client_stats *st)
-{
-    json_t *o = json_object();
-
-#define J(name, help) json_object_set_new(o, #name, json_integer((json_int_t)st->name));
-    RLB_CLIENT_COUNTERS(J)
-#undef J
-    return o;
-}
-
-static json_t *
-server_counters_json(const struct rlb_server_stats *st)
-{
-    json_t *o = json_object();
-
-#define J(name, help) json_object_set_new(o, #name, json_integer((json_int_t)st->name));
-    RLB_SERVER_COUNTERS(J)
-#undef J
-    return o;
-}
-
-static json_t *
-latency_json(const struct rlb_latency *l)
-{
-    json_t *o = json_object();
-    json_t *b = json_array();
-
-    json_object_set_new(o, "count", json_integer((json_int_t)l->count));
-    json_object_set_new(o, "sum_seconds", json_real(l->sum));
-    json_object_set_new(o, "p50_seconds", json_real(rlb_latency_quantile(l, 0.5)));
-    json_object_set_new(o, "p99_seconds", json_real(rlb_latency_quantile(l, 0.99)));
-    for (unsigned i = 0; i < RLB_LATENCY_BUCKETS; i++) {
-        json_t *e = json_object();
-
-        if (i < RLB_LATENCY_BUCKETS - 1)
-            json_object_set_new(e, "le", json_real(rlb_latency_bounds[i]));
-        else
-            json_object_set_new(e, "le", json_string("+Inf"));
-        json_object_set_new(e, "count", json_integer((json_int_t)l->buckets[i]));
-        json_array_append_new(b, e);
-    }
-    json_object_set_new(o, "buckets", b);
-    return o;
-}
-
-static json_t *
-health_json(const struct rlb_server *s, struct ev_loop *loop)
-{
-    const struct rlb_probe *p = s->probe;
-
-    if (!p)
-        return json_pack("{s:s}", "last", "not probed (probe \"none\": only while down)");
-    return json_pack("{s:s,s:s,s:f,s:i,s:i,s:f}", "last", p->last, "port",
-                     p->target == RLB_KIND_ACCT ? "acct" : "auth", "rtt_seconds", p->rtt,
-                     "ok_in_a_row", (int)p->ok_run, "failed_in_a_row", (int)p->fail_run,
-                     "last_ok_seconds_ago", p->last_ok ? ev_now(loop) - p->last_ok : -1.0);
-}
-
 /* "ok 2x, 1.2 ms" / "no answer within 1 s (2x)" for the table. */
 static const char *
 health_text(const struct rlb_server *s, char *buf, size_t len)
@@ -105,42 +48,6 @@ health_text(const struct rlb_server *s, char *buf, size_t len)
     else
         snprintf(buf, len, "failed x%u", p->fail_run);
     return buf;
-}
-
-static json_t *
-server_json(const struct rlb_server *s, struct ev_loop *loop)
-{
-    char host[RLB_ADDRSTRLEN];
-    json_t *o = json_object();
-
-    json_object_set_new(o, "name", json_string(s->name));
-    json_object_set_new(o, "role", json_string(rlb_role_name(s->role)));
-    json_object_set_new(o, "state", json_string(rlb_server_state_name(s)));
-    json_object_set_new(o, "state_reason", json_string(rlb_server_state_reason(s)));
-    json_object_set_new(o, "address", json_string(rlb_sockaddr_host(&s->addr[0], host, sizeof(host))));
-    json_object_set_new(o, "auth_port", json_integer(rlb_sockaddr_port(&s->addr[RLB_KIND_AUTH])));
-    json_object_set_new(o, "acct_port", json_integer(rlb_sockaddr_port(&s->addr[RLB_KIND_ACCT])));
-    json_object_set_new(o, "weight", json_integer(s->weight));
-    json_object_set_new(o, "outstanding", json_integer(s->outstanding));
-    json_object_set_new(o, "sessions", json_integer((json_int_t)s->sessions));
-    json_object_set_new(o, "state_since_seconds", json_real(s->since ? ev_now(loop) - s->since : 0));
-    json_object_set_new(o, "health", health_json(s, loop));
-    json_object_set_new(o, "sockets", json_integer(s->nsocks[0] + s->nsocks[1]));
-    json_object_set_new(o, "require_message_authenticator", json_boolean(s->require_ma));
-    json_object_set_new(o, "counters", server_counters_json(&s->stats));
-    json_object_set_new(o, "latency", latency_json(&s->latency));
-    return o;
-}
-
-static json_t *
-master_json(const struct rlb_ctx *ctx)
-{
-    const struct rlb_master *m = &ctx->master;
-
-    return json_pack("{s:s?,s:I,s:b,s:f,s:I}", "name", m->server ? m->server->name : NULL,
-                     "epoch", (json_int_t)m->epoch, "takes_writes", rlb_master_takes_writes(ctx),
-                     "seconds_without_master", rlb_master_seconds_without(ctx),
-                     "promotions", (json_int_t)m->promotions);
 }
 
 static void
@@ -201,8 +108,8 @@ cmd_show_servers(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
         json_t *a = json_array();
 
         for (unsigned i = 0; i < ss->n; i++)
-            json_array_append_new(a, server_json(ss->v[i], r->ctx->loop));
-        json_out(out, json_pack("{s:o,s:o}", "master", master_json(r->ctx), "servers", a));
+            json_array_append_new(a, rlb_report_server(r->ctx, ss->v[i]));
+        json_out(out, json_pack("{s:o,s:o}", "master", rlb_report_master(r->ctx), "servers", a));
         return 0;
     }
     master_text(r->ctx, out);
@@ -253,7 +160,7 @@ cmd_show_clients(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
                                                "network", rlb_network_str(&c->net, net, sizeof(net)),
                                                "require_message_authenticator", c->require_ma,
                                                "limit_proxy_state", c->limit_proxy_state,
-                                               "counters", client_counters_json(&c->stats)));
+                                               "counters", rlb_metrics_json_of(r->ctx, RLB_MS_CLIENT, c)));
         }
         json_out(out, json_pack("{s:o}", "clients", a));
         return 0;
@@ -275,151 +182,14 @@ cmd_show_clients(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
     return 0;
 }
 
-#define RLB_RSTORE_COUNTERS(X) \
-    X(gets) X(hits) X(misses) X(timeouts) X(sets) X(write_timeouts) X(dels) X(skipped) X(errors) \
-    X(outages) X(connects)
-
-static json_t *
-redis_json(const struct rlb_rstore *rs)
-{
-    const struct rlb_rstore_stats *st;
-    json_t *o;
-
-    if (!rs)
-        return json_null();
-    st = rlb_rstore_stats(rs);
-    o = json_pack("{s:s,s:b,s:s,s:s,s:i}", "state", rlb_rstore_state(rs), "up",
-                  rlb_rstore_ready(rs), "address", rlb_rstore_where(rs), "last_error",
-                  rlb_rstore_last_error(rs), "outstanding", (int)rlb_rstore_outstanding(rs));
-#define J(f) json_object_set_new(o, #f, json_integer((json_int_t)st->f));
-    RLB_RSTORE_COUNTERS(J)
-#undef J
-    return o;
-}
-
-static void
-redis_text(const struct rlb_rstore *rs, struct rlb_strbuf *out)
-{
-    const struct rlb_rstore_stats *st;
-
-    if (!rs) {
-        rlb_sb_printf(out, "redis.state off\n");
-        return;
-    }
-    st = rlb_rstore_stats(rs);
-    rlb_sb_printf(out, "redis.state %s\nredis.up %d\nredis.outstanding %u\n", rlb_rstore_state(rs),
-                  rlb_rstore_ready(rs) ? 1 : 0, rlb_rstore_outstanding(rs));
-#define T(f) rlb_sb_printf(out, "redis.%s %llu\n", #f, (unsigned long long)st->f);
-    RLB_RSTORE_COUNTERS(T)
-#undef T
-}
-
 static int
 cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
 {
-    const struct rlb_ctx *ctx = r->ctx;
-    const struct rlb_global_stats *g = &ctx->stats;
-    double uptime = ev_now(ctx->loop) - ctx->started;
-
     (void)err;
-    if (r->json) {
-        json_t *o = json_object(), *drops = json_object(), *clients = json_object();
-        json_t *servers = json_object(), *gl = json_object();
-
-#define J(name, help) json_object_set_new(gl, #name, json_integer((json_int_t)g->name));
-        RLB_GLOBAL_COUNTERS(J)
-#undef J
-        json_object_set_new(gl, "send_failed", json_integer((json_int_t)ctx->outq->send_failed));
-        for (int i = 1; i < RLB_DROP_MAX; i++)
-            json_object_set_new(drops, rlb_drop_name((rlb_drop_t)i), json_integer((json_int_t)g->drops[i]));
-        for (unsigned i = 0; i < ctx->clients.n; i++)
-            json_object_set_new(clients, ctx->clients.v[i]->name,
-                                client_counters_json(&ctx->clients.v[i]->stats));
-        for (unsigned i = 0; i < ctx->servers.n; i++)
-            json_object_set_new(servers, ctx->servers.v[i]->name, server_json(ctx->servers.v[i], ctx->loop));
-        json_object_set_new(o, "uptime_seconds", json_real(uptime));
-        json_object_set_new(o, "counters", gl);
-        json_object_set_new(o, "drops", drops);
-        json_object_set_new(o, "in_flight", json_integer((json_int_t)ctx->pending.count));
-        json_object_set_new(o, "cached_replies", json_integer((json_int_t)ctx->done.count));
-        json_object_set_new(o, "request_slots", json_integer((json_int_t)ctx->reqs.total));
-        json_object_set_new(o, "buffer_bytes", json_integer((json_int_t)ctx->bufs.bytes));
-        json_object_set_new(o, "sticky", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-                            "sessions", (json_int_t)ctx->sticky.count,
-                            "inserted", (json_int_t)ctx->sticky.stats.inserted,
-                            "hits", (json_int_t)ctx->sticky.stats.hits,
-                            "orphans", (json_int_t)ctx->sticky.stats.orphans,
-                            "expired", (json_int_t)ctx->sticky.stats.expired,
-                            "evicted", (json_int_t)ctx->sticky.stats.evicted,
-                            "rejects", (json_int_t)ctx->sticky.stats.rejects,
-                            "consumed", (json_int_t)ctx->sticky.stats.consumed));
-        json_object_set_new(o, "affinity", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
-                            "entries", (json_int_t)ctx->affinity.count,
-                            "inserted", (json_int_t)ctx->affinity.stats.inserted,
-                            "hits", (json_int_t)ctx->affinity.stats.hits,
-                            "misses", (json_int_t)ctx->affinity.stats.orphans,
-                            "expired", (json_int_t)ctx->affinity.stats.expired,
-                            "evicted", (json_int_t)ctx->affinity.stats.evicted));
-        json_object_set_new(o, "redis", redis_json(ctx->rstore));
-        json_object_set_new(o, "master", master_json(ctx));
-        json_object_set_new(o, "spool_records", json_integer(ctx->spool ? (json_int_t)rlb_spool_depth(ctx->spool) : 0));
-        json_object_set_new(o, "spool_bytes", json_integer(ctx->spool ? (json_int_t)rlb_spool_bytes(ctx->spool) : 0));
-        json_object_set_new(o, "clients", clients);
-        json_object_set_new(o, "servers", servers);
-        json_out(out, o);
-        return 0;
-    }
-    rlb_sb_printf(out, "uptime_seconds %.0f\n", uptime);
-#define T(name, help) rlb_sb_printf(out, "%s %llu\n", #name, (unsigned long long)g->name);
-    RLB_GLOBAL_COUNTERS(T)
-#undef T
-    rlb_sb_printf(out, "send_failed %llu\n", (unsigned long long)ctx->outq->send_failed);
-    rlb_sb_printf(out, "in_flight %lu\ncached_replies %lu\nrequest_slots %lu\nbuffer_bytes %lu\n",
-                  ctx->pending.count, ctx->done.count, ctx->reqs.total, ctx->bufs.bytes);
-    rlb_sb_printf(out, "sticky.sessions %lu\nsticky.inserted %llu\nsticky.hits %llu\n"
-                  "sticky.orphans %llu\nsticky.expired %llu\nsticky.evicted %llu\nsticky.rejects %llu\n"
-                  "sticky.consumed %llu\n",
-                  ctx->sticky.count, (unsigned long long)ctx->sticky.stats.inserted,
-                  (unsigned long long)ctx->sticky.stats.hits,
-                  (unsigned long long)ctx->sticky.stats.orphans,
-                  (unsigned long long)ctx->sticky.stats.expired,
-                  (unsigned long long)ctx->sticky.stats.evicted,
-                  (unsigned long long)ctx->sticky.stats.rejects,
-                  (unsigned long long)ctx->sticky.stats.consumed);
-    rlb_sb_printf(out, "affinity.entries %lu\naffinity.inserted %llu\naffinity.hits %llu\n"
-                  "affinity.misses %llu\naffinity.expired %llu\naffinity.evicted %llu\n",
-                  ctx->affinity.count, (unsigned long long)ctx->affinity.stats.inserted,
-                  (unsigned long long)ctx->affinity.stats.hits,
-                  (unsigned long long)ctx->affinity.stats.orphans,
-                  (unsigned long long)ctx->affinity.stats.expired,
-                  (unsigned long long)ctx->affinity.stats.evicted);
-    redis_text(ctx->rstore, out);
-    rlb_sb_printf(out, "master.name %s\nmaster.epoch %llu\nmaster.takes_writes %d\n"
-                  "master.seconds_without %.0f\nmaster.promotions %llu\n",
-                  ctx->master.server ? ctx->master.server->name : "none",
-                  (unsigned long long)ctx->master.epoch, rlb_master_takes_writes(ctx) ? 1 : 0,
-                  rlb_master_seconds_without(ctx), (unsigned long long)ctx->master.promotions);
-    rlb_sb_printf(out, "spool.records %llu\nspool.bytes %llu\n",
-                  ctx->spool ? (unsigned long long)rlb_spool_depth(ctx->spool) : 0ULL,
-                  ctx->spool ? (unsigned long long)rlb_spool_bytes(ctx->spool) : 0ULL);
-    for (int i = 1; i < RLB_DROP_MAX; i++)
-        rlb_sb_printf(out, "drop.%s %llu\n", rlb_drop_name((rlb_drop_t)i),
-                      (unsigned long long)g->drops[i]);
-    for (unsigned i = 0; i < ctx->clients.n; i++) {
-        const struct rlb_client *c = ctx->clients.v[i];
-#define T(f, help) rlb_sb_printf(out, "client.%s.%s %llu\n", c->name, #f, (unsigned long long)c->stats.f);
-        RLB_CLIENT_COUNTERS(T)
-#undef T
-    }
-    for (unsigned i = 0; i < ctx->servers.n; i++) {
-        const struct rlb_server *s = ctx->servers.v[i];
-#define T(f, help) rlb_sb_printf(out, "server.%s.%s %llu\n", s->name, #f, (unsigned long long)s->stats.f);
-        RLB_SERVER_COUNTERS(T)
-#undef T
-        rlb_sb_printf(out, "server.%s.outstanding %u\nserver.%s.state %s\nserver.%s.sessions %lu\n",
-                      s->name, s->outstanding, s->name, rlb_server_state_name(s), s->name,
-                      s->sessions);
-    }
+    if (r->json)
+        json_out(out, rlb_report_stats(r->ctx));
+    else
+        rlb_metrics_text(r->ctx, out);
     return 0;
 }
 
@@ -584,56 +354,34 @@ static int
 cmd_show_spool(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
 {
     const struct rlb_ctx *ctx = r->ctx;
-    const struct rlb_spool_stats *st;
     const struct rlb_global_stats *g = &ctx->stats;
-    double oldest, age;
-    const char *doing;
+    const struct rlb_spool_stats *st;
+    double oldest;
 
     (void)err;
+    if (r->json) {
+        json_out(out, rlb_report_spool(ctx));
+        return 0;
+    }
     if (!ctx->spool) {
-        if (r->json)
-            json_out(out, json_pack("{s:b,s:I}", "enabled", 0, "acct_no_master",
-                                    (json_int_t)g->acct_no_master));
-        else
-            rlb_sb_printf(out, "no spool (spool.directory is not set): without a master, "
-                          "accounting gets no answer (%llu so far)\n",
-                          (unsigned long long)g->acct_no_master);
+        rlb_sb_printf(out, "no spool (spool.directory is not set): without a master, "
+                      "accounting gets no answer (%llu so far)\n",
+                      (unsigned long long)g->acct_no_master);
         return 0;
     }
     st = rlb_spool_stats(ctx->spool);
     oldest = rlb_spool_oldest(ctx->spool);
-    age = oldest > 0 ? (double)time(NULL) - oldest : 0;
-    doing = !rlb_spool_depth(ctx->spool) ? "empty"
-            : rlb_master_takes_writes(ctx) ? "replaying to the master"
-                                           : "waiting for a master";
-    if (r->json) {
-        json_out(out, json_pack("{s:b,s:s,s:s,s:I,s:I,s:f,s:f,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
-                                "enabled", 1, "directory", rlb_spool_dir(ctx->spool), "status", doing,
-                                "records", (json_int_t)rlb_spool_depth(ctx->spool),
-                                "bytes", (json_int_t)rlb_spool_bytes(ctx->spool),
-                                "max_bytes", ctx->conf->spool.max_bytes, "oldest_seconds", age,
-                                "replaying", (int)ctx->spooling.inflight, "counters",
-                                "appended", (json_int_t)st->appended,
-                                "replayed", (json_int_t)st->replayed,
-                                "acked", (json_int_t)st->acked,
-                                "full", (json_int_t)st->full,
-                                "commits", (json_int_t)st->commits,
-                                "errors", (json_int_t)st->errors,
-                                "answered", (json_int_t)g->acct_spooled,
-                                "not_answered", (json_int_t)g->acct_spool_full));
-        return 0;
-    }
-    rlb_sb_printf(out, "spool %s: %s\n", rlb_spool_dir(ctx->spool), doing);
+    rlb_sb_printf(out, "spool %s: %s\n", rlb_spool_dir(ctx->spool), rlb_report_spool_status(ctx));
     rlb_sb_printf(out, "records %llu\nbytes %llu\nmax_bytes %.0f\noldest_seconds %.0f\n"
                   "replaying %u\nappended %llu\nreplayed %llu\nacked %llu\nfull %llu\n"
                   "commits %llu\nerrors %llu\nanswered %llu\nnot_answered %llu\n",
                   (unsigned long long)rlb_spool_depth(ctx->spool),
-                  (unsigned long long)rlb_spool_bytes(ctx->spool), ctx->conf->spool.max_bytes, age,
-                  ctx->spooling.inflight, (unsigned long long)st->appended,
-                  (unsigned long long)st->replayed, (unsigned long long)st->acked,
-                  (unsigned long long)st->full, (unsigned long long)st->commits,
-                  (unsigned long long)st->errors, (unsigned long long)g->acct_spooled,
-                  (unsigned long long)g->acct_spool_full);
+                  (unsigned long long)rlb_spool_bytes(ctx->spool), ctx->conf->spool.max_bytes,
+                  oldest > 0 ? (double)time(NULL) - oldest : 0.0, ctx->spooling.inflight,
+                  (unsigned long long)st->appended, (unsigned long long)st->replayed,
+                  (unsigned long long)st->acked, (unsigned long long)st->full,
+                  (unsigned long long)st->commits, (unsigned long long)st->errors,
+                  (unsigned long long)g->acct_spooled, (unsigned long long)g->acct_spool_full);
     return 0;
 }
 

@@ -161,6 +161,14 @@ static const struct conf_section write_section = {
 static const struct conf_section spool_section = { "spool", spool_items, 0, (size_t)-1 };
 static const struct conf_section log_section = { "log", log_items, 0, (size_t)-1 };
 static const struct conf_section control_section = { "control", control_items, 0, (size_t)-1 };
+static const struct conf_item stats_items[] = {
+    { "address", CT_STRING, OFF(struct rlb_conf_stats, address), "127.0.0.1", CF_NO_RELOAD, NOB, NULL, NULL, 0 },
+    { "port", CT_INT, OFF(struct rlb_conf_stats, port), "9812", CF_NO_RELOAD, 0, 65535, NULL, NULL, 0 },
+    { "allow", CT_STRLIST, OFF(struct rlb_conf_stats, allow), NULL, 0, NOB, NULL, NULL,
+      OFF(struct rlb_conf_stats, nallow) },
+    { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
+};
+static const struct conf_section stats_section = { "stats", stats_items, 0, (size_t)-1 };
 
 static const struct conf_item top_items[] = {
     { "dictionary", CT_STRING, OFF(struct rlb_conf, dictionary), RLB_DEFAULT_DICTDIR, CF_NO_RELOAD, NOB, NULL, NULL, 0 },
@@ -178,6 +186,7 @@ static const struct conf_item top_items[] = {
     { "on_promote_timeout", CT_FLOAT, OFF(struct rlb_conf, on_promote_timeout), "30", 0, 1, 3600, NULL, NULL, 0 },
     { "log", CT_GROUP, OFF(struct rlb_conf, log), NULL, 0, NOB, NULL, &log_section, 0 },
     { "control", CT_GROUP, OFF(struct rlb_conf, control), NULL, 0, NOB, NULL, &control_section, 0 },
+    { "stats", CT_GROUP, OFF(struct rlb_conf, stats), NULL, 0, NOB, NULL, &stats_section, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 

@@ -140,6 +140,17 @@ struct rlb_conf_log {
     int     facility_code;                /* resolved by validation */
 };
 
+#define RLB_STATS_ALLOW_MAX 64
+
+struct rlb_conf_stats {
+    char    *address;                     /* the HTTP stats port's address */
+    int      port;                        /* 0: no stats port */
+    char   **allow;                       /* networks that may connect; none: loopback only */
+    unsigned nallow;
+    union rlb_sockaddr addr;              /* resolved by validation */
+    struct rlb_network nets[RLB_STATS_ALLOW_MAX];
+};
+
 struct rlb_conf_control {
     char   *socket;                       /* "" disables it */
     int     mode;
@@ -168,6 +179,7 @@ struct rlb_conf {
     double                  on_promote_timeout;
     struct rlb_conf_log     log;
     struct rlb_conf_control control;
+    struct rlb_conf_stats   stats;
 };
 
 /* Messages collected while loading: one per line, errors and warnings. */

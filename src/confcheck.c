@@ -426,6 +426,37 @@ check_health(struct rlb_conf *c, const struct vctx *v)
                         c->state_file);
 }
 
+/* The stats port: an address, and who may connect when it is not loopback. */
+static void
+check_stats(struct rlb_conf *c, const struct vctx *v)
+{
+    struct rlb_conf_stats *st = &c->stats;
+    const config_setting_t *g = config_lookup(v->cfg, "stats");
+
+    if (!st->port)
+        return;
+    if (rlb_addr_parse(st->address, (uint16_t)st->port, &st->addr) < 0) {
+        conf_msg_member(v->m, true, g, "address",
+                        "\"%s\" is not an IPv4 or IPv6 address (127.0.0.1 keeps the stats port local)",
+                        st->address);
+        return;
+    }
+    if (st->nallow > RLB_STATS_ALLOW_MAX)
+        conf_msg_member(v->m, true, g, "allow", "lists %u networks: at most %d", st->nallow,
+                        RLB_STATS_ALLOW_MAX);
+    for (unsigned i = 0; i < st->nallow && i < RLB_STATS_ALLOW_MAX; i++) {
+        if (rlb_network_parse(st->allow[i], &st->nets[i]) < 0)
+            conf_msg_member(v->m, true, g, "allow",
+                            "\"%s\" is not a network: write an address or address/prefix, like 10.0.0.0/8",
+                            st->allow[i]);
+    }
+    if (!rlb_sockaddr_is_loopback(&st->addr) && st->nallow == 0)
+        conf_msg_member(v->m, true, g, "allow",
+                        "stats.address %s is not a loopback address: list the networks that may read "
+                        "the stats port (allow = [ \"10.0.0.0/8\" ]), or use 127.0.0.1",
+                        st->address);
+}
+
 void
 conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_msgs *m)
 {
@@ -436,6 +467,7 @@ conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_msgs *
     check_servers(conf, &v);
     check_misc(conf, &v);
     check_health(conf, &v);
+    check_stats(conf, &v);
     if (!m->errors)
         check_sticky(conf, &v);
     if (!m->errors)

@@ -23,6 +23,7 @@
 #include "writes.h"
 
 struct rlb_control;
+struct rlb_httpd;
 struct rlb_rstore;
 struct rlb_spool;
 
@@ -59,6 +60,7 @@ struct rlb_ctx {
     struct rlb_ratelimit    rl_unknown;   /* "unknown client" lines (per client and server: theirs) */
     struct rlb_ratelimit    rl_reroute;   /* rerouted requests that timed out */
     struct rlb_control     *control;
+    struct rlb_httpd       *httpd;        /* the stats port (httpd.c) */
     ev_prepare              flush;        /* sends the outbox before the loop sleeps */
     ev_timer                health_check; /* passive detection (health.c) */
     struct rlb_master       master;       /* the master and promotion (master.c) */

@@ -14,6 +14,8 @@
 #include "control.h"
 #include "ctx.h"
 #include "dict.h"
+#include "httpd.h"
+#include "metrics.h"
 #include "proxy.h"
 
 #ifndef RLB_DEFAULT_CONF
@@ -24,11 +26,12 @@ static void
 usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: radlb [-C] [-f FILE] [-d] [-v] [-h]\n"
+            "usage: radlb [-C] [-f FILE] [-d] [-M] [-v] [-h]\n"
             "  -f FILE   configuration file (default " RLB_DEFAULT_CONF ")\n"
             "  -C        check the configuration and exit: 0 when valid, 1 with\n"
             "            file:line: messages otherwise\n"
             "  -d        log at debug level whatever the file says\n"
+            "  -M        print the metrics radlb exports (Markdown, doc/metrics.md) and exit\n"
             "  -v        print the version\n"
             "  -h        this help\n"
             "radlb runs in the foreground; see radlb(8) and radlb.conf(5).\n");
@@ -78,8 +81,16 @@ main(int argc, char **argv)
     char err[512];
     int opt, rc = 0;
 
-    while ((opt = getopt(argc, argv, "Cf:dvh")) != -1) {
+    while ((opt = getopt(argc, argv, "Cf:dMvh")) != -1) {
         switch (opt) {
+        case 'M': {
+            struct rlb_strbuf doc = { 0 };
+
+            rlb_metrics_doc(&doc);
+            fputs(doc.p ? doc.p : "", stdout);
+            rlb_sb_free(&doc);
+            return 0;
+        }
         case 'C': check_only = true; break;
         case 'f': file = optarg; break;
         case 'd': debug = true; break;
@@ -121,7 +132,7 @@ main(int argc, char **argv)
 
     signal(SIGPIPE, SIG_IGN);
     ctx.loop = ev_default_loop(EVFLAG_AUTO);
-    if (rlb_proxy_start(&ctx) < 0 || rlb_control_start(&ctx) < 0) {
+    if (rlb_proxy_start(&ctx) < 0 || rlb_control_start(&ctx) < 0 || rlb_httpd_start(&ctx) < 0) {
         rlb_err("radlb could not start; see the lines above");
         rc = 1;
         goto out;
@@ -141,6 +152,7 @@ main(int argc, char **argv)
     log_summary(&ctx);
 
 out:
+    rlb_httpd_stop(&ctx);
     rlb_control_stop(&ctx);
     rlb_proxy_stop(&ctx);
     rlb_conf_free(ctx.conf);

@@ -16,6 +16,7 @@
 #   RLB_CLIENTS   the whole clients = ( ... ); list
 #   RLB_SERVER_EXTRA  text added inside every server entry
 #   RLB_EXTRA     more top-level lines
+#   RLB_STATS     the stats section (default: 127.0.0.1, a free port)
 
 RLB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$RLB_HERE/../.." && pwd)}
@@ -60,10 +61,13 @@ rlb_farm() {
 	RLB_NSERVERS=$n
 }
 
-# rlb_config: writes $T_DIR/radlb.conf and sets RLB_AUTH, RLB_ACCT, RLB_SOCK.
+# rlb_config: writes $T_DIR/radlb.conf and sets RLB_AUTH, RLB_ACCT, RLB_SOCK,
+# RLB_HTTP (the stats port, on 127.0.0.1) and RLB_URL (http://127.0.0.1:RLB_HTTP).
 rlb_config() {
 	local i a c role
-	RLB_AUTH=$(t_free_port udp) && RLB_ACCT=$(t_free_port udp) || t_fail "no free port"
+	RLB_AUTH=$(t_free_port udp) && RLB_ACCT=$(t_free_port udp) && RLB_HTTP=$(t_free_port tcp) ||
+		t_fail "no free port"
+	RLB_URL=http://127.0.0.1:$RLB_HTTP
 	RLB_SOCK=$T_DIR/radlb.sock
 	{
 		printf 'listen = (\n  { type = "auth"; proto = "udp"; address = "127.0.0.1"; port = %s; },\n' "$RLB_AUTH"
@@ -87,6 +91,11 @@ rlb_config() {
 		printf 'proxy = { %s };\n' "$RLB_PROXY"
 		printf 'log = { level = "info"; destination = "stderr"; };\n'
 		printf 'control = { socket = "%s"; mode = "0660"; };\n' "$RLB_SOCK"
+		if [ -n "${RLB_STATS+set}" ]; then
+			printf '%s\n' "$RLB_STATS"
+		else
+			printf 'stats = { port = %s; };\n' "$RLB_HTTP"
+		fi
 		printf '%s\n' "$RLB_EXTRA"
 	} >"$T_DIR/radlb.conf"
 }

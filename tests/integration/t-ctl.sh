@@ -28,7 +28,7 @@ t_assert_eq 1 "$(printf '%s' "$json" | jq '[.servers[].counters.access_accepts] 
 t_assert_eq '"master"' "$(printf '%s' "$json" | jq '.servers[] | select(.name == "mfa1") | .role')" "with roles"
 
 json=$(rlb_ctl --json show stats)
-t_assert_eq 1 "$(printf '%s' "$json" | jq '.counters.requests')" "show stats --json: one request"
+t_assert_eq 1 "$(printf '%s' "$json" | jq '.metrics.requests')" "show stats --json: one request"
 t_assert_eq 1 "$(printf '%s' "$json" | jq '.clients.nas.replies')" "one reply to client nas"
 
 # show sessions: an open challenge, with its issuer
