@@ -199,6 +199,34 @@ START_TEST(weighted_equal_weights_rotate)
 }
 END_TEST
 
+/* The master that serves no reads: never chosen by pick_except, whatever
+ * the algorithm; NULL when it is the only candidate. */
+START_TEST(except_never_picks_it)
+{
+    static const int algos[] = { RLB_BALANCE_LEAST_OUTSTANDING, RLB_BALANCE_ROUND_ROBIN,
+                                 RLB_BALANCE_WEIGHTED };
+
+    for (unsigned a = 0; a < 3; a++) {
+        struct rlb_balancer b = { algos[a], 0 };
+
+        srv[0].outstanding = 0;            /* the least loaded: would be chosen */
+        srv[1].outstanding = 5;
+        srv[2].outstanding = 5;
+        for (int i = 0; i < 30; i++) {
+            struct rlb_server *s = rlb_balance_pick_except(&b, v, 3, &srv[0]);
+
+            ck_assert_int_ne(idx(s), 0);
+        }
+        srv[1].health = RLB_HEALTH_DOWN;
+        srv[2].admin = RLB_ADMIN_MAINTENANCE;
+        ck_assert_ptr_null(rlb_balance_pick_except(&b, v, 3, &srv[0]));
+        ck_assert_int_eq(idx(rlb_balance_pick(&b, v, 3)), 0);
+        srv[1].health = RLB_HEALTH_UP;
+        srv[2].admin = RLB_ADMIN_ENABLED;
+    }
+}
+END_TEST
+
 static Suite *
 balance_suite(void)
 {
@@ -216,6 +244,7 @@ balance_suite(void)
     tcase_add_test(tc, weighted_5_1_1);
     tcase_add_test(tc, weighted_proportions);
     tcase_add_test(tc, weighted_equal_weights_rotate);
+    tcase_add_test(tc, except_never_picks_it);
     suite_add_tcase(s, tc);
     return s;
 }
