@@ -121,7 +121,7 @@
         (reason + (since == null ? '' : (reason ? ' · ' : '') + 'for ' + duration(since))));
 
       var role = str(s.role);
-      if (role === 'master') badge(c.role, role, 'warn');
+      if (role === 'master') badge(c.role, role, 'info');
       else setText(c.role, role);
       setClass(c.role, 'role' + (role === 'master' ? ' master' : ''));
 
@@ -279,20 +279,25 @@
     ctx.save();
     ctx.beginPath(); ctx.rect(L, T - 2, pw + 2, ph + 4); ctx.clip();
     ctx.lineWidth = 2; ctx.lineJoin = 'round'; ctx.lineCap = 'round';
+    function dot(p, r) { ctx.beginPath(); ctx.arc(X(p.t), Y(p.v), r, 0, 2 * Math.PI); ctx.fill(); }
     this.series.forEach(function (s) {
-      var pen = false, prevT = 0, last = null;
+      var pen = false, prevT = 0, last = null, alone = [], run = 0;
       ctx.strokeStyle = s.color; ctx.fillStyle = s.color;
       ctx.setLineDash(s.dash);
       ctx.beginPath();
       s.pts.forEach(function (p) {
-        if (p.v == null || p.t - prevT > GAP_MS) pen = false;
+        if (p.v == null || p.t - prevT > GAP_MS) {
+          if (run === 1) alone.push(last);
+          pen = false; run = 0;
+        }
         if (p.v == null) return;
         if (pen) ctx.lineTo(X(p.t), Y(p.v)); else ctx.moveTo(X(p.t), Y(p.v));
-        pen = true; prevT = p.t; last = p;
+        pen = true; prevT = p.t; last = p; run++;
       });
       ctx.stroke();
       ctx.setLineDash([]);
-      if (last) { ctx.beginPath(); ctx.arc(X(last.t), Y(last.v), 3, 0, 2 * Math.PI); ctx.fill(); }
+      alone.forEach(function (p) { dot(p, 1.5); });  /* points with no neighbour (a throttled background tab) */
+      if (last) dot(last, 3);
     });
     ctx.restore();
     if (!any) {
@@ -375,7 +380,8 @@
       setText(li.lastChild, v == null ? '–' : v.toFixed(1) + ' ms');
     });
     var r = rpsChart.latest('requests', now);
-    setText($('#rps-now'), r == null ? 'waiting for two polls…' : 'now ' + r.toFixed(1) + ' requests/s');
+    setText($('#rps-now'), r != null ? 'now ' + r.toFixed(1) + ' requests/s' :
+      rpsChart.get('requests').pts.length ? 'no recent value' : 'waiting for two polls…');
   }
 
   function drawCharts() {
@@ -393,6 +399,14 @@
     $('#main').classList.toggle('stale', !!error);
   }
 
+  /* Screen readers hear changes of the farm's state, not every refresh. */
+  var lastAnnounced = null;
+  function announce(text) {
+    if (text === lastAnnounced) return;
+    lastAnnounced = text;
+    setText($('#alerts'), text);
+  }
+
   function render(d) {
     var now = Date.now();
     var noMaster = renderHeader(d);
@@ -405,6 +419,7 @@
     renderLegend(now);
     drawCharts();
     document.title = noMaster ? '⚠ radlb: NO MASTER' : down ? 'radlb: ' + down + ' down' : 'radlb status';
+    announce(noMaster ? 'No master takes writes.' : down ? 'Servers down: ' + down + '.' : 'All servers up.');
   }
 
   function fail(e) {
@@ -412,6 +427,7 @@
     statusLine('radlb is not answering (since ' + hms(failingSince) + ')' +
       (e && e.message ? ' — ' + e.message : ''), true);
     document.title = '⚠ radlb: not answering';
+    announce('radlb is not answering.');
     drawCharts();
   }
 

@@ -12,7 +12,8 @@ page are printed on stderr.
 
 Exit status: 0 success; 1 the page did not load, --wait timed out, --eval threw, or
 the page threw uncaught exceptions / logged console errors; 2 usage or browser start
-errors. Chromium and its temporary directory are always removed, also on SIGTERM.
+errors (or the DevTools connection broke); 128+N when stopped by signal N (SIGTERM,
+SIGHUP, SIGINT). Chromium and its temporary directory are always removed.
 
 Needs python3 and the Debian packages chromium and python3-websocket.
 """
@@ -40,8 +41,13 @@ except ImportError:  # a python3 other than Debian's (pyenv, venv): use Debian's
 PROG = "rlb-browse"
 
 
-class Stop(Exception):
-    """Raised by the signal handler so that the finally blocks run."""
+class Stop(BaseException):
+    """Raised by the signal handler so that the finally blocks run (not an Exception: nothing
+    on the way catches it)."""
+
+    def __init__(self, signum):
+        BaseException.__init__(self, signum)
+        self.signum = signum
 
 
 class BrowserError(Exception):
@@ -73,7 +79,8 @@ class Browser:
             self.exe, "--headless=new", "--no-sandbox", "--disable-gpu",
             "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
             "--disable-extensions", "--disable-background-networking", "--disable-sync",
-            "--disable-component-update", "--mute-audio", "--hide-scrollbars",
+            "--disable-component-update", "--disable-breakpad", "--disable-crash-reporter",
+            "--mute-audio", "--hide-scrollbars",
             "--remote-debugging-port=0", "--user-data-dir=" + profile,
             "--window-size=%d,%d" % (self.width, self.height), "about:blank",
         ]
@@ -255,7 +262,7 @@ def main():
     exe = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
 
     def on_signal(signum, frame):
-        raise Stop("signal %d" % signum)
+        raise Stop(signum)
 
     for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(s, on_signal)
@@ -324,9 +331,10 @@ def main():
         if b.problems:
             status = 1
         return status
-    except Stop as e:
-        log("stopped by %s" % e)
-        return 1
+    except (Stop, KeyboardInterrupt) as e:
+        signum = e.signum if isinstance(e, Stop) else signal.SIGINT
+        log("stopped by signal %d" % signum)
+        return 128 + signum
     finally:
         for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             signal.signal(s, signal.SIG_IGN)  # let the cleanup finish
