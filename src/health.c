@@ -346,9 +346,19 @@ probe_readable(struct ev_loop *loop, ev_io *w, int revents)
             if (errno != ECONNREFUSED)
                 return;
             p->refused = true;
-            /* A refusal is a failure now, not at the deadline. */
-            if (active(ctx) && p->waiting &&
-                !(p->target == RLB_KIND_ACCT && p->server->health == RLB_HEALTH_DOWN))
+            if (!active(ctx) || !p->waiting)
+                continue;
+            if (p->server->health == RLB_HEALTH_UP) {
+                /* As on live traffic: nothing listens, down at once. */
+                p->waiting = false;
+                p->fail_run++;
+                p->ok_run = 0;
+                p->server->stats.probe_failures++;
+                snprintf(p->last, sizeof(p->last), "refused (ICMP port unreachable)");
+                rlb_health_port_unreachable(ctx, p->server, p->target);
+                return;
+            }
+            if (p->target != RLB_KIND_ACCT)
                 probe_failed(ctx, p, "refused (ICMP port unreachable)");
             continue;
         }
