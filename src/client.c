@@ -37,6 +37,8 @@ rlb_clients_build(struct rlb_clients *t, const struct rlb_conf *conf)
         c->net = cc->net;
         c->require_ma = cc->require_ma;
         c->limit_proxy_state = cc->limit_proxy_state;
+        c->has_fp = cc->has_fp;
+        memcpy(c->fp, cc->fp, sizeof(c->fp));
         t->v[t->n++] = c;
     }
     qsort(t->v, t->n, sizeof(*t->v), by_prefix_desc);

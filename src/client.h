@@ -18,6 +18,8 @@ struct rlb_client {
     struct rlb_secret       secret;
     bool                    require_ma;
     bool                    limit_proxy_state;
+    bool                    has_fp;    /* TLS: pinned certificate */
+    unsigned char           fp[RLB_FP_LEN];
     unsigned                refs;      /* requests that point here */
     struct rlb_client_stats stats;
     struct rlb_ratelimit    rl[RLB_DROP_MAX];  /* drop log lines, per reason */

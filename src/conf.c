@@ -19,8 +19,9 @@
 #define NOB 1, 0                   /* no bounds */
 #define OFF(type, field) offsetof(type, field)
 
-static const char *const listen_types[] = { "auth", "acct", NULL };
-static const char *const protos[] = { "udp", NULL };
+static const char *const listen_types[] = { "auth", "acct", "any", NULL };
+static const char *const protos[] = { "udp", "tcp", "tls", NULL };
+static const char *const tls_versions[] = { "1.2", "1.3", NULL };
 static const char *const balances[] = { "least-outstanding", "round-robin", "weighted", NULL };
 static const char *const roles[] = { "subordinate", "master", NULL };
 static const char *const timeout_actions[] = { "reject", "drop", NULL };
@@ -31,7 +32,7 @@ static const char *const log_levels[] = { "error", "warning", "info", "debug", N
 static const char *const log_dests[] = { "stderr", "syslog", NULL };
 
 static const struct conf_item listen_items[] = {
-    { "type", CT_ENUM, OFF(struct rlb_conf_listen, type), NULL, CF_REQUIRED | CF_NO_RELOAD, NOB, listen_types, NULL, 0 },
+    { "type", CT_ENUM, OFF(struct rlb_conf_listen, type), "any", CF_NO_RELOAD, NOB, listen_types, NULL, 0 },
     { "proto", CT_ENUM, OFF(struct rlb_conf_listen, proto), "udp", CF_NO_RELOAD, NOB, protos, NULL, 0 },
     { "address", CT_STRING, OFF(struct rlb_conf_listen, address), NULL, CF_REQUIRED | CF_NO_RELOAD, NOB, NULL, NULL, 0 },
     { "port", CT_INT, OFF(struct rlb_conf_listen, port), NULL, CF_REQUIRED | CF_NO_RELOAD, 1, 65535, NULL, NULL, 0 },
@@ -44,6 +45,7 @@ static const struct conf_item client_items[] = {
     { "secret", CT_STRING, OFF(struct rlb_conf_client, secret), NULL, CF_REQUIRED | CF_SECRET, NOB, NULL, NULL, 0 },
     { "require_message_authenticator", CT_BOOL, OFF(struct rlb_conf_client, require_ma), "false", 0, NOB, NULL, NULL, 0 },
     { "limit_proxy_state", CT_BOOL, OFF(struct rlb_conf_client, limit_proxy_state), "true", 0, NOB, NULL, NULL, 0 },
+    { "fingerprint", CT_STRING, OFF(struct rlb_conf_client, fingerprint), "", 0, NOB, NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 
@@ -56,6 +58,9 @@ static const struct conf_item server_items[] = {
     { "role", CT_ENUM, OFF(struct rlb_conf_server, role), "subordinate", 0, NOB, roles, NULL, 0 },
     { "weight", CT_INT, OFF(struct rlb_conf_server, weight), "1", 0, 1, 1000, NULL, NULL, 0 },
     { "require_message_authenticator", CT_BOOL, OFF(struct rlb_conf_server, require_ma), "false", 0, NOB, NULL, NULL, 0 },
+    { "proto", CT_ENUM, OFF(struct rlb_conf_server, proto), "udp", 0, NOB, protos, NULL, 0 },
+    { "fingerprint", CT_STRING, OFF(struct rlb_conf_server, fingerprint), "", 0, NOB, NULL, NULL, 0 },
+    { "tls_name", CT_STRING, OFF(struct rlb_conf_server, tls_name), "", 0, NOB, NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 
@@ -74,6 +79,7 @@ static const struct conf_item proxy_items[] = {
     { "max_attributes", CT_INT, OFF(struct rlb_conf_proxy, max_attributes), "200", 0, 10, 1000, NULL, NULL, 0 },
     { "max_sockets", CT_INT, OFF(struct rlb_conf_proxy, max_sockets), "1024", 0, 1, 4096, NULL, NULL, 0 },
     { "recv_buffer", CT_INT, OFF(struct rlb_conf_proxy, recv_buffer), "8388608", CF_NO_RELOAD, 65536, 268435456, NULL, NULL, 0 },
+    { "retransmit_interval", CT_FLOAT, OFF(struct rlb_conf_proxy, retransmit_interval), "3.0", 0, 0.5, 60, NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 
@@ -169,6 +175,26 @@ static const struct conf_item stats_items[] = {
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 static const struct conf_section stats_section = { "stats", stats_items, 0, (size_t)-1 };
+static const struct conf_item tls_items[] = {
+    { "certificate", CT_STRING, OFF(struct rlb_conf_tls, certificate), "", 0, NOB, NULL, NULL, 0 },
+    { "private_key", CT_STRING, OFF(struct rlb_conf_tls, private_key), "", 0, NOB, NULL, NULL, 0 },
+    { "ca_file", CT_STRING, OFF(struct rlb_conf_tls, ca_file), "", 0, NOB, NULL, NULL, 0 },
+    { "crl_file", CT_STRING, OFF(struct rlb_conf_tls, crl_file), "", 0, NOB, NULL, NULL, 0 },
+    { "min_version", CT_ENUM, OFF(struct rlb_conf_tls, min_version), "1.2", 0, NOB, tls_versions, NULL, 0 },
+    { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
+};
+static const struct conf_section tls_section = { "tls", tls_items, 0, (size_t)-1 };
+static const struct conf_item conns_items[] = {
+    { "max", CT_INT, OFF(struct rlb_conf_conns, max), "1024", 0, 1, 100000, NULL, NULL, 0 },
+    { "max_handshakes", CT_INT, OFF(struct rlb_conf_conns, max_handshakes), "64", 0, 1, 10000, NULL, NULL, 0 },
+    { "handshake_timeout", CT_FLOAT, OFF(struct rlb_conf_conns, handshake_timeout), "5.0", 0, 0.1, 120, NULL, NULL, 0 },
+    { "idle_timeout", CT_FLOAT, OFF(struct rlb_conf_conns, idle_timeout), "300.0", 0, 1, 86400, NULL, NULL, 0 },
+    { "watchdog_interval", CT_FLOAT, OFF(struct rlb_conf_conns, watchdog_interval), "30.0", 0, 1, 3600, NULL, NULL, 0 },
+    { "backoff_min", CT_FLOAT, OFF(struct rlb_conf_conns, backoff_min), "0.5", 0, 0.05, 60, NULL, NULL, 0 },
+    { "backoff_max", CT_FLOAT, OFF(struct rlb_conf_conns, backoff_max), "30.0", 0, 0.1, 3600, NULL, NULL, 0 },
+    { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
+};
+static const struct conf_section conns_section = { "connections", conns_items, 0, (size_t)-1 };
 
 static const struct conf_item top_items[] = {
     { "dictionary", CT_STRING, OFF(struct rlb_conf, dictionary), RLB_DEFAULT_DICTDIR, CF_NO_RELOAD, NOB, NULL, NULL, 0 },
@@ -187,6 +213,8 @@ static const struct conf_item top_items[] = {
     { "log", CT_GROUP, OFF(struct rlb_conf, log), NULL, 0, NOB, NULL, &log_section, 0 },
     { "control", CT_GROUP, OFF(struct rlb_conf, control), NULL, 0, NOB, NULL, &control_section, 0 },
     { "stats", CT_GROUP, OFF(struct rlb_conf, stats), NULL, 0, NOB, NULL, &stats_section, 0 },
+    { "tls", CT_GROUP, OFF(struct rlb_conf, tls), NULL, 0, NOB, NULL, &tls_section, 0 },
+    { "connections", CT_GROUP, OFF(struct rlb_conf, conns), NULL, 0, NOB, NULL, &conns_section, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 

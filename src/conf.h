@@ -13,8 +13,10 @@
 #include "addr.h"
 #include "log.h"
 
-enum rlb_listen_type { RLB_LISTEN_AUTH = 0, RLB_LISTEN_ACCT };
-enum rlb_proto { RLB_PROTO_UDP = 0 };
+enum rlb_listen_type { RLB_LISTEN_AUTH = 0, RLB_LISTEN_ACCT, RLB_LISTEN_ANY };
+enum rlb_proto { RLB_PROTO_UDP = 0, RLB_PROTO_TCP, RLB_PROTO_TLS };
+
+#define RLB_FP_LEN 32              /* SHA-256 certificate fingerprint */
 enum rlb_balance {
     RLB_BALANCE_LEAST_OUTSTANDING = 0,
     RLB_BALANCE_ROUND_ROBIN,
@@ -24,7 +26,7 @@ enum rlb_role { RLB_ROLE_SUBORDINATE = 0, RLB_ROLE_MASTER };
 enum rlb_timeout_action { RLB_TIMEOUT_REJECT = 0, RLB_TIMEOUT_DROP };
 
 struct rlb_conf_listen {
-    int                type;          /* enum rlb_listen_type */
+    int                type;          /* enum rlb_listen_type ("any": stream only) */
     int                proto;         /* enum rlb_proto */
     char              *address;
     int                port;
@@ -38,8 +40,11 @@ struct rlb_conf_client {
     char              *secret;
     bool               require_ma;        /* require_message_authenticator */
     bool               limit_proxy_state;
+    char              *fingerprint;       /* pinned TLS certificate, "" for none */
     int                line;
     struct rlb_network net;               /* resolved by validation */
+    bool               has_fp;
+    unsigned char      fp[RLB_FP_LEN];
 };
 
 struct rlb_conf_server {
@@ -51,9 +56,14 @@ struct rlb_conf_server {
     int                role;              /* enum rlb_role */
     int                weight;
     bool               require_ma;        /* require_message_authenticator */
+    int                proto;             /* enum rlb_proto */
+    char              *fingerprint;       /* pinned TLS certificate, "" for none */
+    char              *tls_name;          /* name its certificate must carry, "" for any */
     int                line;
     union rlb_sockaddr auth_addr;         /* resolved by validation */
     union rlb_sockaddr acct_addr;
+    bool               has_fp;
+    unsigned char      fp[RLB_FP_LEN];
 };
 
 struct rlb_conf_proxy {
@@ -67,6 +77,29 @@ struct rlb_conf_proxy {
     int     max_attributes;
     int     max_sockets;                  /* per server and port: 256 IDs each */
     int     recv_buffer;                  /* SO_RCVBUF of every socket, octets */
+    double  retransmit_interval;          /* TCP/TLS client, UDP server: radlb retransmits */
+};
+
+enum rlb_tls_version { RLB_TLS_1_2 = 0, RLB_TLS_1_3 };
+
+/* radlb's TLS identity and trust, for listeners and servers alike. */
+struct rlb_conf_tls {
+    char   *certificate;                  /* PEM, with its chain */
+    char   *private_key;
+    char   *ca_file;                      /* CAs that sign peers' certificates */
+    char   *crl_file;                     /* "" for none */
+    int     min_version;                  /* enum rlb_tls_version */
+};
+
+/* TCP and TLS connections: limits and timers. */
+struct rlb_conf_conns {
+    int     max;                          /* inbound connections */
+    int     max_handshakes;               /* inbound connections not yet open */
+    double  handshake_timeout;
+    double  idle_timeout;                 /* inbound connections silent this long are closed */
+    double  watchdog_interval;            /* Status-Server on idle backend connections */
+    double  backoff_min;                  /* reconnect delays toward servers */
+    double  backoff_max;
 };
 
 enum rlb_store { RLB_STORE_MEMORY = 0, RLB_STORE_REDIS };
@@ -180,6 +213,10 @@ struct rlb_conf {
     struct rlb_conf_log     log;
     struct rlb_conf_control control;
     struct rlb_conf_stats   stats;
+    struct rlb_conf_tls     tls;
+    struct rlb_conf_conns   conns;
+    bool                    uses_tls;          /* a listener or server has proto "tls" */
+    bool                    uses_stream;       /* ... or "tcp" */
 };
 
 /* Messages collected while loading: one per line, errors and warnings. */

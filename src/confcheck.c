@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf_int.h"
+#include "tls.h"
 #include "writes.h"
 #include "dict.h"
 
@@ -71,6 +72,21 @@ check_name(const struct vctx *v, const config_setting_t *e, const char *what, co
 }
 
 static void
+check_fp(const struct vctx *v, const config_setting_t *e, const char *text, bool *has, unsigned char *fp)
+{
+    *has = false;
+    if (!text || !text[0])
+        return;
+    if (rlb_tls_fp_parse(text, fp) < 0) {
+        conf_msg_member(v->m, true, e, "fingerprint",
+                        "\"%s\" is not a SHA-256 certificate fingerprint: write it as printed by "
+                        "\"openssl x509 -noout -fingerprint -sha256 -in CERT\" (sha256:AB:CD:...)", text);
+        return;
+    }
+    *has = true;
+}
+
+static void
 check_listen(struct rlb_conf *c, const struct vctx *v)
 {
     if (c->nlisten == 0)
@@ -80,6 +96,14 @@ check_listen(struct rlb_conf *c, const struct vctx *v)
         struct rlb_conf_listen *l = &c->listen[i];
         const config_setting_t *e = elem(v, "listen", i);
 
+        if (l->proto == RLB_PROTO_UDP && l->type == RLB_LISTEN_ANY)
+            conf_msg_member(v->m, true, e, "type",
+                            "a UDP listener needs type = \"auth\" or \"acct\" (\"any\" is for tcp and tls, "
+                            "where one connection carries both)");
+        if (l->proto != RLB_PROTO_UDP)
+            c->uses_stream = true;
+        if (l->proto == RLB_PROTO_TLS)
+            c->uses_tls = true;
         if (rlb_addr_parse(l->address, (uint16_t)l->port, &l->addr) < 0) {
             conf_msg_member(v->m, true, e, "address",
                             "\"%s\" is not an IPv4 or IPv6 address (use 0.0.0.0 or :: for every address)",
@@ -87,6 +111,9 @@ check_listen(struct rlb_conf *c, const struct vctx *v)
             continue;
         }
         for (unsigned j = 0; j < i; j++) {
+            /* UDP and a stream listener may share a port number. */
+            if ((c->listen[j].proto == RLB_PROTO_UDP) != (l->proto == RLB_PROTO_UDP))
+                continue;
             if (rlb_sockaddr_equal(&c->listen[j].addr, &l->addr))
                 conf_msg_member(v->m, true, e, "port", "%s port %d is already used by the listener at line %d",
                                 l->address, l->port, c->listen[j].line);
@@ -106,6 +133,7 @@ check_clients(struct rlb_conf *c, const struct vctx *v)
 
         check_name(v, e, "client", cl->name);
         check_secret(v, e, "client", cl->name, cl->secret);
+        check_fp(v, e, cl->fingerprint, &cl->has_fp, cl->fp);
         if (rlb_network_parse(cl->network, &cl->net) < 0) {
             conf_msg_member(v->m, true, e, "network",
                             "\"%s\" is not a network: write an address or address/prefix, like 10.0.0.0/8",
@@ -141,6 +169,20 @@ check_servers(struct rlb_conf *c, const struct vctx *v)
 
         check_name(v, e, "server", s->name);
         check_secret(v, e, "server", s->name, s->secret);
+        check_fp(v, e, s->fingerprint, &s->has_fp, s->fp);
+        if (s->proto != RLB_PROTO_UDP)
+            c->uses_stream = true;
+        if (s->proto == RLB_PROTO_TLS) {
+            c->uses_tls = true;
+            /* RadSec carries both on one port (RFC 6614): 2083 unless given. */
+            if (!e || !config_setting_get_member(e, "auth_port"))
+                s->auth_port = 2083;
+            if (!e || !config_setting_get_member(e, "acct_port"))
+                s->acct_port = 2083;
+        } else if (s->tls_name[0] || s->has_fp) {
+            conf_msg_member(v->m, true, e, s->has_fp ? "fingerprint" : "tls_name",
+                            "server \"%s\" does not use TLS: set proto = \"tls\" or remove the key", s->name);
+        }
         if (rlb_addr_parse(s->address, (uint16_t)s->auth_port, &s->auth_addr) < 0 ||
             rlb_addr_parse(s->address, (uint16_t)s->acct_port, &s->acct_addr) < 0) {
             conf_msg_member(v->m, true, e, "address", "\"%s\" is not an IPv4 or IPv6 address", s->address);
@@ -457,6 +499,63 @@ check_stats(struct rlb_conf *c, const struct vctx *v)
                         st->address);
 }
 
+/* TLS: radlb's certificate and key load, and trust is explicit: every
+ * TLS peer is checked against ca_file or a pinned fingerprint. */
+static void
+check_tls(struct rlb_conf *c, const struct vctx *v)
+{
+    const config_setting_t *g = config_lookup(v->cfg, "tls");
+    const config_setting_t *where = g ? g : config_root_setting(v->cfg);
+    bool have_ca = c->tls.ca_file[0] != '\0';
+    char err[512];
+
+    if (c->conns.backoff_min > c->conns.backoff_max)
+        conf_msg(v->m, true, config_lookup(v->cfg, "connections"), "backoff_min",
+                 "backoff_min (%g s) is above backoff_max (%g s)", c->conns.backoff_min,
+                 c->conns.backoff_max);
+    if (!c->uses_tls) {
+        if (g)
+            conf_msg(v->m, false, g, NULL, "no listener or server uses proto = \"tls\": the tls section is unused");
+        return;
+    }
+    if (!have_ca) {
+        for (unsigned i = 0; i < c->nlisten; i++) {
+            if (c->listen[i].proto != RLB_PROTO_TLS)
+                continue;
+            for (unsigned j = 0; j < c->nclients; j++) {
+                if (!c->clients[j].has_fp)
+                    conf_msg_member(v->m, true, elem(v, "clients", j), "fingerprint",
+                                    "client \"%s\" may connect to a TLS listener, but nothing says which "
+                                    "certificate to trust: set tls.ca_file or this client's fingerprint",
+                                    c->clients[j].name);
+            }
+            break;
+        }
+        for (unsigned i = 0; i < c->nservers; i++) {
+            if (c->servers[i].proto == RLB_PROTO_TLS && !c->servers[i].has_fp)
+                conf_msg_member(v->m, true, elem(v, "servers", i), "fingerprint",
+                                "server \"%s\" uses TLS, but nothing says which certificate to trust: "
+                                "set tls.ca_file or this server's fingerprint", c->servers[i].name);
+        }
+    }
+    if (!c->tls.certificate[0] || !c->tls.private_key[0]) {
+        conf_msg(v->m, true, where, "tls",
+                 "a listener or server uses proto = \"tls\": set tls.certificate and tls.private_key "
+                 "(radlb's own certificate, PEM)");
+        return;
+    }
+    /* Load everything now, so that "radlb -C" finds a bad file. */
+    for (int server_side = 0; server_side < 2; server_side++) {
+        SSL_CTX *ctx = rlb_tls_ctx_new(&c->tls, server_side, err, sizeof(err));
+
+        if (!ctx) {
+            conf_msg(v->m, true, where, NULL, "%s", err);
+            return;
+        }
+        SSL_CTX_free(ctx);
+    }
+}
+
 void
 conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_msgs *m)
 {
@@ -468,6 +567,8 @@ conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_msgs *
     check_misc(conf, &v);
     check_health(conf, &v);
     check_stats(conf, &v);
+    if (!m->errors)
+        check_tls(conf, &v);
     if (!m->errors)
         check_sticky(conf, &v);
     if (!m->errors)

@@ -8,10 +8,12 @@
 
 #include <ev.h>
 
+#include "backend.h"
 #include "balance.h"
 #include "client.h"
 #include "conf.h"
 #include "dedup.h"
+#include "front.h"
 #include "log.h"
 #include "master.h"
 #include "netio.h"
@@ -67,6 +69,9 @@ struct rlb_ctx {
     struct rlb_writes       writes;       /* which requests are writes (writes.c) */
     struct rlb_spool       *spool;        /* accounting spool, or NULL (acctspool.c) */
     struct rlb_spooling     spooling;     /* its place in the request flow */
+    struct rlb_front        front;        /* TCP/TLS listeners and connections (front.c) */
+    struct rlb_backend      backend;      /* TCP/TLS toward servers (backend.c) */
+    struct rlb_conn_stats   conns;        /* both directions */
     double                  started;
 };
 

@@ -6,6 +6,8 @@
 #ifndef RLB_DROP_H
 #define RLB_DROP_H
 
+#include <stdbool.h>
+
 /*      name                        help */
 #define RLB_DROP_REASONS(X)                                                                 \
     X(NONE,                       "not dropped")                                            \
@@ -40,5 +42,14 @@ typedef enum {
 
 const char *rlb_drop_name(rlb_drop_t why);   /* "bad_message_authenticator" */
 const char *rlb_drop_help(rlb_drop_t why);
+
+/* The packet itself is broken (framing, lengths, attributes): on TCP and
+ * TLS its connection is closed (RFC 6613 2.6.4). */
+static inline bool
+rlb_drop_is_malformed(rlb_drop_t why)
+{
+    return (why >= RLB_DROP_TOO_SHORT && why <= RLB_DROP_EAP_AND_PASSWORD) ||
+           why == RLB_DROP_BAD_ATTRIBUTE;
+}
 
 #endif

@@ -11,10 +11,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "ctx.h"
 #include "health.h"
 #include "pkt.h"
 #include "proxy.h"
+#include "stream.h"
 
 #define SUSPECT_CHECK 0.25         /* seconds between passive checks */
 #define PROBE_NAS_ID  "radlb-health-probe"
@@ -25,6 +27,8 @@ static void probe_start(struct rlb_ctx *ctx, struct rlb_server *s);
 static void probe_stop(struct rlb_ctx *ctx, struct rlb_server *s);
 static void probe_readable(struct ev_loop *loop, ev_io *w, int revents);
 static void probe_send(struct rlb_ctx *ctx, struct rlb_probe *p);
+static bool probe_answer(struct rlb_ctx *ctx, struct rlb_probe *p, uint8_t *buf, size_t len);
+static void probe_failed(struct rlb_ctx *ctx, struct rlb_probe *p, const char *how);
 
 /* Probes go to port kind from now on (the socket is reopened). */
 static void
@@ -34,6 +38,8 @@ set_target(struct rlb_ctx *ctx, struct rlb_probe *p, int kind)
         ev_io_stop(ctx->loop, &p->io);
         close(p->io.fd);
     }
+    if (p->target != kind && p->st && p->st->state != RLB_STREAM_IDLE)
+        rlb_stream_close(p->st, RLB_STREAM_LOCAL, "probing the other port");
     p->target = (uint8_t)kind;
 }
 
@@ -92,6 +98,14 @@ rlb_health_set_up(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason)
 void
 rlb_health_port_unreachable(struct rlb_ctx *ctx, struct rlb_server *s, int kind)
 {
+    rlb_health_link_failed(ctx, s, kind, kind == RLB_KIND_AUTH
+                                             ? "port unreachable: nothing listens on its auth port"
+                                             : "port unreachable: nothing listens on its acct port");
+}
+
+void
+rlb_health_link_failed(struct rlb_ctx *ctx, struct rlb_server *s, int kind, const char *reason)
+{
     struct rlb_probe *p = s->probe;
 
     if (s->health == RLB_HEALTH_DOWN) {
@@ -108,9 +122,7 @@ rlb_health_port_unreachable(struct rlb_ctx *ctx, struct rlb_server *s, int kind)
         p->waiting = false;
         p->refused = true;
     }
-    rlb_health_set_down(ctx, s, kind == RLB_KIND_AUTH
-                                    ? "port unreachable: nothing listens on its auth port"
-                                    : "port unreachable: nothing listens on its acct port");
+    rlb_health_set_down(ctx, s, reason);
     if (p && active(ctx)) {
         ev_timer_stop(ctx->loop, &p->timer);
         ev_timer_set(&p->timer, ctx->conf->health.interval, 0);
@@ -130,15 +142,10 @@ rlb_server_set_admin(struct rlb_ctx *ctx, struct rlb_server *s, int admin, const
 /* ------------------------------------------------------------------ */
 /* Probe packets                                                      */
 
-/* Status-Server (RFC 5997), always with Message-Authenticator. */
 static size_t
 build_status_server(struct rlb_probe *p, uint8_t *pkt)
 {
-    pkt[0] = RLB_STATUS_SERVER;
-    pkt[1] = p->id;
-    memcpy(pkt + 4, p->auth, RLB_AUTH_LEN);
-    rlb_pkt_sign(pkt, RLB_HDR_LEN + RLB_MA_LEN, RLB_HDR_LEN, NULL, &p->server->secret);
-    return RLB_HDR_LEN + RLB_MA_LEN;
+    return rlb_pkt_build_status_server(p->id, p->auth, &p->server->secret, pkt);
 }
 
 static size_t
@@ -270,7 +277,9 @@ probe_timer(struct ev_loop *loop, ev_timer *w, int revents)
         probe_ok(ctx, p, "not refused on the acct port");
         return;
     }
-    if (p->refused)
+    if (p->refused && p->st)
+        snprintf(how, sizeof(how), "%s", p->last);
+    else if (p->refused)
         snprintf(how, sizeof(how), "refused (ICMP port unreachable)");
     else
         snprintf(how, sizeof(how), "no answer within %g s", ctx->conf->health.timeout);
@@ -302,6 +311,89 @@ probe_open(struct rlb_ctx *ctx, struct rlb_probe *p)
     return true;
 }
 
+/* TCP/TLS servers: the probe has a connection of its own. */
+static void
+pstream_open(struct rlb_stream *st)
+{
+    struct rlb_probe *p = st->owner;
+
+    if (!rlb_backend_peer_ok(p->ctx, p->server, st))
+        rlb_stream_close(st, RLB_STREAM_LOCAL, "TLS certificate fingerprint mismatch");
+}
+
+static void
+pstream_packet(struct rlb_stream *st, uint8_t *data, size_t len)
+{
+    struct rlb_probe *p = st->owner;
+
+    probe_answer(p->ctx, p, data, len);
+}
+
+/* A probe connection that closed: one that never opened is a refusal (down
+ * at once, as ICMP port unreachable on UDP); one closed under a probe
+ * fails that probe (and the next goes at once). */
+static void
+pstream_closed(struct rlb_stream *st, int why, bool opened, const char *text)
+{
+    struct rlb_probe *p = st->owner;
+    struct rlb_ctx *ctx = p->ctx;
+    struct rlb_server *s = p->server;
+    char how[sizeof(p->last)];
+
+    (void)why;
+    rlb_stream_reset(st);
+    snprintf(how, sizeof(how), "%s", text);
+    if (!opened) {
+        if (strncmp(text, "TLS", 3) == 0)
+            ctx->conns.tls_failures++;
+        p->refused = true;
+        snprintf(p->last, sizeof(p->last), "%s", how);
+        if (!active(ctx) || !p->waiting)
+            return;
+        if (s->health == RLB_HEALTH_UP) {
+            char reason[160];
+
+            p->fail_run++;
+            s->stats.probe_failures++;
+            snprintf(reason, sizeof(reason), "%s connection failed: %s",
+                     s->proto == RLB_PROTO_TLS ? "tls" : "tcp", how);
+            rlb_health_link_failed(ctx, s, p->target, reason);
+            return;
+        }
+        probe_failed(ctx, p, how);
+        return;
+    }
+    if (active(ctx) && p->waiting)
+        probe_failed(ctx, p, how);
+}
+
+static const struct rlb_stream_ops pstream_ops = { pstream_open, pstream_packet, pstream_closed };
+
+/* The probe's socket or connection, opened if needed; false when it
+ * cannot be (the next probe tries again). */
+static bool
+probe_ready(struct rlb_ctx *ctx, struct rlb_probe *p)
+{
+    struct rlb_server *s = p->server;
+
+    if (s->proto == RLB_PROTO_UDP)
+        return ev_is_active(&p->io) || probe_open(ctx, p);
+    if (!p->st) {
+        p->st = calloc(1, sizeof(*p->st));
+        if (!p->st)
+            return false;
+        rlb_stream_init(p->st, &ctx->front.streams, &pstream_ops, p);
+    }
+    if (p->st->state == RLB_STREAM_IDLE && rlb_backend_connect(ctx, s, p->target, p->st) < 0) {
+        if (!p->open_failed)
+            rlb_err("server %s: cannot open a probe connection (%s); trying again at every probe",
+                    s->name, strerror(errno));
+        p->open_failed = true;
+        return false;
+    }
+    return true;
+}
+
 static void
 probe_send(struct rlb_ctx *ctx, struct rlb_probe *p)
 {
@@ -313,7 +405,7 @@ probe_send(struct rlb_ctx *ctx, struct rlb_probe *p)
     p->sent_at = ev_now(ctx->loop);
     if (active(ctx))
         arm(ctx, p, h->timeout);
-    if (!ev_is_active(&p->io) && !probe_open(ctx, p))
+    if (!probe_ready(ctx, p))
         return;
     p->id++;
     rlb_random_bytes(p->auth, sizeof(p->auth));
@@ -324,8 +416,31 @@ probe_send(struct rlb_ctx *ctx, struct rlb_probe *p)
     p->waiting = true;
     p->refused = false;
     s->stats.probes++;
-    if (send(p->io.fd, pkt, len, MSG_DONTWAIT) < 0 && errno == ECONNREFUSED)
+    if (p->st)
+        rlb_stream_send(p->st, pkt, len);    /* leaves once connected */
+    else if (send(p->io.fd, pkt, len, MSG_DONTWAIT) < 0 && errno == ECONNREFUSED)
         p->refused = true;
+}
+
+/* An answer to the probe out: true when it was one (the probe may be
+ * gone then). */
+static bool
+probe_answer(struct rlb_ctx *ctx, struct rlb_probe *p, uint8_t *buf, size_t len)
+{
+    struct rlb_pkt_info info;
+
+    if (rlb_pkt_parse(buf, &len, false, &info) != RLB_DROP_NONE || info.id != p->id ||
+        !p->waiting || !rlb_pkt_reply_ok(buf, &info, p->auth, &p->server->secret) ||
+        (info.ma_off && !rlb_pkt_ma_ok(buf, &info, p->auth, &p->server->secret)))
+        return false;
+    if (!active(ctx)) {
+        p->waiting = false;
+        rlb_health_set_up(ctx, p->server, "answers Status-Server again");
+        return true;               /* the probe is gone */
+    }
+    probe_ok(ctx, p, buf[0] == RLB_ACCOUNTING_RESPONSE || buf[0] == RLB_ACCESS_ACCEPT
+                         ? "answered" : "answered (rejected: alive)");
+    return true;
 }
 
 static void
@@ -334,7 +449,6 @@ probe_readable(struct ev_loop *loop, ev_io *w, int revents)
     struct rlb_probe *p = (struct rlb_probe *)w;
     struct rlb_ctx *ctx = w->data;
     uint8_t buf[RLB_PKT_MAX + 1];
-    struct rlb_pkt_info info;
     ssize_t n;
 
     (void)loop;
@@ -362,19 +476,8 @@ probe_readable(struct ev_loop *loop, ev_io *w, int revents)
                 probe_failed(ctx, p, "refused (ICMP port unreachable)");
             continue;
         }
-        if (len > RLB_PKT_MAX ||
-            rlb_pkt_parse(buf, &len, false, &info) != RLB_DROP_NONE || info.id != p->id ||
-            !p->waiting || !rlb_pkt_reply_ok(buf, &info, p->auth, &p->server->secret) ||
-            (info.ma_off && !rlb_pkt_ma_ok(buf, &info, p->auth, &p->server->secret)))
-            continue;
-        if (!active(ctx)) {
-            p->waiting = false;
-            rlb_health_set_up(ctx, p->server, "answers Status-Server again");
-            return;                /* the probe is gone */
-        }
-        probe_ok(ctx, p, buf[0] == RLB_ACCOUNTING_RESPONSE || buf[0] == RLB_ACCESS_ACCEPT
-                             ? "answered" : "answered (rejected: alive)");
-        return;
+        if (len <= RLB_PKT_MAX && probe_answer(ctx, p, buf, len))
+            return;
     }
 }
 
@@ -422,6 +525,10 @@ probe_stop(struct rlb_ctx *ctx, struct rlb_server *s)
     if (ev_is_active(&p->io)) {
         ev_io_stop(ctx->loop, &p->io);
         close(p->io.fd);
+    }
+    if (p->st) {
+        rlb_stream_discard(p->st);
+        free(p->st);
     }
     ev_timer_stop(ctx->loop, &p->timer);
     free(p);

@@ -95,6 +95,30 @@ CTX_GAUGE(spool_bytes, ctx->spool ? rlb_spool_bytes(ctx->spool) : 0)
 SPOOL_COUNTERS(G)
 #undef G
 
+#define G(f, help) CTX_GAUGE(conns_##f, ctx->conns.f)
+RLB_CONN_COUNTERS(G)
+#undef G
+CTX_GAUGE(conns_open, ctx->front.open)
+CTX_GAUGE(conns_handshaking, ctx->front.handshaking)
+
+/* Connections toward servers that are open now. */
+static double
+links_open(const struct rlb_ctx *ctx, const void *obj)
+{
+    unsigned n = 0;
+
+    (void)obj;
+    for (unsigned i = 0; i < ctx->servers.n; i++) {
+        const struct rlb_server *s = ctx->servers.v[i];
+
+        for (int k = 0; k < 2; k++) {
+            for (unsigned j = 0; j < s->nsocks[k]; j++)
+                n += s->socks[k][j]->link && rlb_stream_is_open(&s->socks[k][j]->link->st);
+        }
+    }
+    return n;
+}
+
 #define SERVER_GAUGE(fn, expr)                                               \
     static double fn(const struct rlb_ctx *ctx, const void *obj)             \
     {                                                                        \
@@ -148,6 +172,10 @@ server_role(const struct rlb_ctx *ctx, const void *obj)
     COUNTER_AT(RLB_MS_CLIENT, "client_" #name "_total", #name, struct rlb_client_stats, name, help),
 #define SERVER_C(name, help) \
     COUNTER_AT(RLB_MS_SERVER, "server_" #name "_total", #name, struct rlb_server_stats, name, help),
+
+#define CONN_C(name, help) \
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "connections_" #name "_total", "connections." #name, \
+             conns_##name, help),
 
 const struct rlb_metric rlb_metrics[] = {
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 1, "uptime_seconds", "uptime_seconds", uptime,
@@ -248,6 +276,14 @@ const struct rlb_metric rlb_metrics[] = {
              "group commits (fdatasync calls)"),
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_errors_total", "spool.errors", spool_errors,
              "spool write, sync and read errors, corrupt records included"),
+
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "connections_open", "connections.open", conns_open,
+             "TCP/TLS connections from clients open now"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "connections_handshaking", "connections.handshaking",
+             conns_handshaking, "of which still in their TLS handshake"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "backend_connections_open", "connections.backend_open",
+             links_open, "TCP/TLS connections toward servers open now (probes apart)"),
+    RLB_CONN_COUNTERS(CONN_C)
 
     { "drops_total", "drop", RLB_MT_COUNTER, RLB_MS_DROP, 0,
       "datagrams dropped, by reason (see radlb(8), Drop reasons)", 0, NULL, NULL, NULL, NULL, NULL },

@@ -31,6 +31,7 @@
 struct rlb_listener {
     ev_io              io;         /* first member: the callback casts back */
     int                type;       /* enum rlb_listen_type */
+    int                proto;      /* enum rlb_proto */
     union rlb_sockaddr addr;
     bool               pktinfo;    /* wildcard address: track local addresses */
 };

@@ -635,3 +635,14 @@ rlb_pkt_build_local_reply(uint8_t code, uint8_t id, bool ma, const uint8_t req_a
     rlb_pkt_sign(out, (size_t)(p - out), ma ? RLB_HDR_LEN : 0, req_auth, s);
     return p - out;
 }
+
+size_t
+rlb_pkt_build_status_server(uint8_t id, const uint8_t auth[RLB_AUTH_LEN],
+                            const struct rlb_secret *secret, uint8_t *pkt)
+{
+    pkt[0] = RLB_STATUS_SERVER;
+    pkt[1] = id;
+    memcpy(pkt + 4, auth, RLB_AUTH_LEN);
+    rlb_pkt_sign(pkt, RLB_HDR_LEN + RLB_MA_LEN, RLB_HDR_LEN, NULL, secret);
+    return RLB_HDR_LEN + RLB_MA_LEN;
+}

@@ -146,4 +146,9 @@ rlb_get32(const uint8_t *p)
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
+/* Status-Server (RFC 5997) with Message-Authenticator, into pkt (38
+ * octets); returns its length. */
+size_t rlb_pkt_build_status_server(uint8_t id, const uint8_t auth[RLB_AUTH_LEN],
+                                   const struct rlb_secret *secret, uint8_t *pkt);
+
 #endif

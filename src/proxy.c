@@ -27,6 +27,8 @@
 #include "master.h"
 #include "pkt.h"
 #include "proxy.h"
+#include "front.h"
+#include "backend.h"
 #include "proxy_int.h"
 #include "rstore.h"
 
@@ -113,6 +115,8 @@ rlb_px_free_request(struct rlb_ctx *ctx, struct rlb_request *req)
         rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
     if (req->client)
         req->client->refs--;
+    if (req->conn)
+        rlb_front_unref(ctx, req->conn);
     rlb_req_put(&ctx->reqs, req);
 }
 
@@ -164,7 +168,8 @@ hold_reply(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *reply, s
     rlb_timeq_arm(ctx->loop, &ctx->parked);
 }
 
-static void send_to_client(struct rlb_ctx *ctx, const struct rlb_request *req, size_t len);
+static void send_to_client(struct rlb_ctx *ctx, const struct rlb_request *req, const uint8_t *pkt,
+                           size_t len);
 
 /* A held reply goes to the client; the request becomes an ordinary done one. */
 static void
@@ -172,10 +177,8 @@ release_held(struct rlb_ctx *ctx, struct rlb_request *req)
 {
     rlb_rstore_cancel(req);
     rlb_timeq_remove(&ctx->parked, req);
-    if (req->blob) {
-        memcpy(rlb_outq_next(ctx->outq), req->blob, req->blob_len);
-        send_to_client(ctx, req, req->blob_len);
-    }
+    if (req->blob)
+        send_to_client(ctx, req, req->blob, req->blob_len);
     req->state = RLB_REQ_DONE;
     req->when = ev_now(ctx->loop);
     rlb_timeq_push(&ctx->done, req);
@@ -188,13 +191,23 @@ rlb_proxy_redis_written(struct rlb_ctx *ctx, struct rlb_request *req)
     release_held(ctx, req);
 }
 
+/* pkt: the reply, anywhere (copied into the outbox for UDP unless it is
+ * already the outbox's next buffer). */
 static void
-send_to_client(struct rlb_ctx *ctx, const struct rlb_request *req, size_t len)
+send_to_client(struct rlb_ctx *ctx, const struct rlb_request *req, const uint8_t *pkt, size_t len)
 {
     const struct rlb_listener *l = req->listener;
 
-    rlb_outq_commit(ctx->outq, l->io.fd, &req->src,
-                    l->pktinfo ? (const union rlb_local *)&req->dst : NULL, len);
+    if (req->conn) {
+        rlb_front_send(ctx, req->conn, pkt, len);
+    } else {
+        uint8_t *out = rlb_outq_next(ctx->outq);
+
+        if (out != pkt)
+            memcpy(out, pkt, len);
+        rlb_outq_commit(ctx->outq, l->io.fd, &req->src,
+                        l->pktinfo ? (const union rlb_local *)&req->dst : NULL, len);
+    }
     req->client->stats.replies++;
     ctx->stats.replies++;
 }
@@ -230,11 +243,11 @@ keep_proxy_state(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *da
 /* Client side                                                        */
 
 static void
-answer_status_server(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_client *c,
-                     const uint8_t *data, const struct rlb_pkt_info *info,
+answer_status_server(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_sconn *conn,
+                     struct rlb_client *c, const uint8_t *data, const struct rlb_pkt_info *info,
                      const union rlb_sockaddr *src, const union rlb_local *local)
 {
-    uint8_t code = l->type == RLB_LISTEN_AUTH ? RLB_ACCESS_ACCEPT : RLB_ACCOUNTING_RESPONSE;
+    uint8_t code = l->type == RLB_LISTEN_ACCT ? RLB_ACCOUNTING_RESPONSE : RLB_ACCESS_ACCEPT;
     uint8_t ps[RLB_PKT_MAX];
     uint8_t *out;
     ssize_t n;
@@ -246,21 +259,32 @@ answer_status_server(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_cli
                                   info->proxy_state_len, out, RLB_PKT_MAX);
     if (n < 0)
         return;
-    rlb_outq_commit(ctx->outq, l->io.fd, src, l->pktinfo ? local : NULL, (size_t)n);
+    if (conn)
+        rlb_front_send(ctx, conn, out, (size_t)n);
+    else
+        rlb_outq_commit(ctx->outq, l->io.fd, src, l->pktinfo ? local : NULL, (size_t)n);
     c->stats.status_server++;
     c->stats.replies++;
     ctx->stats.replies++;
 }
 
+/* A retransmission of a request still in flight: the client's (own
+ * false), or radlb's for a TCP/TLS client (own true). Never on a TCP/TLS
+ * server: a live connection does not lose packets (RFC 6613 2.6.1). */
 static void
 retransmit(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
-           const struct rlb_pkt_info *info)
+           const struct rlb_pkt_info *info, bool own)
 {
     struct rlb_server *s = req->bsock->server;
-    uint8_t *out = rlb_outq_next(ctx->outq);
+    uint8_t *out;
     rlb_drop_t why;
     ssize_t n;
 
+    if (!own)
+        req->client->stats.retransmissions++;
+    if (req->bsock->link)
+        return;
+    out = rlb_outq_next(ctx->outq);
     /* Same server, same Identifier, same authenticator: the server sees a
      * duplicate of what it is already working on. */
     n = rlb_pkt_build_request(data, info, &req->client->secret, &s->secret, req->proxied_id,
@@ -268,7 +292,8 @@ retransmit(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
     if (n < 0)
         return;
     rlb_outq_commit(ctx->outq, req->bsock->io.fd, NULL, NULL, (size_t)n);
-    req->client->stats.retransmissions++;
+    if (own)
+        ctx->conns.retransmitted++;
     s->stats.retransmissions++;
 }
 
@@ -284,7 +309,7 @@ rlb_px_answer_locally(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t code
                                           req->blob_len, out, RLB_PKT_MAX);
 
     if (n > 0) {
-        send_to_client(ctx, req, (size_t)n);
+        send_to_client(ctx, req, out, (size_t)n);
         ctx->stats.local_rejects += code == RLB_ACCESS_REJECT;
     }
     cache_reply(ctx, req, n > 0 ? out : NULL, n > 0 ? (size_t)n : 0);
@@ -320,7 +345,14 @@ rlb_px_send(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *s,
     }
     if (info->code == RLB_ACCOUNTING_REQUEST)
         memcpy(req->proxied_auth, out + 4, RLB_AUTH_LEN);
-    rlb_outq_commit(ctx->outq, req->bsock->io.fd, NULL, NULL, (size_t)n);
+    if (!req->bsock->link) {
+        rlb_outq_commit(ctx->outq, req->bsock->io.fd, NULL, NULL, (size_t)n);
+    } else if (rlb_backend_send(ctx, req->bsock, out, (size_t)n) < 0) {
+        rlb_server_release_id(req);
+        return RLB_DROP_NO_SOCKET;
+    }
+    if (req->conn)
+        rlb_front_track(ctx, req, data, info->len);
     req->state = RLB_REQ_PENDING;
     req->when = ev_now(ctx->loop);
     rlb_health_sent(s, req->when);
@@ -519,8 +551,8 @@ rlb_proxy_redis_answer(struct rlb_ctx *ctx, struct rlb_request *req, const char 
 
 /* A new request: its slot, its place in the duplicate table. */
 static void
-admit(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_client *c, const uint8_t *data,
-      const struct rlb_pkt_info *info, const union rlb_sockaddr *src,
+admit(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_sconn *conn, struct rlb_client *c,
+      const uint8_t *data, const struct rlb_pkt_info *info, const union rlb_sockaddr *src,
       const union rlb_local *local, uint32_t hash)
 {
     struct rlb_request *req = rlb_req_get(&ctx->reqs);
@@ -531,6 +563,9 @@ admit(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_client *c, const u
     }
     req->listener = l;
     req->client = c;
+    req->conn = conn;
+    if (conn)
+        conn->refs++;
     req->src = *src;
     if (local)
         memcpy(&req->dst, local, sizeof(req->dst));
@@ -544,9 +579,9 @@ admit(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_client *c, const u
     dispatch(ctx, req, data, info);
 }
 
-void
-rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *data,
-                        size_t len, const union rlb_sockaddr *src,
+rlb_drop_t
+rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_sconn *conn,
+                        uint8_t *data, size_t len, const union rlb_sockaddr *src,
                         const union rlb_local *local)
 {
     struct rlb_client *c = rlb_clients_find(&ctx->clients, src);
@@ -558,45 +593,46 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *da
 
     if (!c) {
         drop_from_client(ctx, NULL, src, 0, RLB_DROP_UNKNOWN_CLIENT);
-        return;
+        return RLB_DROP_UNKNOWN_CLIENT;
     }
     why = rlb_pkt_parse(data, &len, c->require_ma && len > 0 && data[0] == RLB_ACCESS_REQUEST,
                         &info);
     if (why != RLB_DROP_NONE) {
         drop_from_client(ctx, c, src, len > 0 ? data[0] : 0, why);
-        return;
+        return why;
     }
     ok_code = info.code == RLB_STATUS_SERVER ||
-              info.code == (l->type == RLB_LISTEN_AUTH ? RLB_ACCESS_REQUEST : RLB_ACCOUNTING_REQUEST);
+              (l->type != RLB_LISTEN_ACCT && info.code == RLB_ACCESS_REQUEST) ||
+              (l->type != RLB_LISTEN_AUTH && info.code == RLB_ACCOUNTING_REQUEST);
     if (!ok_code) {
         drop_from_client(ctx, c, src, info.code, RLB_DROP_UNEXPECTED_CODE);
-        return;
+        return RLB_DROP_UNEXPECTED_CODE;
     }
 
     /* BlastRADIUS: before any authenticator is looked at. */
     if (info.code == RLB_ACCESS_REQUEST && c->limit_proxy_state && info.n_proxy_state &&
         !info.ma_off) {
         drop_from_client(ctx, c, src, info.code, RLB_DROP_PROXY_STATE_WITHOUT_MA);
-        return;
+        return RLB_DROP_PROXY_STATE_WITHOUT_MA;
     }
     if (info.ma_off &&
         !rlb_pkt_ma_ok(data, &info, info.code == RLB_ACCOUNTING_REQUEST ? zero_auth : data + 4,
                        &c->secret)) {
         drop_from_client(ctx, c, src, info.code, RLB_DROP_BAD_MESSAGE_AUTHENTICATOR);
-        return;
+        return RLB_DROP_BAD_MESSAGE_AUTHENTICATOR;
     }
     if (info.code == RLB_ACCOUNTING_REQUEST && !rlb_pkt_acct_request_ok(data, &info, &c->secret)) {
         drop_from_client(ctx, c, src, info.code, RLB_DROP_BAD_REQUEST_AUTHENTICATOR);
-        return;
+        return RLB_DROP_BAD_REQUEST_AUTHENTICATOR;
     }
     if (info.code == RLB_STATUS_SERVER) {
-        answer_status_server(ctx, l, c, data, &info, src, local);
-        return;
+        answer_status_server(ctx, l, conn, c, data, &info, src, local);
+        return RLB_DROP_NONE;
     }
     why = rlb_pkt_check_attrs(data, &info);
     if (why != RLB_DROP_NONE) {
         drop_from_client(ctx, c, src, info.code, why);
-        return;
+        return why;
     }
 
     hash = rlb_dedup_hash(&ctx->dedup, l, src, info.id);
@@ -604,7 +640,7 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *da
     if (old) {
         if (memcmp(old->client_auth, data + 4, RLB_AUTH_LEN) == 0) {
             if (old->state == RLB_REQ_PENDING) {
-                retransmit(ctx, old, data, &info);
+                retransmit(ctx, old, data, &info, false);
             } else if (old->state == RLB_REQ_REROUTE) {
                 /* Its server went down before answering: this retransmission
                  * goes to another one. */
@@ -618,14 +654,10 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *da
             } else {
                 /* Answered (or timed out without an answer): never forwarded again. */
                 c->stats.duplicates++;
-                if (old->blob) {
-                    uint8_t *out = rlb_outq_next(ctx->outq);
-
-                    memcpy(out, old->blob, old->blob_len);
-                    send_to_client(ctx, old, old->blob_len);
-                }
+                if (old->blob)
+                    send_to_client(ctx, old, old->blob, old->blob_len);
             }
-            return;
+            return RLB_DROP_NONE;
         }
         /* RFC 5080 2.2.2: a new authenticator on the same key is a new
          * request; the old one's answer, if it comes, is discarded. */
@@ -651,7 +683,8 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *da
         c->stats.access_requests++;
     else
         c->stats.accounting_requests++;
-    admit(ctx, l, c, data, &info, src, local, hash);
+    admit(ctx, l, conn, c, data, &info, src, local, hash);
+    return RLB_DROP_NONE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -678,7 +711,7 @@ count_reply(struct rlb_server *s, uint8_t code)
     }
 }
 
-void
+rlb_drop_t
 rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data, size_t len)
 {
     struct rlb_server *s = b->server;
@@ -693,29 +726,29 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
                         &info);
     if (why != RLB_DROP_NONE) {
         drop_from_server(ctx, s, why);
-        return;
+        return why;
     }
     req = rlb_bsock_lookup(b, info.id);
     if (!req) {
         drop_from_server(ctx, s, RLB_DROP_UNKNOWN_REPLY);
-        return;
+        return RLB_DROP_UNKNOWN_REPLY;
     }
     if (!rlb_pkt_reply_ok(data, &info, req->proxied_auth, &s->secret)) {
         drop_from_server(ctx, s, RLB_DROP_BAD_RESPONSE_AUTHENTICATOR);
-        return;
+        return RLB_DROP_BAD_RESPONSE_AUTHENTICATOR;
     }
     if (info.ma_off && !rlb_pkt_ma_ok(data, &info, req->proxied_auth, &s->secret)) {
         drop_from_server(ctx, s, RLB_DROP_BAD_MESSAGE_AUTHENTICATOR);
-        return;
+        return RLB_DROP_BAD_MESSAGE_AUTHENTICATOR;
     }
     if (!reply_fits(req->code, info.code)) {
         drop_from_server(ctx, s, RLB_DROP_UNEXPECTED_REPLY_CODE);
-        return;
+        return RLB_DROP_UNEXPECTED_REPLY_CODE;
     }
     why = rlb_pkt_check_attrs(data, &info);
     if (why != RLB_DROP_NONE) {
         drop_from_server(ctx, s, why);
-        return;
+        return why;
     }
     rlb_health_replied(s, ev_now(ctx->loop));
     if (req->flags & RLB_REQF_REPLAY) {
@@ -723,7 +756,7 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
         count_reply(s, info.code);
         rlb_latency_add(&s->latency, ev_now(ctx->loop) - req->when);
         rlb_acctspool_acked(ctx, req);
-        return;
+        return RLB_DROP_NONE;
     }
     if (!info.ma_off && info.code != RLB_ACCOUNTING_RESPONSE) {
         s->stats.replies_without_ma++;
@@ -740,7 +773,7 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
         count_reply(s, info.code);
         ctx->stats.drops[RLB_DROP_SUPERSEDED]++;
         rlb_px_free_request(ctx, req);
-        return;
+        return RLB_DROP_NONE;
     }
 
     /* Rewrite first: a reply that cannot be rewritten is dropped and the
@@ -751,7 +784,7 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
                             req->client_id, req->client_auth, out, RLB_PKT_MAX, &why);
     if (n < 0) {
         drop_from_server(ctx, s, why);
-        return;
+        return why;
     }
     /* Record who issued the challenge before the client can answer it:
      * here, and for the other instances in Redis (the challenge is held
@@ -791,11 +824,12 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
     if (held) {
         hold_reply(ctx, req, out, (size_t)n);
     } else {
-        send_to_client(ctx, req, (size_t)n);
+        send_to_client(ctx, req, out, (size_t)n);
         cache_reply(ctx, req, out, (size_t)n);
     }
     rlb_trace("server %s: %s id %u -> client %s id %u", s->name, code_name(info.code), info.id,
               req->client->name, req->client_id);
+    return RLB_DROP_NONE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -896,6 +930,71 @@ rlb_proxy_server_down(struct rlb_ctx *ctx, struct rlb_server *s)
     rlb_timeq_arm(ctx->loop, &ctx->pending);
 }
 
+/* A TCP/TLS connection toward a server closed (backend.c). sent: it had
+ * been open, so its requests may have reached the server and are never
+ * sent again; otherwise nothing left and they go to another server at
+ * the next retransmission (radlb's own for TCP/TLS clients). */
+void
+rlb_proxy_link_lost(struct rlb_ctx *ctx, struct rlb_bsock *b, bool sent)
+{
+    double now = ev_now(ctx->loop);
+    struct rlb_server *s = b->server;
+
+    for (unsigned id = 0; id < 256; id++) {
+        struct rlb_request *req = b->slot[id];
+
+        if (!req)
+            continue;
+        rlb_px_end_pending(ctx, req);
+        if (req->flags & RLB_REQF_REPLAY) {
+            rlb_acctspool_lost(ctx, req);
+        } else if (req->state == RLB_REQ_SUPERSEDED) {
+            rlb_px_free_request(ctx, req);
+        } else if (!sent && !(req->flags & RLB_REQF_PINNED)) {
+            req->state = RLB_REQ_REROUTE;
+            req->when = now;
+            s->stats.rerouted++;
+            rlb_timeq_push(&ctx->pending, req);
+        } else if (req->code == RLB_ACCESS_REQUEST) {
+            /* As a timeout: an SMS may be on its way, the login is not
+             * started again elsewhere. */
+            s->stats.timeouts++;
+            req->client->stats.timeouts++;
+            ctx->stats.timeouts++;
+            if (ctx->conf->proxy.timeout_action == RLB_TIMEOUT_REJECT)
+                rlb_px_answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->proxy.timeout_message);
+            else
+                cache_reply(ctx, req, NULL, 0);
+        } else {
+            rlb_px_forget(ctx, req);        /* accounting: the NAS retries */
+        }
+    }
+    rlb_timeq_arm(ctx->loop, &ctx->pending);
+}
+
+bool
+rlb_px_resend(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t *data, size_t len)
+{
+    struct rlb_pkt_info info;
+
+    if (req->state != RLB_REQ_PENDING && req->state != RLB_REQ_REROUTE)
+        return false;
+    if (rlb_pkt_parse(data, &len, false, &info) != RLB_DROP_NONE)
+        return false;
+    if (req->state == RLB_REQ_REROUTE) {
+        /* Its server went down before processing it: as a NAS's
+         * retransmission would, it goes to another server now (and is
+         * tracked again from there). */
+        rlb_timeq_remove(&ctx->pending, req);
+        dispatch(ctx, req, data, &info);
+        return false;
+    }
+    if (req->bsock->link)
+        return true;               /* a TCP/TLS server: keep watching for a reroute */
+    retransmit(ctx, req, data, &info, true);
+    return true;
+}
+
 /* Redis did not answer within redis.timeout: go on without it. */
 static void
 parked_expired(struct ev_loop *loop, ev_timer *w, int revents)
@@ -958,7 +1057,7 @@ listener_readable(struct ev_loop *loop, ev_io *w, int revents)
                                  rx->buf[i][0], RLB_DROP_TOO_LONG);
                 continue;
             }
-            rlb_proxy_client_packet(ctx, l, rx->buf[i], len, &rx->from[i],
+            rlb_proxy_client_packet(ctx, l, NULL, rx->buf[i], len, &rx->from[i],
                                     have_local ? &local : NULL);
         }
         if (n < RLB_RX_BATCH)
@@ -1009,6 +1108,7 @@ flush_outbox(struct ev_loop *loop, ev_prepare *w, int revents)
     rlb_acctspool_commit(ctx);
     if (ctx->outq->n)
         rlb_outq_flush(ctx->outq);
+    rlb_streams_flush(&ctx->front.streams);
     /* Sends refused by ICMP port unreachable, noted during the flushes. */
     while ((fd = rlb_outq_take_refused(ctx->outq)) >= 0) {
         struct rlb_bsock *b = rlb_servers_bsock_by_fd(&ctx->servers, fd);
@@ -1052,7 +1152,9 @@ rlb_proxy_start(struct rlb_ctx *ctx)
     ctx->servers.read_cb = server_readable;
     ctx->servers.cb_data = ctx;
     ctx->servers.sockets_opened = &ctx->stats.sockets_opened;
-    if (rlb_servers_build(&ctx->servers, conf) < 0)
+    ctx->front.streams.loop = ctx->loop;
+    ctx->front.streams.handshake_timeout = conf->conns.handshake_timeout;
+    if (rlb_servers_build(&ctx->servers, conf) < 0 || rlb_backend_start(ctx) < 0)
         return -1;
     ctx->balancer.algo = conf->proxy.balance;
     if (rlb_sticky_init(&ctx->sticky, ctx->loop, &ctx->bufs, conf->sticky.ttl,
@@ -1084,9 +1186,11 @@ rlb_proxy_start(struct rlb_ctx *ctx)
     if (!ctx->listeners)
         return -1;
     for (unsigned i = 0; i < conf->nlisten; i++) {
-        struct rlb_listener *l = &ctx->listeners[i];
+        struct rlb_listener *l = &ctx->listeners[ctx->nlisteners];
         char where[RLB_ADDRSTRLEN];
 
+        if (conf->listen[i].proto != RLB_PROTO_UDP)
+            continue;              /* front.c */
         if (rlb_listener_open(l, &conf->listen[i], conf->proxy.recv_buffer, err, sizeof(err)) < 0) {
             rlb_err("%s", err);
             return -1;
@@ -1098,6 +1202,8 @@ rlb_proxy_start(struct rlb_ctx *ctx)
         rlb_info("listening for %s on %s/udp", l->type == RLB_LISTEN_AUTH ? "authentication" : "accounting",
                  rlb_sockaddr_str(&l->addr, where, sizeof(where)));
     }
+    if (rlb_front_start(ctx) < 0)
+        return -1;
 
     ev_prepare_init(&ctx->flush, flush_outbox);
     ctx->flush.data = ctx;
@@ -1128,6 +1234,7 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
     rlb_acctspool_commit(ctx);
     if (ctx->outq && ctx->outq->n)
         rlb_outq_flush(ctx->outq);
+    rlb_front_stop(ctx);           /* replies already queued go out first */
     for (unsigned i = 0; i < ctx->nlisteners; i++) {
         ev_io_stop(ctx->loop, &ctx->listeners[i].io);
         close(ctx->listeners[i].io.fd);
@@ -1156,7 +1263,10 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
     rlb_health_stop(ctx);
     rlb_sticky_free(&ctx->sticky);
     rlb_sticky_free(&ctx->affinity);
+    rlb_backend_stop(ctx);
     rlb_servers_free(&ctx->servers);
+    rlb_backend_free(ctx);
+    rlb_front_free(ctx);
     rlb_clients_free(&ctx->clients);
     rlb_dedup_free(&ctx->dedup);
     rlb_reqpool_free(&ctx->reqs);

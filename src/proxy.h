@@ -24,12 +24,18 @@
 int  rlb_proxy_start(struct rlb_ctx *ctx);
 void rlb_proxy_stop(struct rlb_ctx *ctx);
 
-/* The two entry points for outside bytes (also used by tests and fuzzers). */
-void rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, uint8_t *data,
-                             size_t len, const union rlb_sockaddr *src,
-                             const union rlb_local *local);
-void rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
-                             size_t len);
+/* The two entry points for outside bytes (also used by tests and fuzzers).
+ * conn: the TCP/TLS connection the packet came on (NULL: a datagram).
+ * Both return why the packet was dropped, RLB_DROP_NONE when it was not;
+ * on a connection, a malformed packet closes it (rlb_drop_is_malformed). */
+rlb_drop_t rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l,
+                                   struct rlb_sconn *conn, uint8_t *data, size_t len,
+                                   const union rlb_sockaddr *src, const union rlb_local *local);
+rlb_drop_t rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
+                                   size_t len);
+
+/* A TCP/TLS connection toward a server closed; sent: it had been open. */
+void rlb_proxy_link_lost(struct rlb_ctx *ctx, struct rlb_bsock *b, bool sent);
 
 /* Server s went down: its open challenges are answered with
  * sticky.reject_message at once; its other pending requests were never

@@ -23,5 +23,10 @@ void rlb_px_answer_locally(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t
 /* Forgets a request that gets no answer at all (the client will retry). */
 void rlb_px_forget(struct rlb_ctx *ctx, struct rlb_request *req);
 void rlb_px_free_request(struct rlb_ctx *ctx, struct rlb_request *req);
+/* radlb's retransmission of a TCP/TLS client's request (front.c): sent
+ * again to its UDP server, or, when its server went down before
+ * processing it, dispatched anew. False when there is nothing more to do
+ * for it. */
+bool rlb_px_resend(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t *data, size_t len);
 
 #endif

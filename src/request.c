@@ -40,6 +40,7 @@ rlb_req_get(struct rlb_reqpool *pool)
     req = pool->free;
     pool->free = req->hnext;
     memset(req, 0, sizeof(*req));
+    req->gen = ++pool->gen;
     pool->in_use++;
     return req;
 }

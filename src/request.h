@@ -15,6 +15,7 @@
 struct rlb_listener;
 struct rlb_client;
 struct rlb_bsock;
+struct rlb_sconn;
 
 enum rlb_req_state {
     RLB_REQ_PENDING = 1,           /* forwarded, waiting for a server */
@@ -46,6 +47,7 @@ struct rlb_request {
     struct rlb_listener *listener;      /* where it arrived; replies leave there */
     struct rlb_client   *client;
     struct rlb_bsock    *bsock;         /* where it went, while pending */
+    struct rlb_sconn    *conn;          /* the TCP/TLS connection it came on (NULL: UDP) */
     union rlb_sockaddr   src;           /* the client's address and port */
     union {
         struct in_addr   v4;
@@ -69,6 +71,7 @@ struct rlb_request {
     };
     uint8_t              pin_len;       /* its length (flags & RLB_REQF_PINNED) */
     uint32_t             hash;          /* of (listener, src, client_id) */
+    uint32_t             gen;           /* which use of this slot (for weak references) */
 };
 
 struct rlb_reqpool {
@@ -78,6 +81,7 @@ struct rlb_reqpool {
     unsigned             capchunks;
     unsigned long        in_use;
     unsigned long        total;
+    uint32_t             gen;           /* the last generation handed out */
 };
 
 struct rlb_request *rlb_req_get(struct rlb_reqpool *pool);

@@ -35,6 +35,10 @@ rlb_servers_build(struct rlb_servers *ss, const struct rlb_conf *conf)
         s->addr[RLB_KIND_AUTH] = cs->auth_addr;
         s->addr[RLB_KIND_ACCT] = cs->acct_addr;
         s->role = cs->role;
+        s->proto = cs->proto;
+        s->has_fp = cs->has_fp;
+        memcpy(s->fp, cs->fp, sizeof(s->fp));
+        s->tls_name = strdup(cs->tls_name ? cs->tls_name : "");
         snprintf(s->health_reason, sizeof(s->health_reason), "configured");
         s->weight = cs->weight;
         s->require_ma = cs->require_ma;
@@ -92,6 +96,12 @@ byfd_set(struct rlb_servers *ss, int fd, struct rlb_bsock *b)
 static void
 bsock_close(struct rlb_servers *ss, struct rlb_bsock *b)
 {
+    if (b->link) {
+        if (ss->link_free)
+            ss->link_free(ss->cb_data, b);
+        free(b);
+        return;
+    }
     byfd_set(ss, b->io.fd, NULL);
     if (ss->loop)
         ev_io_stop(ss->loop, &b->io);
@@ -111,6 +121,7 @@ rlb_servers_free(struct rlb_servers *ss)
             free(s->socks[k]);
         }
         rlb_secret_free(&s->secret);
+        free(s->tls_name);
         free(s->name);
         free(s);
     }
@@ -132,12 +143,33 @@ rlb_servers_find(const struct rlb_servers *ss, const char *name)
     return NULL;
 }
 
+static void
+bsock_init(struct rlb_bsock *b, struct rlb_server *s, int kind)
+{
+    uint8_t perm[256];
+
+    b->server = s;
+    b->kind = (uint8_t)kind;
+    b->nfree = 256;
+    /* Identifiers start in a random order (Fisher-Yates) so that they
+     * cannot be predicted by someone spoofing replies. */
+    for (int i = 0; i < 256; i++)
+        b->ring[i] = (uint8_t)i;
+    rlb_random_bytes(perm, sizeof(perm));
+    for (int i = 255; i > 0; i--) {
+        int j = perm[i] % (i + 1);
+        uint8_t t = b->ring[i];
+
+        b->ring[i] = b->ring[j];
+        b->ring[j] = t;
+    }
+}
+
 static struct rlb_bsock *
 bsock_open(struct rlb_servers *ss, struct rlb_server *s, int kind)
 {
     const union rlb_sockaddr *to = &s->addr[kind];
     struct rlb_bsock *b;
-    uint8_t perm[256];
     char where[RLB_ADDRSTRLEN];
     int fd;
 
@@ -153,6 +185,21 @@ bsock_open(struct rlb_servers *ss, struct rlb_server *s, int kind)
         s->capsocks[kind] = cap;
     }
 
+    if (s->proto != RLB_PROTO_UDP) {
+        b = calloc(1, sizeof(*b));
+        if (!b)
+            return NULL;
+        bsock_init(b, s, kind);
+        ev_io_init(&b->io, NULL, -1, 0);
+        if (!ss->link_open || ss->link_open(ss->cb_data, b) < 0) {
+            free(b);
+            return NULL;
+        }
+        s->socks[kind][s->nsocks[kind]++] = b;
+        if (ss->sockets_opened)
+            (*ss->sockets_opened)++;
+        return b;
+    }
     fd = socket(to->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, &to->sa, rlb_sockaddr_len(to)) < 0) {
         rlb_err("server %s: cannot open a socket to %s: %s", s->name,
@@ -170,21 +217,7 @@ bsock_open(struct rlb_servers *ss, struct rlb_server *s, int kind)
         close(fd);
         return NULL;
     }
-    b->server = s;
-    b->kind = (uint8_t)kind;
-    b->nfree = 256;
-    /* Identifiers start in a random order (Fisher-Yates) so that they
-     * cannot be predicted by someone spoofing replies. */
-    for (int i = 0; i < 256; i++)
-        b->ring[i] = (uint8_t)i;
-    rlb_random_bytes(perm, sizeof(perm));
-    for (int i = 255; i > 0; i--) {
-        int j = perm[i] % (i + 1);
-        uint8_t t = b->ring[i];
-
-        b->ring[i] = b->ring[j];
-        b->ring[j] = t;
-    }
+    bsock_init(b, s, kind);
     ev_io_init(&b->io, ss->read_cb, fd, EV_READ);
     b->io.data = ss->cb_data;
     if (ss->loop)

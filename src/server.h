@@ -38,8 +38,11 @@ enum rlb_health {
 
 /* A server's health probe (health.c): always there with an active probe
  * kind, only while down with probe "none". */
+struct rlb_stream;
+
 struct rlb_probe {
     ev_io               io;             /* first member: the callback casts back */
+    struct rlb_stream  *st;             /* TCP/TLS servers: the probe's own connection */
     ev_timer            timer;          /* the next probe, or the deadline of the one out */
     struct rlb_server  *server;
     struct rlb_ctx     *ctx;
@@ -60,9 +63,14 @@ struct rlb_probe {
 struct rlb_server;
 struct rlb_ctx;
 
+struct rlb_blink;
+
+/* A socket toward a server: a connected UDP socket, or a TCP/TLS
+ * connection (link, backend.c; io unused). 256 Identifiers either way. */
 struct rlb_bsock {
     ev_io               io;             /* first member: the callback casts back */
     struct rlb_server  *server;
+    struct rlb_blink   *link;           /* TCP/TLS: the connection (NULL: UDP) */
     struct rlb_bsock   *next_free;      /* server's list of sockets with free IDs */
     bool                on_free_list;
     uint8_t             kind;           /* enum rlb_kind */
@@ -87,6 +95,10 @@ struct rlb_server {
     union rlb_sockaddr      addr[2];          /* auth and acct ports */
     struct rlb_secret       secret;
     int                     role;             /* enum rlb_role */
+    int                     proto;            /* enum rlb_proto */
+    bool                    has_fp;           /* TLS: pinned certificate */
+    unsigned char           fp[RLB_FP_LEN];
+    char                   *tls_name;         /* TLS: name its certificate must carry */
     int                     weight;
     bool                    require_ma;
     bool                    seen_no_ma;       /* logged once: replies lack Message-Authenticator */
@@ -134,6 +146,10 @@ struct rlb_servers {
     int                 max_sockets;  /* per server and port */
     int                 rcvbuf;
     uint64_t           *sockets_opened;
+    /* TCP/TLS servers: a new socket gets its connection (backend.c), a
+     * socket being freed lets go of it. */
+    int               (*link_open)(void *data, struct rlb_bsock *b);
+    void              (*link_free)(void *data, struct rlb_bsock *b);
     struct rlb_bsock  **byfd;         /* sockets by file descriptor */
     unsigned            nbyfd;
 };
