@@ -28,7 +28,7 @@
 
 #define GOOD_FILES(X) \
     X(minimal) X(full) X(ipv6) X(short_secret) X(secret_13_octets) X(control_socket)      \
-    X(master_keys)
+    X(master_keys) X(tcp)
 
 #define BAD_FILES(X)                                                                        \
     X(unknown_key_top) X(unknown_key_section) X(unknown_key_list_entry)                     \
@@ -48,7 +48,10 @@
     X(write_bad_equals) X(int_beyond_32_bits) X(write_encrypted_attribute)                  \
     X(write_uncomparable_type)                                                              \
     X(write_status_server) X(relative_spool_directory) X(relative_state_file)               \
-    X(spool_max_bytes_too_small) X(on_promote_timeout_zero)
+    X(spool_max_bytes_too_small) X(on_promote_timeout_zero)                               \
+    X(udp_listener_any) X(duplicate_tcp_listener) X(bad_fingerprint)                        \
+    X(fingerprint_without_tls) X(tls_server_no_trust) X(tls_listener_no_trust)              \
+    X(tls_no_certificate) X(tls_certificate_missing) X(backoff_inverted)
 
 #define COUNT(n) +1
 static const unsigned n_good = 0 GOOD_FILES(COUNT);
