@@ -589,13 +589,16 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_
     struct rlb_request *old;
     rlb_drop_t why;
     uint32_t hash;
-    bool ok_code;
+    bool ok_code, tls;
 
     if (!c) {
         drop_from_client(ctx, NULL, src, 0, RLB_DROP_UNKNOWN_CLIENT);
         return RLB_DROP_UNKNOWN_CLIENT;
     }
-    why = rlb_pkt_parse(data, &len, c->require_ma && len > 0 && data[0] == RLB_ACCESS_REQUEST,
+    /* TLS protects the packet: the BlastRADIUS requirements are for UDP
+     * and TCP (checklist 33). */
+    tls = conn && conn->st.ssl;
+    why = rlb_pkt_parse(data, &len, c->require_ma && !tls && len > 0 && data[0] == RLB_ACCESS_REQUEST,
                         &info);
     if (why != RLB_DROP_NONE) {
         drop_from_client(ctx, c, src, len > 0 ? data[0] : 0, why);
@@ -610,7 +613,7 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_
     }
 
     /* BlastRADIUS: before any authenticator is looked at. */
-    if (info.code == RLB_ACCESS_REQUEST && c->limit_proxy_state && info.n_proxy_state &&
+    if (info.code == RLB_ACCESS_REQUEST && c->limit_proxy_state && !tls && info.n_proxy_state &&
         !info.ma_off) {
         drop_from_client(ctx, c, src, info.code, RLB_DROP_PROXY_STATE_WITHOUT_MA);
         return RLB_DROP_PROXY_STATE_WITHOUT_MA;
@@ -722,8 +725,8 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
     ssize_t n;
     bool held;
 
-    why = rlb_pkt_parse(data, &len, s->require_ma && len > 0 && data[0] != RLB_ACCOUNTING_RESPONSE,
-                        &info);
+    why = rlb_pkt_parse(data, &len, s->require_ma && !(b->link && b->link->st.ssl) && len > 0 &&
+                                        data[0] != RLB_ACCOUNTING_RESPONSE, &info);
     if (why != RLB_DROP_NONE) {
         drop_from_server(ctx, s, why);
         return why;
@@ -758,7 +761,7 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
         rlb_acctspool_acked(ctx, req);
         return RLB_DROP_NONE;
     }
-    if (!info.ma_off && info.code != RLB_ACCOUNTING_RESPONSE) {
+    if (!info.ma_off && info.code != RLB_ACCOUNTING_RESPONSE && !(b->link && b->link->st.ssl)) {
         s->stats.replies_without_ma++;
         if (!s->seen_no_ma) {
             s->seen_no_ma = true;
