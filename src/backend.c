@@ -182,6 +182,16 @@ link_closed(struct rlb_stream *st, int why, bool opened, const char *text)
     unsigned lost = 256 - b->nfree - l->wd_out;
 
     watchdog_release(l);
+    if (opened && !lost && why != RLB_STREAM_TIMEOUT) {
+        /* Closed while idle (the server's idle timer, a restart): the
+         * next request simply connects again. */
+        l->failures = 0;
+        l->next_connect = 0;
+        ctx->conns.backend_lost++;
+        rlb_info("server %s: %s connection closed while idle: %s", s->name, proto_name(s), text);
+        rlb_stream_reset(st);
+        return;
+    }
     l->failures++;
     l->next_connect = ev_now(ctx->loop) + backoff(ctx, l->failures);
     if (!opened) {

@@ -98,6 +98,17 @@ cmd_help(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
     return 0;
 }
 
+/* "address:port", with "/tcp" or "/tls" for a stream server. */
+static const char *
+server_where(const struct rlb_server *s, char *buf, size_t len)
+{
+    char a[RLB_ADDRSTRLEN];
+
+    rlb_sockaddr_str(&s->addr[RLB_KIND_AUTH], a, sizeof(a));
+    snprintf(buf, len, "%s%s", a, s->proto == RLB_PROTO_TLS ? "/tls" : s->proto == RLB_PROTO_TCP ? "/tcp" : "");
+    return buf;
+}
+
 static int
 cmd_show_servers(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
 {
@@ -118,12 +129,12 @@ cmd_show_servers(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
                   "REQUESTS", "ACCEPT", "REJECT", "CHALLENGE", "ACCT", "TIMEOUTS", "P50_MS", "P99_MS");
     for (unsigned i = 0; i < ss->n; i++) {
         const struct rlb_server *s = ss->v[i];
-        char where[RLB_ADDRSTRLEN], health[64];
+        char where[RLB_ADDRSTRLEN + 8], health[64];
 
         rlb_sb_printf(out, "%-12s %-11s %-11s %-22s %-22s %6d %11u %8lu %9llu %8llu %8llu %9llu %8llu %8llu %8.1f %8.1f\n",
                       s->name, rlb_role_name(s->role), rlb_server_state_name(s),
                       health_text(s, health, sizeof(health)),
-                      rlb_sockaddr_str(&s->addr[RLB_KIND_AUTH], where, sizeof(where)), s->weight,
+                      server_where(s, where, sizeof(where)), s->weight,
                       s->outstanding, s->sessions, (unsigned long long)s->stats.requests,
                       (unsigned long long)s->stats.access_accepts,
                       (unsigned long long)s->stats.access_rejects,

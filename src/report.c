@@ -64,6 +64,8 @@ rlb_report_server(const struct rlb_ctx *ctx, const struct rlb_server *s)
     json_object_set_new(o, "address", json_string(rlb_sockaddr_host(&s->addr[0], host, sizeof(host))));
     json_object_set_new(o, "auth_port", json_integer(rlb_sockaddr_port(&s->addr[RLB_KIND_AUTH])));
     json_object_set_new(o, "acct_port", json_integer(rlb_sockaddr_port(&s->addr[RLB_KIND_ACCT])));
+    json_object_set_new(o, "proto", json_string(s->proto == RLB_PROTO_TLS ? "tls" :
+                                                 s->proto == RLB_PROTO_TCP ? "tcp" : "udp"));
     json_object_set_new(o, "weight", json_integer(s->weight));
     json_object_set_new(o, "outstanding", json_integer(s->outstanding));
     json_object_set_new(o, "sessions", json_integer((json_int_t)s->sessions));
