@@ -217,6 +217,11 @@ send_to_client(struct rlb_ctx *ctx, const struct rlb_request *req, const uint8_t
 static void
 collect_proxy_state(const uint8_t *data, const struct rlb_pkt_info *info, uint8_t *dst)
 {
+    /* Without Proxy-State its offset is 0: nothing to walk (walking from
+     * the header would read the Identifier as a length, and loop for ever
+     * on Identifier 0). */
+    if (!info->proxy_state_len)
+        return;
     for (size_t off = info->proxy_state_off; off < info->len; off += data[off + 1]) {
         if (data[off] == RLB_ATTR_PROXY_STATE) {
             memcpy(dst, data + off, data[off + 1]);

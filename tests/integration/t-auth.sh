@@ -93,6 +93,12 @@ fwd_after=$(rlb_ctl show stats | awk '$1 ~ /^server\..*\.requests$/ { s += $2 } 
 t_assert_eq "$fwd_before" "$fwd_after" "Status-Server is never forwarded to a server"
 t_assert_eq "$before" "$(cat "$T_DIR"/mfa*/requests.log | wc -l)" "no server saw the Status-Server"
 t_assert_eq 2 "$(rlb_stat client.nas.status_server)" "Status-Server answers counted"
+# Identifier 0 and no Proxy-State: once an endless loop (the Proxy-State
+# walk started at offset 0, the header, and read the Identifier as a length).
+ss0="0c000026$(printf '11%.0s' {1..16})5012$(printf '00%.0s' {1..16})"
+out=$("$UDPSEND" -k "$CLIENT_SECRET" -w 2 127.0.0.1 "$RLB_AUTH" "$ss0")
+t_assert_match '^0200' "$out" "Status-Server with Identifier 0 answered (Access-Accept, Identifier 0)"
+t_assert_eq 3 "$(rlb_stat client.nas.status_server)" "and counted: radlb is still serving"
 out=$(printf 'User-Name = "x"\n' | t_radclient -x -t 1 "127.0.0.1:$RLB_AUTH" status "$CLIENT_SECRET" 2>&1)
 t_assert_contains 'No reply' "$out" "Status-Server without Message-Authenticator is dropped"
 
