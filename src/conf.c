@@ -462,7 +462,7 @@ int_literal_ok(const config_setting_t *s, const char *key, long long v, struct r
     unsigned line = config_setting_source_line(s), n = 0;
     char text[1024], *p = NULL, *end;
     size_t klen = strlen(key);
-    long long lit;
+    long long lit, wrapped = 0;
     FILE *fp;
 
     if (config_setting_type(s) != CONFIG_TYPE_INT || !file || !line || !(fp = fopen(file, "r")))
@@ -472,20 +472,28 @@ int_literal_ok(const config_setting_t *s, const char *key, long long v, struct r
     fclose(fp);
     if (n != line)
         return true;
+    /* Several entries may sit on one line ("port" twice): v is fine when
+     * one literal of the key is v; wrong when one is a number libconfig
+     * wrapped into v and none is v itself. */
     for (char *q = strstr(text, key); q; q = strstr(q + 1, key)) {
-        if ((q == text || !(isalnum((unsigned char)q[-1]) || q[-1] == '_')) &&
-            strchr(" \t=:", q[klen]) && q[klen]) {
-            p = q + klen + strspn(q + klen, " \t=:");
-            break;
-        }
+        if (!((q == text || !(isalnum((unsigned char)q[-1]) || q[-1] == '_')) &&
+              q[klen] && strchr(" \t=:", q[klen])))
+            continue;
+        p = q + klen + strspn(q + klen, " \t=:");
+        if (!(isdigit((unsigned char)*p) || *p == '-' || *p == '+'))
+            continue;
+        errno = 0;
+        lit = strtoll(p, &end, 0);
+        if (errno || isalnum((unsigned char)*end) || *end == '.')
+            continue;
+        if (lit == v)
+            return true;
+        if ((int32_t)lit == (int32_t)v && !wrapped)
+            wrapped = lit;
     }
-    if (!p || !(isdigit((unsigned char)*p) || *p == '-' || *p == '+'))
-        return true;
-    errno = 0;
-    lit = strtoll(p, &end, 0);
-    if (errno == 0 && lit != v && !isalnum((unsigned char)*end) && *end != '.') {
+    if (wrapped) {
         conf_msg(m, true, s, key, "%lld does not fit in 32 bits and libconfig would read it as "
-                 "%lld: write it with an L suffix (%lldL)", lit, v, lit);
+                 "%lld: write it with an L suffix (%lldL)", wrapped, v, wrapped);
         return false;
     }
     return true;
