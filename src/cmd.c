@@ -42,7 +42,7 @@ health_text(const struct rlb_server *s, char *buf, size_t len)
     if (!p)
         snprintf(buf, len, "-");
     else if (!p->ok_run && !p->fail_run)
-        snprintf(buf, len, "%s", p->last);
+        snprintf(buf, len, "%.60s", p->last);   /* the table shows the start */
     else if (p->ok_run)
         snprintf(buf, len, "ok x%u %.1fms", p->ok_run, p->rtt * 1000);
     else

@@ -252,7 +252,7 @@ probe_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct rlb_probe *p = w->data;
     struct rlb_ctx *ctx = p->ctx;
-    char how[48];
+    char how[sizeof(p->last)];
 
     (void)loop;
     (void)revents;
@@ -356,7 +356,7 @@ pstream_closed(struct rlb_stream *st, int why, bool opened, const char *text)
             p->fail_run++;
             s->stats.probe_failures++;
             snprintf(reason, sizeof(reason), "%s connection failed: %s",
-                     s->proto == RLB_PROTO_TLS ? "tls" : "tcp", how);
+                     s->proto == RLB_PROTO_TLS ? "tls" : "tcp", text);
             rlb_health_link_failed(ctx, s, p->target, reason);
             return;
         }

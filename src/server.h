@@ -58,7 +58,7 @@ struct rlb_probe {
     double              sent_at;        /* the last probe went then */
     double              rtt;            /* of the last answered probe, seconds */
     double              last_ok;        /* when a probe was last answered (0: never) */
-    char                last[48];       /* "answered", "no answer within 1 s", "refused"... */
+    char                last[128];      /* "answered", "no answer within 1 s", "refused"... */
 };
 struct rlb_server;
 struct rlb_ctx;
@@ -86,7 +86,7 @@ struct rlb_server {
     int                     admin;            /* enum rlb_admin */
     int                     health;           /* enum rlb_health */
     double                  since;            /* when the state last changed */
-    char                    health_reason[128]; /* why up or down */
+    char                    health_reason[192]; /* why up or down */
     char                    admin_reason[96];   /* who drained or enabled it */
     uint8_t                 down_kind;        /* the port that failed (enum rlb_kind) */
     struct rlb_probe       *probe;            /* health.c */

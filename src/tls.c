@@ -179,7 +179,7 @@ rlb_tls_error(SSL *ssl, int ret, char *buf, size_t len)
     unsigned long e = ERR_get_error();
     int se = ssl ? SSL_get_error(ssl, ret) : 0;
 
-    if (v != X509_V_OK && ssl && SSL_get0_peer_certificate(ssl))
+    if (v != X509_V_OK)
         snprintf(buf, len, "peer certificate refused: %s", X509_verify_cert_error_string(v));
     else if (e) {
         char eb[200];
