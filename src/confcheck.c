@@ -121,6 +121,17 @@ check_listen(struct rlb_conf *c, const struct vctx *v)
     }
 }
 
+/* Every listener is TLS: a client's secret is then RadSec's "radsec". */
+static bool
+only_tls_listeners(const struct rlb_conf *c)
+{
+    for (unsigned i = 0; i < c->nlisten; i++) {
+        if (c->listen[i].proto != RLB_PROTO_TLS)
+            return false;
+    }
+    return c->nlisten > 0;
+}
+
 static void
 check_clients(struct rlb_conf *c, const struct vctx *v)
 {
@@ -132,7 +143,8 @@ check_clients(struct rlb_conf *c, const struct vctx *v)
         const config_setting_t *e = elem(v, "clients", i);
 
         check_name(v, e, "client", cl->name);
-        check_secret(v, e, "client", cl->name, cl->secret);
+        if (strcmp(cl->secret, "radsec") != 0 || !only_tls_listeners(c))
+            check_secret(v, e, "client", cl->name, cl->secret);
         check_fp(v, e, cl->fingerprint, &cl->has_fp, cl->fp);
         if (rlb_network_parse(cl->network, &cl->net) < 0) {
             conf_msg_member(v->m, true, e, "network",
@@ -168,7 +180,11 @@ check_servers(struct rlb_conf *c, const struct vctx *v)
         const config_setting_t *e = elem(v, "servers", i);
 
         check_name(v, e, "server", s->name);
-        check_secret(v, e, "server", s->name, s->secret);
+        if (s->proto != RLB_PROTO_TLS)
+            check_secret(v, e, "server", s->name, s->secret);
+        else if (!s->secret[0])        /* RadSec's secret is "radsec" (RFC 6614): not weak */
+            conf_msg_member(v->m, true, e, "secret", "the secret of server \"%s\" is empty: RadSec uses \"radsec\"",
+                            s->name);
         check_fp(v, e, s->fingerprint, &s->has_fp, s->fp);
         if (s->proto != RLB_PROTO_UDP)
             c->uses_stream = true;
