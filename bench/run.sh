@@ -16,6 +16,10 @@
 #                               login, latency of each leg
 #   bench/run.sh sessions       fill radlb with SESSIONS (1,000,000) open
 #                               challenges: RSS before/after, bytes per session
+#   bench/run.sh tls            two proxies in a chain, UDP -> A -> B -> UDP,
+#                               with UDP, TCP or TLS (RadSec) between A and B,
+#                               radlb and radsecproxy, rounds interleaved: CPU us
+#                               per request of A and of B, TLS / UDP ratios
 #
 # See bench/README.md and `bench/run.sh --help` for the knobs.
 set -u -o pipefail
@@ -25,15 +29,17 @@ REPO=$(cd "$BENCH_DIR/.." && pwd)
 
 usage() {
 	cat <<EOF
-usage: bench/run.sh [throughput|inflight|sticky|sessions] [options]
+usage: bench/run.sh [throughput|inflight|sticky|sessions|tls] [options]
 
 options (each also settable by the environment variable in brackets):
   --proxies "LIST"   proxies (setups) to run, in order [PROXIES]
                      throughput, inflight: relay radsecproxy freeradius freeradius-keyed radlb
                      sticky: freeradius-keyed radlb-memory radlb-redis radlb-redis-ab
                      sessions: radlb-memory radlb-redis
+                     tls: radlb-udp radlb-tcp radlb-tls radsecproxy-udp radsecproxy-tls
+                          (also radsecproxy-tcp)
   --flows "LIST"     throughput flows: pap otp acct mix [FLOWS] (default: pap otp acct)
-  --inflight N       throughput: requests kept outstanding (default 128)
+  --inflight N       throughput, tls: requests kept outstanding (default 128)
                      inflight: requests sent (default 20000)
                      sticky: logins kept outstanding (default 128)
                      sessions: most challenges outstanding during the fill (default 1000)
@@ -60,17 +66,20 @@ environment only:
   BENCH_BIN          directory with prebuilt rlb-* tools (default: build into bench/.build)
   RETRANSMIT, TIMEOUT       inflight: loadgen --retransmit/--timeout (default 5 / 30)
   CLIENT_SECRET, SERVER_SECRET  secrets NAS<->proxy and proxy<->stand-ins
+  CHAIN_SECRET       tls: secret between A and B over UDP and TCP (TLS: "radsec")
   RADLB_LOG_LEVEL    radlb log level (default info)
   RESULTS            also write the results (TSV) to this file
   PERF=1             throughput: perf record -g the proxy during each measured flow
                      (perf-FLOW.data in the kept temporary directory; costs the proxy CPU)
+                     tls: after the measured rounds, perf record A and B during one
+                     extra round of the first flow per setup: samples by DSO, top symbols
 EOF
 }
 
 MODE=throughput
 while [ $# -gt 0 ]; do
 	case $1 in
-	throughput | inflight | sticky | sessions) MODE=$1 ;;
+	throughput | inflight | sticky | sessions | tls) MODE=$1 ;;
 	--proxies) PROXIES=$2; shift ;;
 	--flows) FLOWS=$2; shift ;;
 	--inflight) INFLIGHT=$2; shift ;;
@@ -92,6 +101,7 @@ done
 case $MODE in
 sticky) PROXIES=${PROXIES:-freeradius-keyed radlb-memory radlb-redis radlb-redis-ab} ;;
 sessions) PROXIES=${PROXIES:-radlb-memory radlb-redis} ;;
+tls) PROXIES=${PROXIES:-radlb-udp radlb-tcp radlb-tls radsecproxy-udp radsecproxy-tls} ;;
 *) PROXIES=${PROXIES:-relay radsecproxy freeradius freeradius-keyed radlb} ;;
 esac
 FLOWS=${FLOWS:-pap otp acct}
@@ -117,6 +127,7 @@ REDIS_TIMEOUT=${REDIS_TIMEOUT:-0.2}
 # secrets: keep to [A-Za-z0-9._-] (they go through sed and three config syntaxes)
 CLIENT_SECRET=${CLIENT_SECRET:-nas-side-secret.1}
 SERVER_SECRET=${SERVER_SECRET:-mfa-side-secret.2}
+CHAIN_SECRET=${CHAIN_SECRET:-chain-secret.3}
 RADLB=${RADLB:-$REPO/src/radlb}
 RADLB_LOG_LEVEL=${RADLB_LOG_LEVEL:-info}
 RADLBCTL=${RADLBCTL:-$(dirname "$RADLB")/radlbctl}
@@ -143,7 +154,7 @@ if [ -n "$STATE_LEN" ] && ! { [[ $STATE_LEN =~ ^[0-9]+$ ]] && [ "$STATE_LEN" -ge
 	echo "run.sh: STATE_LEN must be 1..253 (got '$STATE_LEN')" >&2
 	exit 2
 fi
-for v in CLIENT_SECRET SERVER_SECRET; do
+for v in CLIENT_SECRET SERVER_SECRET CHAIN_SECRET; do
 	if ! [[ ${!v} =~ ^[A-Za-z0-9._-]+$ ]]; then
 		echo "run.sh: $v may only contain [A-Za-z0-9._-]" >&2
 		exit 2
@@ -264,6 +275,11 @@ fill_template() { # template output  (uses the port/secret variables)
 		-e "s|@STICKY_STORE@|${RC_STORE:-memory}|g" -e "s|@STICKY_MAX@|${RC_MAX:-1000000}|g" \
 		-e "s|@REDIS@|${RC_REDIS-#}|g" -e "s|@REDIS_PORT@|${REDIS_PORT:-6379}|g" \
 		-e "s|@REDIS_TIMEOUT@|$REDIS_TIMEOUT|g" -e "s|@INSTANCE@|${RC_INSTANCE:-}|g" \
+		-e "s|@MID_PROTO@|${MID_PROTO:-udp}|g" -e "s|@MID_TYPE@|${MID_TYPE:-auth}|g" \
+		-e "s|@MID_AUTH@|${MID_AUTH:-}|g" -e "s|@MID_ACCT@|${MID_ACCT:-}|g" \
+		-e "s|@MID_SECRET@|${MID_SECRET:-}|g" -e "s|@MID_UDP@|${MID_UDP-#}|g" \
+		-e "s|@MID_TLS@|${MID_TLS-#}|g" -e "s|@RSP_LISTEN@|${RSP_LISTEN:-ListenUDP}|g" \
+		-e "s|@PKI@|${PKI_DIR:-}|g" \
 		"$1" >"$2"
 }
 
@@ -1142,6 +1158,499 @@ run_sessions() {
 	}' "$RESULTS_TSV"
 }
 
+# ---- tls mode: CPU per request over TLS next to UDP --------------------------
+# Two proxies in a chain: the load generator (UDP) -> A -> B -> the three
+# stand-ins (UDP). Between A and B: UDP, TCP (RFC 6613) or TLS (RadSec, RFC
+# 6614); A's and B's CPU are read separately, so A is the cost of UDP in +
+# X out and B the cost of X in + UDP out. Every chain of the run is started
+# at once on one set of stand-ins, and the rounds of a flow are interleaved
+# (round 1 of every chain, then round 2, each round in a rotated order): a
+# change of the machine's load hits every chain alike.
+
+# A throwaway CA and one certificate (EC P-256) for every TLS peer of the
+# run: SAN DNS:radlb.test and IP:127.0.0.1 (radsecproxy checks the address),
+# extendedKeyUsage serverAuth and clientAuth.
+make_pki() { # dir
+	local d=$1
+	mkdir -p "$d" || return 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/ca.key" -out "$d/ca.crt" -days 2 -sha256 -subj "/O=radlb bench/CN=radlb bench CA" \
+		-addext 'basicConstraints = critical, CA:TRUE' -addext 'keyUsage = critical, keyCertSign, cRLSign' \
+		-addext 'subjectKeyIdentifier = hash' >"$d/openssl.log" 2>&1 || return 1
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/radlb.key" -out "$d/radlb.csr" -subj "/O=radlb bench/CN=radlb.test" >>"$d/openssl.log" 2>&1 || return 1
+	printf '%s\n' 'basicConstraints = critical, CA:FALSE' \
+		'keyUsage = critical, digitalSignature, keyAgreement' \
+		'extendedKeyUsage = serverAuth, clientAuth' \
+		'subjectAltName = DNS:radlb.test, IP:127.0.0.1' \
+		'subjectKeyIdentifier = hash' 'authorityKeyIdentifier = keyid' >"$d/radlb.ext"
+	openssl x509 -req -in "$d/radlb.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+		-set_serial "0x$(openssl rand -hex 12)" -days 2 -sha256 -extfile "$d/radlb.ext" \
+		-out "$d/radlb.crt" >>"$d/openssl.log" 2>&1 || return 1
+	chmod 600 "$d"/*.key
+	openssl verify -CAfile "$d/ca.crt" "$d/radlb.crt" >>"$d/openssl.log" 2>&1
+}
+
+cpu_split() { # pid -> "utime stime" in ticks (all threads)
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12, $13 }'
+}
+
+# Claims a free port on 127.0.0.1 (UDP; with "tcp", also free for TCP).
+get_port() { # var [tcp]
+	local p tries
+	for ((tries = 0; tries < 200; tries++)); do
+		p=$("$LOADGEN" --free-ports 1) || continue
+		claim_port "$p" || continue
+		if [ "${2:-}" = tcp ] && tcp_port_in_use "$p"; then continue; fi
+		printf -v "$1" %s "$p"
+		return 0
+	done
+	return 1
+}
+
+# Sums the three stand-ins' counters (SIGUSR1): "req1 req2 req3 bad_signature
+# wrong_password unknown_state duplicates missing_msg_auth malformed"
+standin_snap() {
+	local i n k log before line r=() bad=0 wpw=0 st=0 dup=0 noma=0 mal=0
+	for i in 0 1 2; do
+		n=$((i + 1))
+		log=$SI_DIR/standin-mfa$n.log
+		before=$(grep -c "mfa$n counters:" "$log")
+		kill -USR1 "${STANDIN_PIDS[$i]}" 2>/dev/null
+		for ((k = 0; k < 40; k++)); do
+			[ "$(grep -c "mfa$n counters:" "$log")" -gt "$before" ] && break
+			sleep 0.05
+		done
+		line=$(grep "mfa$n counters:" "$log" | tail -1)
+		r+=("$(kv "$line" requests)")
+		bad=$((bad + $(kv "$line" bad_signature)))
+		wpw=$((wpw + $(kv "$line" wrong_password)))
+		st=$((st + $(kv "$line" unknown_state)))
+		dup=$((dup + $(kv "$line" duplicates)))
+		noma=$((noma + $(kv "$line" missing_msg_auth)))
+		mal=$((mal + $(kv "$line" malformed)))
+	done
+	echo "${r[*]} $bad $wpw $st $dup $noma $mal"
+}
+
+# Is something listening on this TCP port, or bound to this UDP port?
+port_ready() { # proto port
+	if [ "$1" = udp ]; then
+		ss -Hlnu 2>/dev/null | awk -v p="$2" '{ n = split($4, a, ":"); if (a[n] == p) f = 1 } END { exit !f }'
+	else
+		ss -Hlnt 2>/dev/null | awk -v p="$2" '{ n = split($4, a, ":"); if (a[n] == p) f = 1 } END { exit !f }'
+	fi
+}
+
+declare -A CH_A CH_B CH_SRV CH_NOTE CH_CTL
+CHAINS_UP=()
+
+chain_stop() { # name
+	[ -n "${CH_A[$1]:-}" ] && stop_pid "${CH_A[$1]}"
+	[ -n "${CH_B[$1]:-}" ] && stop_pid "${CH_B[$1]}"
+	CH_A[$1]="" CH_B[$1]=""
+}
+
+# Sets up and starts chain NAME (IMPL-MID: radlb-udp, radsecproxy-tls, ...),
+# B first, then probes it end to end through A. Returns 1 (printed) on failure.
+chain_launch() { # name
+	local name=$1 impl=${1%-*} mid=${1##*-} bin a_cmd b_cmd k
+	local MID_PROTO MID_TYPE MID_UDP MID_TLS MID_SECRET MID_AUTH MID_ACCT RSP_LISTEN
+	PDIR=$RUN/$name
+	mkdir -p "$PDIR"
+	echo
+	echo "== $name"
+	case $impl/$mid in
+	radlb/udp | radlb/tcp | radlb/tls) bin=$RADLB ;;
+	radsecproxy/udp | radsecproxy/tcp | radsecproxy/tls) bin=$RADSECPROXY ;;
+	*)
+		echo "  skipped: unknown setup (radlb-udp radlb-tcp radlb-tls radsecproxy-udp radsecproxy-tcp radsecproxy-tls)"
+		printf 'skip\t%s\t%s\n' "$name" "unknown setup" >>"$RESULTS_TSV"
+		return 1
+		;;
+	esac
+	if [ -z "$bin" ] || [ ! -x "$bin" ]; then
+		echo "  skipped: $impl not found"
+		printf 'skip\t%s\t%s\n' "$name" "$impl not installed" >>"$RESULTS_TSV"
+		return 1
+	fi
+	if [ "$mid" = tls ] && [ ! -s "$RUN/pki/radlb.crt" ]; then
+		echo "  skipped: no certificate (openssl failed: $RUN/pki/openssl.log)"
+		printf 'skip\t%s\t%s\n' "$name" "no certificate" >>"$RESULTS_TSV"
+		return 1
+	fi
+	if ! get_port PA || ! get_port PC || ! get_port MID_AUTH tcp || ! get_port MID_ACCT; then
+		echo "  skipped: no free ports found"
+		printf 'skip\t%s\t%s\n' "$name" "no free ports" >>"$RESULTS_TSV"
+		return 1
+	fi
+	MID_PROTO=$mid
+	MID_SECRET=$CHAIN_SECRET
+	MID_TYPE=any MID_UDP="#" MID_TLS="#"
+	case $mid in
+	udp) MID_TYPE=auth MID_UDP="" RSP_LISTEN=ListenUDP ;;
+	tcp) RSP_LISTEN=ListenTCP ;;
+	tls) MID_TLS="" MID_SECRET=radsec RSP_LISTEN=ListenTLS ;;
+	esac
+	PKI_DIR=$RUN/pki
+	MAX_REQUESTS=65536
+	if [ "$impl" = radlb ]; then
+		# TCP and TLS: one listener and one server port for auth and acct
+		[ "$mid" != udp ] && MID_ACCT=$MID_AUTH
+		fill_template "$BENCH_DIR/conf/radlb-chain-a.conf.in" "$PDIR/radlb-a.conf"
+		fill_template "$BENCH_DIR/conf/radlb-chain-b.conf.in" "$PDIR/radlb-b.conf"
+		a_cmd=("$RADLB" -f "$PDIR/radlb-a.conf")
+		b_cmd=("$RADLB" -f "$PDIR/radlb-b.conf")
+		CH_SRV[$name]="127.0.0.1:$PA,$PC"
+		CH_CTL[$name]="$PDIR/radlb-a.sock $PDIR/radlb-b.sock"
+		CH_NOTE[$name]="radlb A (UDP in, $mid out) -> radlb B ($mid in, UDP out, least-outstanding over mfa1-3)"
+	else
+		MID_ACCT=$MID_AUTH
+		fill_template "$BENCH_DIR/conf/radsecproxy-chain-a.conf.in" "$PDIR/radsecproxy-a.conf"
+		fill_template "$BENCH_DIR/conf/radsecproxy-chain-b.conf.in" "$PDIR/radsecproxy-b.conf"
+		a_cmd=("$RADSECPROXY" -f -c "$PDIR/radsecproxy-a.conf")
+		b_cmd=("$RADSECPROXY" -f -c "$PDIR/radsecproxy-b.conf")
+		CH_SRV[$name]="127.0.0.1:$PA"
+		CH_CTL[$name]=""
+		CH_NOTE[$name]="radsecproxy A (UDP in, $mid out) -> radsecproxy B ($mid in, UDP out; fail-over only: all to mfa1)"
+	fi
+	echo "  ${CH_NOTE[$name]}"
+	start_bg "$PDIR/proxy-b.log" "${b_cmd[@]}"
+	CH_B[$name]=$LAST_PID
+	for ((k = 0; k < 100; k++)); do
+		port_ready "$mid" "$MID_AUTH" && break
+		kill -0 "${CH_B[$name]}" 2>/dev/null || break
+		sleep 0.05
+	done
+	start_bg "$PDIR/proxy-a.log" "${a_cmd[@]}"
+	CH_A[$name]=$LAST_PID
+	if ! "$LOADGEN" --server "${CH_SRV[$name]}" --secret "$CLIENT_SECRET" --password "$PASSWORD" \
+		--probe --retransmit "$PROBE_RETRANSMIT" --timeout "$PROBE_TIMEOUT" -q ||
+		! kill -0 "${CH_A[$name]}" 2>/dev/null || ! kill -0 "${CH_B[$name]}" 2>/dev/null; then
+		echo "  skipped: $name did not answer within ${PROBE_TIMEOUT}s; last log lines:"
+		tail -n 12 "$PDIR"/proxy-*.log "$PDIR"/radsecproxy-*.log 2>/dev/null | sed 's/^/    /' | tail -30
+		printf 'skip\t%s\t%s\n' "$name" "did not answer" >>"$RESULTS_TSV"
+		chain_stop "$name"
+		return 1
+	fi
+	local neg=""
+	if [ "$mid" = tls ]; then
+		neg=$(openssl s_client -connect "127.0.0.1:$MID_AUTH" -servername radlb.test -cert "$PKI_DIR/radlb.crt" \
+			-key "$PKI_DIR/radlb.key" -CAfile "$PKI_DIR/ca.crt" </dev/null 2>/dev/null |
+			sed -n 's/^New, \(.*\), Cipher is \(.*\)$/\1 \2/p' | head -1)
+		printf 'tlsinfo\t%s\t%s\n' "$name" "${neg:-?}" >>"$RESULTS_TSV"
+	fi
+	echo "  pids A ${CH_A[$name]} B ${CH_B[$name]}: A on 127.0.0.1:${CH_SRV[$name]#127.0.0.1:}, B on $MID_AUTH/$mid${neg:+ (B offers $neg to an openssl s_client)}"
+	CHAINS_UP+=("$name")
+}
+
+# One measured round of FLOW through chain NAME; adds to the T_* sums.
+tls_round() { # name flow round
+	local name=$1 flow=$2 r=$3 a=${CH_A[$1]} b=${CH_B[$1]} json k
+	local au0 as0 bu0 bs0 au1 as1 bu1 bs1 si0 si1 ans secs ok fail
+	json=$RUN/$name/loadgen-$flow-$r.json
+	si0=$(standin_snap)
+	read -r au0 as0 <<<"$(cpu_split "$a")"
+	read -r bu0 bs0 <<<"$(cpu_split "$b")"
+	"$LOADGEN" --server "${CH_SRV[$name]}" --secret "$CLIENT_SECRET" --password "$PASSWORD" \
+		--flow "$flow" --inflight "$INFLIGHT" --duration "$DURATION" --rounds 1 --timeout 5 --json >"$json"
+	read -r au1 as1 <<<"$(cpu_split "$a")"
+	read -r bu1 bs1 <<<"$(cpu_split "$b")"
+	si1=$(standin_snap)
+	if [ -z "$au1" ] || [ -z "$bu1" ] || ! grep -q '"total":' "$json"; then
+		echo "  round $r $name: failed (a proxy died?)"
+		tail -n 5 "$RUN/$name"/proxy-*.log | sed 's/^/    /'
+		printf 'skip\t%s\t%s\n' "$name" "a proxy died during $flow round $r" >>"$RESULTS_TSV"
+		return 1
+	fi
+	k="$name,$flow"
+	ans=$(jget "$json" answered)
+	secs=$(jget "$json" seconds)
+	if [ "$flow" = acct ]; then
+		ok=$(jget "$json" acct_sessions)
+		fail=$(jget "$json" acct_failed)
+	else
+		ok=$(($(jget "$json" logins_ok) + $(jget "$json" acct_sessions)))
+		fail=$(($(jget "$json" logins_failed) + $(jget "$json" acct_failed)))
+	fi
+	T_ANS[$k]=$((${T_ANS[$k]:-0} + ans))
+	T_SECS[$k]=$(calc "%.3f" "${T_SECS[$k]:-0} + $secs")
+	T_AU[$k]=$((${T_AU[$k]:-0} + au1 - au0))
+	T_AS[$k]=$((${T_AS[$k]:-0} + as1 - as0))
+	T_BU[$k]=$((${T_BU[$k]:-0} + bu1 - bu0))
+	T_BS[$k]=$((${T_BS[$k]:-0} + bs1 - bs0))
+	T_OK[$k]=$((${T_OK[$k]:-0} + ok))
+	T_FAIL[$k]=$((${T_FAIL[$k]:-0} + fail))
+	T_TO[$k]=$((${T_TO[$k]:-0} + $(jget "$json" timeouts)))
+	T_BAD[$k]=$((${T_BAD[$k]:-0} + $(jget "$json" bad)))
+	T_P50[$k]+=" $(jget "$json" p50_us)"
+	T_P99[$k]+=" $(jget "$json" p99_us)"
+	# stand-in counters of this round (all flows of the setup add up)
+	local s0=($si0) s1=($si1) i
+	for i in 0 1 2 3 4 5 6 7 8; do
+		T_SI[$name,$i]=$((${T_SI[$name,$i]:-0} + ${s1[$i]:-0} - ${s0[$i]:-0}))
+	done
+	printf '  round %s %-16s %8.0f req/s  A %6s us/req  B %6s us/req\n' "$r" "$name" \
+		"$(calc "%.1f" "$ans / $secs")" \
+		"$(calc "%.2f" "$ans > 0 ? ($au1 - $au0 + $as1 - $as0) * 1000000 / $HZ / $ans : -1")" \
+		"$(calc "%.2f" "$ans > 0 ? ($bu1 - $bu0 + $bs1 - $bs0) * 1000000 / $HZ / $ans : -1")"
+}
+
+median() { # numbers... -> median
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# perf record of A and B (separately) during one extra, unmeasured round;
+# prints the share of samples per DSO and the top symbols.
+tls_perf() { # name flow
+	local name=$1 flow=$2 role pid pa pb out
+	PDIR=$RUN/$name
+	start_bg "$PDIR/perf-a-$flow.log" perf record -F 999 -p "${CH_A[$name]}" -o "$PDIR/perf-a-$flow.data"
+	pa=$LAST_PID
+	start_bg "$PDIR/perf-b-$flow.log" perf record -F 999 -p "${CH_B[$name]}" -o "$PDIR/perf-b-$flow.data"
+	pb=$LAST_PID
+	sleep 0.5
+	"$LOADGEN" --server "${CH_SRV[$name]}" --secret "$CLIENT_SECRET" --password "$PASSWORD" \
+		--flow "$flow" --inflight "$INFLIGHT" --duration "$DURATION" --rounds 1 --timeout 5 -q
+	stop_pid "$pa" INT
+	stop_pid "$pb" INT
+	for role in a b; do
+		out=$PDIR/perf-$role-$flow
+		perf report -i "$out.data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' >"$out.dso.txt"
+		perf report -i "$out.data" --no-children --sort dso,sym --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' >"$out.sym.txt"
+		# Samples by kind. libcrypto's MD5 block function is a local symbol
+		# (unnamed in a stripped library): the addresses between the
+		# exported MD4 and MD5 functions are MD5 (the RADIUS authenticators,
+		# User-Password, Message-Authenticator); the rest of libcrypto and
+		# libssl is, on TLS, mostly the TLS record layer (AES-GCM).
+		# radsecproxy does its RADIUS MD5 with nettle (nettle_md5_compress).
+		awk -v lo="$MD5_LO" -v hi="$MD5_HI" -v n="$name" -v r="$role" -v f="$flow" -v us="$(tls_us "$name" "$flow" "$role")" '
+			{ pct = $1; sub(/%/, "", pct); dso = $2; sym = $4; a = sym; sub(/^0x/, "", a)
+				if (dso ~ /kernel/) k = "kernel"
+				else if (dso ~ /^libcrypto/ && (sym ~ /^MD5_/ || (sym ~ /^0x/ && lo != "" && a >= lo && a < hi))) k = "md5"
+				else if (dso ~ /^libnettle/ && sym ~ /md5/) k = "md5"
+				else if (dso ~ /^(libcrypto|libnettle)/) k = "crypto"
+				else if (dso ~ /^libssl/) k = "ssl"
+				else if (dso ~ /^(radlb|radsecproxy)$/) k = "proxy"
+				else if (dso ~ /^libc[.]so/) k = "libc"
+				else k = "other"
+				t[k] += pct }
+			END { printf "perfkind\t%s\t%s\t%s", n, r, f
+				split("kernel md5 crypto ssl proxy libc other", ks, " ")
+				for (i = 1; i <= 7; i++) printf "\t%.1f", t[ks[i]]
+				printf "\t%s\n", us }' "$out.sym.txt" >>"$RESULTS_TSV"
+	done
+}
+
+tls_us() { # name flow role -> measured CPU us/req of A or B
+	awk -F'\t' -v n="$1" -v f="$2" -v r="$3" '$1 == "tls" && $2 == n && $3 == f { print (r == "a" ? $5 : $6) }' "$RESULTS_TSV"
+}
+
+report_perf() {
+	grep -q $'^perfkind\t' "$RESULTS_TSV" || return 0
+	local flow=${FLOWS%% *}
+	echo
+	echo "== where the CPU goes: perf record -F 999, one extra ${DURATION}s round of $flow per setup (not in the figures above)"
+	echo "   share of samples (and the same share of the measured CPU us/req)"
+	printf '%-16s %-2s %15s %15s %15s %15s %15s %15s\n' setup "" kernel "MD5 (RADIUS)" "other crypto" libssl "proxy code" "libc+other"
+	awk -F'\t' '$1 == "perfkind" {
+		us = $12 + 0
+		printf "%-16s %-2s", $2, toupper($3)
+		for (i = 5; i <= 9; i++) printf " %6.1f%% %6.2fus", $i, $i * us / 100
+		printf " %6.1f%% %6.2fus\n", $10 + $11, ($10 + $11) * us / 100 }' "$RESULTS_TSV"
+	echo "  MD5 = RADIUS's own crypto (libcrypto's MD5 block function for radlb, nettle_md5_compress for radsecproxy);"
+	echo "  other crypto = the rest of libcrypto and nettle: on TLS mostly AES-GCM, on UDP and TCP little. Full reports: perf-{a,b}-$flow.{dso,sym}.txt and .data in $RUN/<setup>/."
+}
+
+run_tls() {
+	local name flow r i j k n rot ans secs rate au as bu bs a b p50 p99 okpct
+	declare -gA T_ANS T_SECS T_AU T_AS T_BU T_BS T_OK T_FAIL T_TO T_BAD T_P50 T_P99 T_SI
+	PROBE_TIMEOUT=15
+	PROBE_RETRANSMIT=0.2
+	echo "radlb benchmark: tls, CPU per request with TLS (RadSec) between two proxies, next to UDP (and TCP)"
+	echo "  chain: load generator -UDP-> A -(udp|tcp|tls)-> B -UDP-> 3 stand-ins; CPU of A and B read separately"
+	echo "  $INFLIGHT requests in flight (closed loop), flows: $FLOWS; per flow ${WARMUP}s warm-up per setup, then"
+	echo "  $ROUNDS rounds x ${DURATION}s per setup, interleaved (rotated order); $(nproc) CPUs"
+	echo "  secrets: NAS<->A $CLIENT_SECRET, A<->B $CHAIN_SECRET (udp, tcp) or radsec (tls), B<->stand-ins $SERVER_SECRET"
+	if ! command -v openssl >/dev/null || ! make_pki "$RUN/pki"; then
+		echo "  no certificates (openssl missing or failed): the tls setups will be skipped"
+	else
+		echo "  certificates: throwaway CA and one EC P-256 certificate (SAN DNS:radlb.test, IP:127.0.0.1) in $RUN/pki"
+	fi
+	# one set of stand-ins for every chain
+	SI_DIR=$RUN/standins
+	PDIR=$SI_DIR
+	mkdir -p "$SI_DIR"
+	STANDIN_EXTRA=()
+	[ -n "$STATE_LEN" ] && STANDIN_EXTRA=(--state-len "$STATE_LEN")
+	STANDIN_SECRET=$SERVER_SECRET
+	SA=() SC=()
+	for i in 0 1 2; do
+		if ! get_port "SA[$i]" || ! get_port "SC[$i]"; then
+			echo "run.sh: no free ports for the stand-ins" >&2
+			return 1
+		fi
+	done
+	start_standins || return 1
+	standin_baseline
+	echo "  stand-ins mfa1-3 on ${SA[*]} (auth) / ${SC[*]} (acct)"
+	for name in $PROXIES; do
+		chain_launch "$name" || true
+	done
+	if [ "${#CHAINS_UP[@]}" = 0 ]; then
+		echo "run.sh: no setup started" >&2
+		return 1
+	fi
+	for flow in $FLOWS; do
+		echo
+		echo "== flow $flow"
+		for name in "${CHAINS_UP[@]}"; do
+			"$LOADGEN" --server "${CH_SRV[$name]}" --secret "$CLIENT_SECRET" --password "$PASSWORD" \
+				--flow "$flow" --inflight "$INFLIGHT" --duration "$WARMUP" --rounds 1 --timeout 5 -q
+		done
+		n=${#CHAINS_UP[@]}
+		for ((r = 1; r <= ROUNDS; r++)); do
+			for ((j = 0; j < n; j++)); do
+				name=${CHAINS_UP[$(((j + r - 1) % n))]}
+				[ -n "${CH_A[$name]}" ] || continue
+				tls_round "$name" "$flow" "$r" || chain_stop "$name"
+			done
+		done
+		for name in "${CHAINS_UP[@]}"; do
+			k="$name,$flow"
+			ans=${T_ANS[$k]:-0}
+			[ "$ans" -gt 0 ] || continue
+			secs=${T_SECS[$k]}
+			rate=$(calc "%.0f" "$ans / $secs")
+			a=$(calc "%.2f" "(${T_AU[$k]} + ${T_AS[$k]}) * 1000000 / $HZ / $ans")
+			b=$(calc "%.2f" "(${T_BU[$k]} + ${T_BS[$k]}) * 1000000 / $HZ / $ans")
+			au=$(calc "%.2f" "${T_AU[$k]} * 1000000 / $HZ / $ans")
+			as=$(calc "%.2f" "${T_AS[$k]} * 1000000 / $HZ / $ans")
+			bu=$(calc "%.2f" "${T_BU[$k]} * 1000000 / $HZ / $ans")
+			bs=$(calc "%.2f" "${T_BS[$k]} * 1000000 / $HZ / $ans")
+			# shellcheck disable=SC2086
+			p50=$(calc "%.2f" "$(median ${T_P50[$k]}) / 1000")
+			# shellcheck disable=SC2086
+			p99=$(calc "%.2f" "$(median ${T_P99[$k]}) / 1000")
+			okpct=$(calc "%.1f" "(${T_OK[$k]} + ${T_FAIL[$k]}) > 0 ? 100 * ${T_OK[$k]} / (${T_OK[$k]} + ${T_FAIL[$k]}) : 0")
+			printf 'tls\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$flow" "$rate" \
+				"$a" "$b" "$au" "$as" "$bu" "$bs" "$p50" "$p99" "$okpct" "${T_TO[$k]}" "${T_BAD[$k]}" >>"$RESULTS_TSV"
+		done
+	done
+	if [ "$PERF" = 1 ]; then
+		echo
+		if ! command -v perf >/dev/null; then
+			echo "== perf: not installed (apt-get install linux-perf), no profile"
+		else
+			flow=${FLOWS%% *}
+			# the MD5 block function's addresses in libcrypto (see tls_perf)
+			local lib
+			lib=$(ldd "$RADLB" 2>/dev/null | sed -n 's/.*libcrypto[^ ]* => \([^ ]*\).*/\1/p' | head -1)
+			MD5_LO="" MD5_HI=""
+			if [ -n "$lib" ]; then
+				MD5_LO=$(nm -D --defined-only "$lib" 2>/dev/null | awk '$3 ~ /^MD4(@|$)/ { print $1; exit }')
+				MD5_HI=$(nm -D --defined-only "$lib" 2>/dev/null | awk '$3 ~ /^MD5(@|$)/ { print $1; exit }')
+			fi
+			echo "== perf record -F 999 of A and B, one extra ${DURATION}s round of $flow per setup (not in the figures above)"
+			for name in "${CHAINS_UP[@]}"; do
+				[ -n "${CH_A[$name]}" ] && tls_perf "$name" "$flow"
+			done
+		fi
+	fi
+	# radlb's own counters: every request answered, nothing dropped
+	for name in "${CHAINS_UP[@]}"; do
+		[ -n "${CH_CTL[$name]}" ] && [ -n "${CH_A[$name]}" ] || continue
+		for i in a b; do
+			radlb_stats "$RUN/$name/radlb-$i.sock" "$RUN/$name/stats-$i.txt"
+		done
+	done
+	for name in "${CHAINS_UP[@]}"; do
+		printf 'standins\t%s\t%s/%s/%s\t%d\t%d\t%d\t%d\t%d\t%d\t0\n' "$name" "${T_SI[$name,0]:-0}" "${T_SI[$name,1]:-0}" \
+			"${T_SI[$name,2]:-0}" "${T_SI[$name,3]:-0}" "${T_SI[$name,4]:-0}" "${T_SI[$name,5]:-0}" \
+			"${T_SI[$name,6]:-0}" "${T_SI[$name,7]:-0}" "${T_SI[$name,8]:-0}" >>"$RESULTS_TSV"
+		chain_stop "$name"
+	done
+	PDIR=$SI_DIR
+	CUR_PROXY="all setups, warm-ups and probes included"
+	echo
+	stop_standins
+	release_ports
+	report_tls
+	report_perf
+}
+
+report_tls() {
+	echo
+	echo "== results: $INFLIGHT in flight, ${ROUNDS}x${DURATION}s per flow and setup, interleaved (CPU = utime+stime / answered requests)"
+	printf '%-16s %-5s %9s %10s %13s %10s %13s %10s %8s %8s %6s %8s %4s\n' setup flow "req/s" "A us/req" \
+		"A usr+sys" "B us/req" "B usr+sys" "A+B us" "p50 ms" "p99 ms" "ok %" timeouts bad
+	awk -F'\t' '$1 == "tls" { printf "%-16s %-5s %9s %10s %13s %10s %13s %10.2f %8s %8s %6s %8s %4s\n",
+		$2, $3, $4, $5, $7 "+" $8, $6, $9 "+" $10, $5 + $6, $11, $12, $13, $14, $15 }' "$RESULTS_TSV"
+	awk -F'\t' '$1 == "skip" { printf "%-16s skipped: %s\n", $2, $3 }' "$RESULTS_TSV"
+	awk -F'\t' '$1 == "tlsinfo" { printf "  %s: %s (offered by B to openssl s_client; same OpenSSL defaults as A)\n", $2, $3 }' "$RESULTS_TSV"
+	echo "  A = UDP in from the load generator, udp/tcp/tls out; B = udp/tcp/tls in, UDP out to the stand-ins."
+	echo "  p50/p99: median over the rounds of each round's percentile, seen by the load generator (whole chain)."
+	grep -q $'^tls\tradsecproxy' "$RESULTS_TSV" &&
+		echo "  radsecproxy B only does fail-over (no load balancing): all its traffic went to mfa1."
+	echo
+	echo "== stand-in counters per setup (measured rounds only; bad sig = dropped for a bad signature)"
+	printf '%-16s %-26s %7s %9s %9s %6s %6s %6s\n' setup "requests mfa1/mfa2/mfa3" "bad sig" "wrong pw" \
+		"bad State" dups "no MA" malf
+	awk -F'\t' '$1 == "standins" && $2 != "all setups, warm-ups and probes included" { printf "%-16s %-26s %7s %9s %9s %6s %6s %6s\n", $2, $3, $4, $5, $6, $7, $8, $9 }' "$RESULTS_TSV"
+	echo
+	echo "== TLS and TCP against UDP, same run (CPU per request: > 1 means the transport between A and B costs more)"
+	printf '%-5s %-12s %-4s %9s %9s %9s %13s %13s\n' flow proxy mid "A ratio" "B ratio" "A+B ratio" "A extra us" "B extra us"
+	awk -F'\t' '
+		$1 == "tls" { n = $2; impl = n; sub(/-[a-z]+$/, "", impl); mid = n; sub(/^.*-/, "", mid)
+			a[impl, mid, $3] = $5; b[impl, mid, $3] = $6
+			if (!($3 in fs)) { fs[$3] = 1; flows[++nf] = $3 }
+			if (!(impl in is)) { is[impl] = 1; impls[++ni] = impl } }
+		function r(x, y) { return (y > 0) ? sprintf("%.2f", x / y) : "n/a" }
+		END {
+			for (f = 1; f <= nf; f++) for (i = 1; i <= ni; i++) for (m = 1; m <= 2; m++) {
+				fl = flows[f]; im = impls[i]; md = (m == 1 ? "tcp" : "tls")
+				if (!((im, md, fl) in a) || !((im, "udp", fl) in a)) continue
+				printf "%-5s %-12s %-4s %9s %9s %9s %13.2f %13.2f\n", fl, im, md,
+					r(a[im, md, fl], a[im, "udp", fl]), r(b[im, md, fl], b[im, "udp", fl]),
+					r(a[im, md, fl] + b[im, md, fl], a[im, "udp", fl] + b[im, "udp", fl]),
+					a[im, md, fl] - a[im, "udp", fl], b[im, md, fl] - b[im, "udp", fl]
+			}
+		}' "$RESULTS_TSV"
+	echo "  extra us = CPU us per request over that transport minus over UDP, for the same proxy and position."
+	if grep -q $'^tls\tradlb-' "$RESULTS_TSV" && grep -q $'^tls\tradsecproxy-' "$RESULTS_TSV"; then
+		echo
+		echo "== radlb / radsecproxy, same positions (CPU per request: < 1 means radlb uses less; req/s: > 1 means radlb is faster)"
+		printf '%-5s %-4s %9s %9s %9s %12s\n' flow mid "A ratio" "B ratio" "A+B ratio" "req/s ratio"
+		awk -F'\t' '
+			$1 == "tls" { n = $2; impl = n; sub(/-[a-z]+$/, "", impl); mid = n; sub(/^.*-/, "", mid)
+				a[impl, mid, $3] = $5; b[impl, mid, $3] = $6; q[impl, mid, $3] = $4
+				if (!($3 in fs)) { fs[$3] = 1; flows[++nf] = $3 } }
+			function r(x, y) { return (y > 0) ? sprintf("%.2f", x / y) : "n/a" }
+			END {
+				for (f = 1; f <= nf; f++) for (m = 1; m <= 3; m++) {
+					fl = flows[f]; md = (m == 1 ? "udp" : m == 2 ? "tcp" : "tls")
+					if (!(("radlb", md, fl) in a) || !(("radsecproxy", md, fl) in a)) continue
+					printf "%-5s %-4s %9s %9s %9s %12s\n", fl, md, r(a["radlb", md, fl], a["radsecproxy", md, fl]),
+						r(b["radlb", md, fl], b["radsecproxy", md, fl]),
+						r(a["radlb", md, fl] + b["radlb", md, fl], a["radsecproxy", md, fl] + b["radsecproxy", md, fl]),
+						r(q["radlb", md, fl], q["radsecproxy", md, fl])
+				}
+			}' "$RESULTS_TSV"
+	fi
+	local f name
+	grep -q $'^tls\tradlb-' "$RESULTS_TSV" && echo &&
+		echo "== radlb counters at the end (whole run: probes and warm-ups included; replies = requests + status_server)"
+	for f in "$RUN"/*/stats-[ab].txt; do
+		[ -f "$f" ] || continue
+		[ "$f" = "$RUN/*/stats-[ab].txt" ] && continue
+		name=$(basename "$(dirname "$f")")
+		printf '  radlb %s %s: %s\n' "$name" "$(basename "$f" .txt | sed 's/stats-//' | tr a-b A-B)" \
+			"$(awk '$1 ~ /^client\..*\.status_server$/ { ss += $2 }
+			$1 ~ /^(requests|replies|timeouts|in_flight|connections\.(accepted|refused|closed_malformed|replies_lost|tls_failures|backend_connects|backend_lost))$/ { printf "%s=%s ", $1, $2 }
+			END { printf "status_server=%d", ss }' "$f")"
+	done
+}
+
 fr_ver=$([ -n "$FREERADIUS" ] && "$FREERADIUS" -v 2>/dev/null | sed -n "s/.*FreeRADIUS Version \([^ ,]*\).*/\1/p" | head -1)
 rsp_ver=$([ -n "$RADSECPROXY" ] && "$RADSECPROXY" -v 2>&1 | sed -n "s/^radsecproxy revision \(.*\)/\1/p;s/^radsecproxy \([0-9][^ ]*\).*/\1/p" | head -1)
 echo "tools: $BIN"
@@ -1151,6 +1660,7 @@ throughput) run_throughput ;;
 inflight) run_inflight ;;
 sticky) run_sticky ;;
 sessions) run_sessions ;;
+tls) run_tls ;;
 esac
 if [ -n "${RESULTS:-}" ]; then
 	cp "$RESULTS_TSV" "$RESULTS" && echo "results (TSV) written to $RESULTS"
