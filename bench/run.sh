@@ -1211,7 +1211,7 @@ get_port() { # var [tcp]
 # Sums the three stand-ins' counters (SIGUSR1): "req1 req2 req3 bad_signature
 # wrong_password unknown_state duplicates missing_msg_auth malformed"
 standin_snap() {
-	local i n k log before line r=() bad=0 wpw=0 st=0 dup=0 noma=0 mal=0
+	local i n k log before line reqs=() bad=0 wpw=0 st=0 dup=0 noma=0 mal=0
 	for i in 0 1 2; do
 		n=$((i + 1))
 		log=$SI_DIR/standin-mfa$n.log
@@ -1222,7 +1222,7 @@ standin_snap() {
 			sleep 0.05
 		done
 		line=$(grep "mfa$n counters:" "$log" | tail -1)
-		r+=("$(kv "$line" requests)")
+		reqs+=("$(kv "$line" requests)")
 		bad=$((bad + $(kv "$line" bad_signature)))
 		wpw=$((wpw + $(kv "$line" wrong_password)))
 		st=$((st + $(kv "$line" unknown_state)))
@@ -1230,7 +1230,7 @@ standin_snap() {
 		noma=$((noma + $(kv "$line" missing_msg_auth)))
 		mal=$((mal + $(kv "$line" malformed)))
 	done
-	echo "${r[*]} $bad $wpw $st $dup $noma $mal"
+	echo "${reqs[*]} $bad $wpw $st $dup $noma $mal"
 }
 
 # Is something listening on this TCP port, or bound to this UDP port?
@@ -1386,7 +1386,9 @@ tls_round() { # name flow round
 	T_P50[$k]+=" $(jget "$json" p50_us)"
 	T_P99[$k]+=" $(jget "$json" p99_us)"
 	# stand-in counters of this round (all flows of the setup add up)
-	local s0=($si0) s1=($si1) i
+	local s0 s1 i
+	read -r -a s0 <<<"$si0"
+	read -r -a s1 <<<"$si1"
 	for i in 0 1 2 3 4 5 6 7 8; do
 		T_SI[$name,$i]=$((${T_SI[$name,$i]:-0} + ${s1[$i]:-0} - ${s0[$i]:-0}))
 	done
@@ -1463,7 +1465,7 @@ report_perf() {
 }
 
 run_tls() {
-	local name flow r i j k n rot ans secs rate au as bu bs a b p50 p99 okpct
+	local name flow r i j k n ans secs rate au as bu bs a b p50 p99 okpct
 	declare -gA T_ANS T_SECS T_AU T_AS T_BU T_BS T_OK T_FAIL T_TO T_BAD T_P50 T_P99 T_SI
 	PROBE_TIMEOUT=15
 	PROBE_RETRANSMIT=0.2

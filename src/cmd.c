@@ -14,6 +14,7 @@
 #include "health.h"
 #include "master.h"
 #include "metrics.h"
+#include "reload.h"
 #include "report.h"
 #include "rstore.h"
 #include "spool.h"
@@ -296,6 +297,19 @@ cmd_promote(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *er
     return rc;
 }
 
+static int
+cmd_reload(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    char who[32];
+
+    if (r->argc != 1) {
+        rlb_sb_printf(err, "usage: reload");
+        return -1;
+    }
+    snprintf(who, sizeof(who), "radlbctl, uid %u", (unsigned)r->uid);
+    return rlb_reload(r->ctx, who, out, err);
+}
+
 /* The State in hex, at most 64 characters (long ones end with "..."). */
 static void
 hex_of(const uint8_t *p, size_t len, char *out, size_t outlen)
@@ -407,6 +421,7 @@ const struct rlb_cmd rlb_commands[] = {
     { "drain", RLB_CMD_ADMIN, "NAME", "no new logins to NAME; answers to its open challenges still go there", cmd_drain },
     { "maintenance", RLB_CMD_ADMIN, "NAME", "nothing to NAME; answers to its open challenges are rejected", cmd_maintenance },
     { "enable", RLB_CMD_ADMIN, "NAME", "NAME takes new logins again", cmd_enable },
+    { "reload", RLB_CMD_ADMIN, "", "re-read the configuration file and apply it without dropping a request (a bad file changes nothing)", cmd_reload },
     { "promote", RLB_CMD_ADMIN, "NAME [force]", "make NAME the master (writes go there); force: even if down or Redis is unreachable", cmd_promote },
     { NULL, 0, NULL, NULL, NULL },
 };

@@ -97,20 +97,20 @@ static const struct conf_item sticky_items[] = {
 };
 
 static const struct conf_item redis_items[] = {
-    { "address", CT_STRING, OFF(struct rlb_conf_redis, address), "127.0.0.1", 0, NOB, NULL, NULL, 0 },
-    { "port", CT_INT, OFF(struct rlb_conf_redis, port), "6379", 0, 1, 65535, NULL, NULL, 0 },
-    { "prefix", CT_STRING, OFF(struct rlb_conf_redis, prefix), "radlb:", 0, NOB, NULL, NULL, 0 },
-    { "timeout", CT_FLOAT, OFF(struct rlb_conf_redis, timeout), "0.2", 0, 0.01, 10, NULL, NULL, 0 },
-    { "password", CT_STRING, OFF(struct rlb_conf_redis, password), "", CF_SECRET, NOB, NULL, NULL, 0 },
-    { "database", CT_INT, OFF(struct rlb_conf_redis, database), "0", 0, 0, 100000, NULL, NULL, 0 },
-    { "sentinels", CT_STRLIST, OFF(struct rlb_conf_redis, sentinels), NULL, 0, NOB, NULL, NULL,
+    { "address", CT_STRING, OFF(struct rlb_conf_redis, address), "127.0.0.1", CF_NO_RELOAD, NOB, NULL, NULL, 0 },
+    { "port", CT_INT, OFF(struct rlb_conf_redis, port), "6379", CF_NO_RELOAD, 1, 65535, NULL, NULL, 0 },
+    { "prefix", CT_STRING, OFF(struct rlb_conf_redis, prefix), "radlb:", CF_NO_RELOAD, NOB, NULL, NULL, 0 },
+    { "timeout", CT_FLOAT, OFF(struct rlb_conf_redis, timeout), "0.2", CF_NO_RELOAD, 0.01, 10, NULL, NULL, 0 },
+    { "password", CT_STRING, OFF(struct rlb_conf_redis, password), "", CF_SECRET | CF_NO_RELOAD, NOB, NULL, NULL, 0 },
+    { "database", CT_INT, OFF(struct rlb_conf_redis, database), "0", CF_NO_RELOAD, 0, 100000, NULL, NULL, 0 },
+    { "sentinels", CT_STRLIST, OFF(struct rlb_conf_redis, sentinels), NULL, CF_NO_RELOAD, NOB, NULL, NULL,
       OFF(struct rlb_conf_redis, nsentinels) },
-    { "master_name", CT_STRING, OFF(struct rlb_conf_redis, master_name), "", 0, NOB, NULL, NULL, 0 },
+    { "master_name", CT_STRING, OFF(struct rlb_conf_redis, master_name), "", CF_NO_RELOAD, NOB, NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 
 static const struct conf_item health_items[] = {
-    { "probe", CT_ENUM, OFF(struct rlb_conf_health, probe), "status-server", 0, NOB, probe_kinds, NULL, 0 },
+    { "probe", CT_ENUM, OFF(struct rlb_conf_health, probe), "status-server", CF_NO_RELOAD, NOB, probe_kinds, NULL, 0 },
     { "interval", CT_FLOAT, OFF(struct rlb_conf_health, interval), "2.0", 0, 0.1, 3600, NULL, NULL, 0 },
     { "timeout", CT_FLOAT, OFF(struct rlb_conf_health, timeout), "1.0", 0, 0.05, 60, NULL, NULL, 0 },
     { "rise", CT_INT, OFF(struct rlb_conf_health, rise), "2", 0, 1, 100, NULL, NULL, 0 },
@@ -134,14 +134,14 @@ static const struct conf_item write_items[] = {
 
 static const struct conf_item spool_items[] = {
     { "directory", CT_STRING, OFF(struct rlb_conf_spool, directory), "", CF_NO_RELOAD, NOB, NULL, NULL, 0 },
-    { "max_bytes", CT_FLOAT, OFF(struct rlb_conf_spool, max_bytes), "1073741824", 0, 1048576, 1e15, NULL, NULL, 0 },
+    { "max_bytes", CT_FLOAT, OFF(struct rlb_conf_spool, max_bytes), "1073741824", CF_NO_RELOAD, 1048576, 1e15, NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 
 static const struct conf_item log_items[] = {
     { "level", CT_ENUM, OFF(struct rlb_conf_log, level), "info", 0, NOB, log_levels, NULL, 0 },
-    { "destination", CT_ENUM, OFF(struct rlb_conf_log, destination), "stderr", 0, NOB, log_dests, NULL, 0 },
-    { "facility", CT_STRING, OFF(struct rlb_conf_log, facility), "daemon", 0, NOB, NULL, NULL, 0 },
+    { "destination", CT_ENUM, OFF(struct rlb_conf_log, destination), "stderr", CF_NO_RELOAD, NOB, log_dests, NULL, 0 },
+    { "facility", CT_STRING, OFF(struct rlb_conf_log, facility), "daemon", CF_NO_RELOAD, NOB, NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 
@@ -850,4 +850,96 @@ const char *
 rlb_role_name(int role)
 {
     return role >= 0 && role < 2 ? roles[role] : "?";
+}
+
+/* ------------------------------------------------------------------ */
+/* Reload                                                             */
+
+/* Compares the CF_NO_RELOAD items of one section; path names the first
+ * difference ("listen[1].port"). */
+static bool
+section_same(const struct conf_section *sec, const char *prefix, const void *a, const void *b,
+             char *path, size_t len)
+{
+    for (const struct conf_item *it = sec->items; it->name; it++) {
+        const char *pa = (const char *)a + it->off, *pb = (const char *)b + it->off;
+        bool same = true;
+
+        if (it->type == CT_GROUP) {
+            char sub[128];
+
+            snprintf(sub, sizeof(sub), "%s%s.", prefix, it->name);
+            if (!section_same(it->sub, sub, pa, pb, path, len))
+                return false;
+            continue;
+        }
+        if (it->type == CT_LIST) {
+            void *la = *(void *const *)pa, *lb = *(void *const *)pb;
+            unsigned na = *(const unsigned *)((const char *)a + it->count_off);
+            unsigned nb = *(const unsigned *)((const char *)b + it->count_off);
+            bool fixed = false;
+
+            for (const struct conf_item *si = it->sub->items; si->name; si++)
+                fixed |= (si->flags & CF_NO_RELOAD) != 0;
+            if (!fixed)
+                continue;
+            if (na != nb) {
+                snprintf(path, len, "%s%s (%u entries, now %u)", prefix, it->name, na, nb);
+                return false;
+            }
+            for (unsigned i = 0; i < na; i++) {
+                char sub[128];
+
+                snprintf(sub, sizeof(sub), "%s%s[%u].", prefix, it->name, i);
+                if (!section_same(it->sub, sub, (char *)la + i * it->sub->size,
+                                  (char *)lb + i * it->sub->size, path, len))
+                    return false;
+            }
+            continue;
+        }
+        if (!(it->flags & CF_NO_RELOAD))
+            continue;
+        switch (it->type) {
+        case CT_STRING: {
+            const char *x = *(char *const *)pa, *y = *(char *const *)pb;
+
+            same = strcmp(x ? x : "", y ? y : "") == 0;
+            break;
+        }
+        case CT_INT:
+        case CT_ENUM:
+        case CT_MODE:
+            same = *(const int *)pa == *(const int *)pb;
+            break;
+        case CT_FLOAT:
+            same = *(const double *)pa == *(const double *)pb;
+            break;
+        case CT_BOOL:
+            same = *(const bool *)pa == *(const bool *)pb;
+            break;
+        case CT_STRLIST: {
+            char *const *x = *(char **const *)pa, *const *y = *(char **const *)pb;
+            unsigned nx = *(const unsigned *)((const char *)a + it->count_off);
+            unsigned ny = *(const unsigned *)((const char *)b + it->count_off);
+
+            same = nx == ny;
+            for (unsigned i = 0; same && i < nx; i++)
+                same = strcmp(x[i], y[i]) == 0;
+            break;
+        }
+        default:
+            break;
+        }
+        if (!same) {
+            snprintf(path, len, "%s%s", prefix, it->name);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool
+rlb_conf_reloadable(const struct rlb_conf *old, const struct rlb_conf *now, char *key, size_t len)
+{
+    return section_same(&rlb_conf_schema, "", old, now, key, len);
 }

@@ -73,6 +73,12 @@ struct rlb_ctx {
     struct rlb_backend      backend;      /* TCP/TLS toward servers (backend.c) */
     struct rlb_conn_stats   conns;        /* both directions */
     double                  started;
+    bool                    debug;        /* -d: debug level whatever the file says */
+    struct rlb_conf       **old_confs;    /* replaced by reloads, freed at stop (reload.c) */
+    unsigned                nold_confs;
+    uint64_t                reloads;      /* applied */
+    uint64_t                reload_failures;  /* refused: the running configuration kept */
+    ev_timer                reload_sweep; /* removed servers: probes stop once they are idle */
 };
 
 #endif

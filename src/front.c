@@ -308,6 +308,22 @@ rtx_due(struct ev_loop *loop, ev_timer *w, int revents)
     rtx_arm(ctx);
 }
 
+/* After a reload: a connection whose client was removed, or whose address
+ * another client's network now claims, is closed (it would not be
+ * accepted now). */
+void
+rlb_front_reloaded(struct rlb_ctx *ctx)
+{
+    struct rlb_sconn *c, *next;
+
+    for (c = ctx->front.conns; c; c = next) {
+        next = c->next;
+        if (rlb_clients_find(&ctx->clients, &c->st.peer) != c->client)
+            rlb_stream_close(&c->st, RLB_STREAM_LOCAL, "its client is no longer configured for this "
+                             "address (reload)");
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Start and stop                                                     */
 

@@ -99,6 +99,8 @@ int  rlb_front_start(struct rlb_ctx *ctx);
 void rlb_front_stop(struct rlb_ctx *ctx);
 void rlb_front_free(struct rlb_ctx *ctx);
 
+/* After a reload: connections of removed clients are closed. */
+void rlb_front_reloaded(struct rlb_ctx *ctx);
 /* A reply (or radlb's own answer) for conn; dropped when it has closed. */
 void rlb_front_send(struct rlb_ctx *ctx, struct rlb_sconn *conn, const uint8_t *pkt, size_t len);
 /* A request lets go of its connection. */

@@ -569,6 +569,19 @@ suspect_check(struct ev_loop *loop, ev_timer *w, int revents)
     }
 }
 
+void
+rlb_health_server_added(struct rlb_ctx *ctx, struct rlb_server *s)
+{
+    if (active(ctx))
+        probe_start(ctx, s);
+}
+
+void
+rlb_health_server_removed(struct rlb_ctx *ctx, struct rlb_server *s)
+{
+    probe_stop(ctx, s);
+}
+
 int
 rlb_health_start(struct rlb_ctx *ctx)
 {
@@ -593,4 +606,6 @@ rlb_health_stop(struct rlb_ctx *ctx)
     ev_timer_stop(ctx->loop, suspect_timer(ctx));
     for (unsigned i = 0; i < ctx->servers.n; i++)
         probe_stop(ctx, ctx->servers.v[i]);
+    for (unsigned i = 0; i < ctx->servers.ngone; i++)
+        probe_stop(ctx, ctx->servers.gone[i]);
 }

@@ -46,6 +46,9 @@ void rlb_health_stop(struct rlb_ctx *ctx);
 
 /* kind: the port (enum rlb_kind) whose socket met ICMP port unreachable. */
 void rlb_health_port_unreachable(struct rlb_ctx *ctx, struct rlb_server *s, int kind);
+/* Reload: a server joined (probed from now on) or left (no more probes). */
+void rlb_health_server_added(struct rlb_ctx *ctx, struct rlb_server *s);
+void rlb_health_server_removed(struct rlb_ctx *ctx, struct rlb_server *s);
 /* A connection toward s (TCP/TLS) failed before opening: down at once. */
 void rlb_health_link_failed(struct rlb_ctx *ctx, struct rlb_server *s, int kind, const char *reason);
 void rlb_health_set_down(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason);

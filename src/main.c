@@ -17,6 +17,8 @@
 #include "httpd.h"
 #include "metrics.h"
 #include "proxy.h"
+#include "reload.h"
+#include "strbuf.h"
 
 #ifndef RLB_DEFAULT_CONF
 #define RLB_DEFAULT_CONF "/etc/radlb/radlb.conf"
@@ -48,12 +50,14 @@ on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 static void
 on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 {
+    struct rlb_strbuf out = { 0 }, err = { 0 };
+
     (void)loop;
-    (void)w;
     (void)revents;
-    /* Keep running: SIGHUP must never kill a proxy in front of every login. */
-    rlb_warn("SIGHUP received: this version does not reload its configuration live; "
-             "restart radlb to apply changes (check the file first with radlb -C -f FILE)");
+    /* A bad file keeps the running configuration (logged by rlb_reload). */
+    rlb_reload(w->data, "SIGHUP", &out, &err);
+    rlb_sb_free(&out);
+    rlb_sb_free(&err);
 }
 
 static void
@@ -105,6 +109,7 @@ main(int argc, char **argv)
     }
 
     memset(&ctx, 0, sizeof(ctx));
+    ctx.debug = debug;
     ctx.conf = rlb_conf_load(file, &msgs);
     if (msgs.text)
         fputs(msgs.text, stderr);
@@ -140,6 +145,7 @@ main(int argc, char **argv)
     ev_signal_init(&sig_int, on_stop, SIGINT);
     ev_signal_init(&sig_term, on_stop, SIGTERM);
     ev_signal_init(&sig_hup, on_hup, SIGHUP);
+    sig_hup.data = &ctx;
     ev_signal_start(ctx.loop, &sig_int);
     ev_signal_start(ctx.loop, &sig_term);
     ev_signal_start(ctx.loop, &sig_hup);
@@ -156,6 +162,7 @@ out:
     rlb_control_stop(&ctx);
     rlb_proxy_stop(&ctx);
     rlb_conf_free(ctx.conf);
+    rlb_reload_free(&ctx);
     ev_loop_destroy(ctx.loop);
     return rc;
 }

@@ -98,6 +98,8 @@ SPOOL_COUNTERS(G)
 #define G(f, help) CTX_GAUGE(conns_##f, ctx->conns.f)
 RLB_CONN_COUNTERS(G)
 #undef G
+CTX_GAUGE(reloads, ctx->reloads)
+CTX_GAUGE(reload_failures, ctx->reload_failures)
 CTX_GAUGE(conns_open, ctx->front.open)
 CTX_GAUGE(conns_handshaking, ctx->front.handshaking)
 
@@ -277,6 +279,10 @@ const struct rlb_metric rlb_metrics[] = {
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_errors_total", "spool.errors", spool_errors,
              "spool write, sync and read errors, corrupt records included"),
 
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "reloads_total", "reloads", reloads,
+             "configuration reloads applied (SIGHUP, radlbctl reload)"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "reload_failures_total", "reload_failures", reload_failures,
+             "reloads refused (bad file, a key that needs a restart): the running configuration was kept"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "connections_open", "connections.open", conns_open,
              "TCP/TLS connections from clients open now"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "connections_handshaking", "connections.handshaking",

@@ -13,6 +13,139 @@
 #include "log.h"
 #include "server.h"
 
+static void
+server_set(struct rlb_server *s, const struct rlb_conf_server *cs, bool role)
+{
+    if (role)
+        s->role = cs->role;
+    s->weight = cs->weight;
+    s->require_ma = cs->require_ma;
+    s->has_fp = cs->has_fp;
+    memcpy(s->fp, cs->fp, sizeof(s->fp));
+}
+
+static struct rlb_server *
+find_in(struct rlb_server **v, unsigned n, const char *name, unsigned *at)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (v[i] && strcmp(v[i]->name, name) == 0) {
+            *at = i;
+            return v[i];
+        }
+    }
+    return NULL;
+}
+
+int
+rlb_servers_reload(struct rlb_servers *ss, const struct rlb_conf *conf, bool roles, char *err,
+                   size_t errlen)
+{
+    unsigned n = conf->nservers, cap = ss->n + ss->ngone + n, ngone = 0, ok = 0, at = 0;
+    struct rlb_server **v = calloc(n ? n : 1, sizeof(*v));
+    struct rlb_server **gone = calloc(cap ? cap : 1, sizeof(*gone));
+    struct rlb_server **fresh = calloc(n ? n : 1, sizeof(*fresh));
+    struct rlb_secret *secrets = calloc(n ? n : 1, sizeof(*secrets));
+    char **names = calloc(n ? n : 1, sizeof(*names));
+
+    snprintf(err, errlen, "out of memory");
+    if (!v || !gone || !fresh || !secrets || !names)
+        goto fail;
+    for (unsigned i = 0; i < n; i++) {
+        const struct rlb_conf_server *cs = &conf->servers[i];
+        struct rlb_server *s = find_in(ss->v, ss->n, cs->name, &at);
+
+        if (!s)
+            s = find_in(ss->gone, ss->ngone, cs->name, &at);
+        if (s && (!rlb_sockaddr_equal(&s->addr[RLB_KIND_AUTH], &cs->auth_addr) ||
+                  !rlb_sockaddr_equal(&s->addr[RLB_KIND_ACCT], &cs->acct_addr) ||
+                  s->proto != cs->proto)) {
+            snprintf(err, errlen, "server \"%s\" (line %d): its address, ports or proto changed; "
+                     "that needs a restart, or a new name (add the new server, remove the old one)",
+                     cs->name, cs->line);
+            goto fail;
+        }
+    }
+    snprintf(err, errlen, "out of memory");
+    for (; ok < n; ok++) {
+        const struct rlb_conf_server *cs = &conf->servers[ok];
+
+        if (rlb_secret_init(&secrets[ok], cs->secret, strlen(cs->secret)) < 0)
+            goto fail;
+        if (!(names[ok] = strdup(cs->tls_name ? cs->tls_name : ""))) {
+            rlb_secret_free(&secrets[ok]);
+            goto fail;
+        }
+        if (!find_in(ss->v, ss->n, cs->name, &at) && !find_in(ss->gone, ss->ngone, cs->name, &at) &&
+            (!(fresh[ok] = calloc(1, sizeof(*fresh[ok]))) || !(fresh[ok]->name = strdup(cs->name)))) {
+            rlb_secret_free(&secrets[ok]);
+            free(names[ok]);
+            ok++;                  /* fresh[ok] is freed below */
+            goto fail;
+        }
+    }
+
+    /* Commit. */
+    for (unsigned i = 0; i < n; i++) {
+        const struct rlb_conf_server *cs = &conf->servers[i];
+        struct rlb_server *s = fresh[i];
+
+        if (s) {
+            s->addr[RLB_KIND_AUTH] = cs->auth_addr;
+            s->addr[RLB_KIND_ACCT] = cs->acct_addr;
+            s->proto = cs->proto;
+            s->role = cs->role;
+            snprintf(s->health_reason, sizeof(s->health_reason), "configured");
+        } else if ((s = find_in(ss->v, ss->n, cs->name, &at))) {
+            ss->v[at] = NULL;
+        } else {
+            s = find_in(ss->gone, ss->ngone, cs->name, &at);
+            ss->gone[at] = NULL;
+        }
+        if (!fresh[i])
+            rlb_secret_free(&s->secret);
+        s->secret = secrets[i];
+        free(s->tls_name);
+        s->tls_name = names[i];
+        server_set(s, cs, roles || fresh[i]);
+        v[i] = s;
+    }
+    for (unsigned i = 0; i < ss->n; i++) {
+        if (ss->v[i])
+            gone[ngone++] = ss->v[i];
+    }
+    for (unsigned i = 0; i < ss->ngone; i++) {
+        if (ss->gone[i])
+            gone[ngone++] = ss->gone[i];
+    }
+    free(ss->v);
+    free(ss->gone);
+    free(fresh);
+    free(secrets);
+    free(names);
+    ss->v = v;
+    ss->n = n;
+    ss->gone = gone;
+    ss->ngone = ngone;
+    return 0;
+fail:
+    for (unsigned i = 0; i < ok; i++) {
+        rlb_secret_free(&secrets[i]);
+        free(names[i]);
+    }
+    for (unsigned i = 0; fresh && i < n; i++) {
+        if (fresh[i]) {
+            free(fresh[i]->name);
+            free(fresh[i]);
+        }
+    }
+    free(v);
+    free(gone);
+    free(fresh);
+    free(secrets);
+    free(names);
+    return -1;
+}
+
 int
 rlb_servers_build(struct rlb_servers *ss, const struct rlb_conf *conf)
 {
@@ -109,28 +242,38 @@ bsock_close(struct rlb_servers *ss, struct rlb_bsock *b)
     free(b);
 }
 
+static void server_free(struct rlb_servers *ss, struct rlb_server *s);
+
 void
 rlb_servers_free(struct rlb_servers *ss)
 {
-    for (unsigned i = 0; i < ss->n; i++) {
-        struct rlb_server *s = ss->v[i];
-
-        for (int k = 0; k < 2; k++) {
-            for (unsigned j = 0; j < s->nsocks[k]; j++)
-                bsock_close(ss, s->socks[k][j]);
-            free(s->socks[k]);
-        }
-        rlb_secret_free(&s->secret);
-        free(s->tls_name);
-        free(s->name);
-        free(s);
-    }
+    for (unsigned i = 0; i < ss->n; i++)
+        server_free(ss, ss->v[i]);
+    for (unsigned i = 0; i < ss->ngone; i++)
+        server_free(ss, ss->gone[i]);
     free(ss->v);
+    free(ss->gone);
     free(ss->byfd);
     ss->v = NULL;
+    ss->gone = NULL;
     ss->byfd = NULL;
     ss->n = 0;
+    ss->ngone = 0;
     ss->nbyfd = 0;
+}
+
+static void
+server_free(struct rlb_servers *ss, struct rlb_server *s)
+{
+    for (int k = 0; k < 2; k++) {
+        for (unsigned j = 0; j < s->nsocks[k]; j++)
+            bsock_close(ss, s->socks[k][j]);
+        free(s->socks[k]);
+    }
+    rlb_secret_free(&s->secret);
+    free(s->tls_name);
+    free(s->name);
+    free(s);
 }
 
 struct rlb_server *

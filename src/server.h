@@ -140,6 +140,9 @@ const char *rlb_server_state_reason(const struct rlb_server *s);
 struct rlb_servers {
     struct rlb_server **v;
     unsigned            n;
+    struct rlb_server **gone;         /* removed by a reload: kept (requests, sessions
+                                       * and the master may point to them), freed at stop */
+    unsigned            ngone;
     struct ev_loop     *loop;
     rlb_bsock_cb        read_cb;      /* called when a server socket is readable */
     void               *cb_data;      /* stored in every socket's io.data */
@@ -158,6 +161,14 @@ struct rlb_servers {
 struct rlb_bsock *rlb_servers_bsock_by_fd(const struct rlb_servers *ss, int fd);
 
 int  rlb_servers_build(struct rlb_servers *ss, const struct rlb_conf *conf);
+/* Reload: ss->v becomes conf's servers, in conf's order. A known name
+ * (live or removed earlier) keeps its object, updated in place (secret,
+ * weight, require_message_authenticator, pins, tls_name; role only when
+ * roles is true); its address, ports and transport cannot change (-1 with
+ * err). The servers conf lacks move to ss->gone. Nothing changes on
+ * failure. */
+int  rlb_servers_reload(struct rlb_servers *ss, const struct rlb_conf *conf, bool roles,
+                        char *err, size_t errlen);
 void rlb_servers_free(struct rlb_servers *ss);
 struct rlb_server *rlb_servers_find(const struct rlb_servers *ss, const char *name);
 

@@ -1,0 +1,268 @@
+/*
+ * reload.c: a new configuration swapped into a running radlb (reload.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acctspool.h"
+#include "ctx.h"
+#include "dict.h"
+#include "health.h"
+#include "reload.h"
+#include "strbuf.h"
+#include "tls.h"
+
+static bool
+in_list(struct rlb_server *const *v, unsigned n, const struct rlb_server *s)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (v[i] == s)
+            return true;
+    }
+    return false;
+}
+
+/* The TLS contexts the new configuration needs, built before anything
+ * changes (the certificates may have been renewed: new connections use
+ * them, open ones keep theirs). */
+static int
+new_tls(const struct rlb_conf *c, SSL_CTX **front, SSL_CTX **back, struct rlb_strbuf *err)
+{
+    bool fl = false, bk = false;
+    char e[512];
+
+    for (unsigned i = 0; i < c->nlisten; i++)
+        fl |= c->listen[i].proto == RLB_PROTO_TLS;
+    for (unsigned i = 0; i < c->nservers; i++)
+        bk |= c->servers[i].proto == RLB_PROTO_TLS;
+    *front = *back = NULL;
+    if (fl && !(*front = rlb_tls_ctx_new(&c->tls, true, e, sizeof(e)))) {
+        rlb_sb_printf(err, "%s", e);
+        return -1;
+    }
+    if (bk && !(*back = rlb_tls_ctx_new(&c->tls, false, e, sizeof(e)))) {
+        rlb_sb_printf(err, "%s", e);
+        if (*front)
+            SSL_CTX_free(*front);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+keep_old_conf(struct rlb_ctx *ctx, struct rlb_conf *old)
+{
+    struct rlb_conf **v = realloc(ctx->old_confs, (ctx->nold_confs + 1) * sizeof(*v));
+
+    if (!v)
+        return -1;
+    v[ctx->nold_confs++] = old;
+    ctx->old_confs = v;
+    return 0;
+}
+
+/* The values the running objects copied out of the configuration. */
+static void
+apply_values(struct rlb_ctx *ctx, const struct rlb_conf *c)
+{
+    struct rlb_log_conf lc;
+
+    ctx->pending.wait = c->proxy.response_timeout;
+    ctx->done.wait = c->proxy.dedup_window;
+    ctx->balancer.algo = c->proxy.balance;
+    ctx->sticky.ttl = c->sticky.ttl;
+    ctx->sticky.max = (unsigned long)c->sticky.max_entries;
+    ctx->affinity.ttl = c->sticky.affinity_ttl;
+    ctx->affinity.max = (unsigned long)c->sticky.max_entries;
+    ctx->front.streams.handshake_timeout = c->conns.handshake_timeout;
+    rlb_dict_set_max_attributes((unsigned)c->proxy.max_attributes);
+    lc.level = ctx->debug ? RLB_LOG_DEBUG : c->log.level;
+    lc.dest = c->log.destination;
+    lc.facility = c->log.facility_code;
+    rlb_log_setup(&lc, "radlb");
+}
+
+#define REMOVED "removed from the configuration"
+#define SWEEP_INTERVAL 5.0
+
+/* Removed servers are probed until nothing of theirs is left. */
+static void
+sweep(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct rlb_ctx *ctx = w->data;
+    bool left = false;
+
+    (void)revents;
+    for (unsigned i = 0; i < ctx->servers.ngone; i++) {
+        struct rlb_server *s = ctx->servers.gone[i];
+
+        if (!s->probe)
+            continue;
+        if (s->outstanding || s->sessions) {
+            left = true;
+            continue;
+        }
+        rlb_health_server_removed(ctx, s);
+        rlb_info("server %s: removed, and nothing of it is left (no more probes)", s->name);
+    }
+    if (!left)
+        ev_timer_stop(loop, w);
+}
+
+/* Servers that came or went: probes, admin state, the master. */
+static void
+apply_servers(struct rlb_ctx *ctx, struct rlb_server **before, unsigned nbefore, bool roles,
+              unsigned *added, unsigned *removed)
+{
+    struct rlb_servers *ss = &ctx->servers;
+    struct rlb_server *master = NULL;
+
+    *added = *removed = 0;
+    for (unsigned i = 0; i < nbefore; i++) {
+        struct rlb_server *s = before[i];
+
+        if (in_list(ss->v, ss->n, s))
+            continue;
+        (*removed)++;
+        /* As if drained: nothing new, but its open challenges are still
+         * answered there (and it is still probed) until they are over. */
+        s->admin = RLB_ADMIN_DRAINING;
+        snprintf(s->admin_reason, sizeof(s->admin_reason), "%s", REMOVED);
+        rlb_warn("server %s removed from the configuration: it gets nothing new; %u requests in "
+                 "flight and the answers to its %lu open challenges still go there",
+                 s->name, s->outstanding, s->sessions);
+        if (!ev_is_active(&ctx->reload_sweep)) {
+            ev_timer_init(&ctx->reload_sweep, sweep, SWEEP_INTERVAL, SWEEP_INTERVAL);
+            ctx->reload_sweep.data = ctx;
+            ev_timer_start(ctx->loop, &ctx->reload_sweep);
+        }
+    }
+    for (unsigned i = 0; i < ss->n; i++) {
+        struct rlb_server *s = ss->v[i];
+
+        if (s->role == RLB_ROLE_MASTER)
+            master = s;
+        if (in_list(before, nbefore, s))
+            continue;
+        (*added)++;
+        if (strcmp(s->admin_reason, REMOVED) == 0) {
+            s->admin = RLB_ADMIN_ENABLED;
+            snprintf(s->admin_reason, sizeof(s->admin_reason), "back in the configuration");
+        }
+        if (!s->probe)
+            rlb_health_server_added(ctx, s);
+        rlb_info("server %s added to the configuration", s->name);
+    }
+    /* Without a promotion, the configuration names the master. */
+    if (roles && master && ctx->master.server != master) {
+        rlb_warn("master: %s -> %s (role in the configuration)",
+                 ctx->master.server ? ctx->master.server->name : "none", master->name);
+        ctx->master.server = master;
+        rlb_acctspool_kick(ctx);
+    } else if (ctx->master.server && !in_list(ss->v, ss->n, ctx->master.server)) {
+        rlb_err("master %s was removed from the configuration: no master takes writes until one "
+                "is promoted (radlbctl promote NAME)", ctx->master.server->name);
+        ctx->master.server->role = RLB_ROLE_SUBORDINATE;
+        ctx->master.server = NULL;
+    }
+}
+
+int
+rlb_reload(struct rlb_ctx *ctx, const char *who, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    struct rlb_conf_msgs msgs;
+    struct rlb_conf *nc, *old = ctx->conf;
+    struct rlb_writes writes;
+    struct rlb_server **before = NULL;
+    SSL_CTX *fssl, *bssl;
+    unsigned nbefore = ctx->servers.n, ca, cr, sa, sr;
+    bool roles = ctx->master.epoch == 0;
+    char key[256], e[512];
+
+    rlb_info("reload (%s): reading %s", who, old->file);
+    nc = rlb_conf_load(old->file, &msgs);
+    if (!nc) {
+        rlb_sb_printf(err, "%s has errors; the running configuration is unchanged:\n%s", old->file,
+                      msgs.text ? msgs.text : "");
+        rlb_conf_msgs_free(&msgs);
+        goto refused;
+    }
+    if (msgs.text)
+        rlb_sb_printf(out, "%s", msgs.text);
+    rlb_conf_msgs_free(&msgs);
+    if (!rlb_conf_reloadable(old, nc, key, sizeof(key))) {
+        rlb_sb_printf(err, "%s changed, which needs a restart; the running configuration is "
+                      "unchanged (restart radlb, or put %s back)", key, key);
+        goto free_nc;
+    }
+    if (rlb_writes_build(&writes, nc, e, sizeof(e)) < 0) {
+        rlb_sb_printf(err, "%s; the running configuration is unchanged", e);
+        goto free_nc;
+    }
+    if (new_tls(nc, &fssl, &bssl, err) < 0)
+        goto free_writes;
+    before = malloc((nbefore ? nbefore : 1) * sizeof(*before));
+    if (!before || keep_old_conf(ctx, old) < 0) {
+        rlb_sb_printf(err, "out of memory; the running configuration is unchanged");
+        goto free_tls;
+    }
+    memcpy(before, ctx->servers.v, nbefore * sizeof(*before));
+    if (rlb_servers_reload(&ctx->servers, nc, roles, e, sizeof(e)) < 0) {
+        ctx->nold_confs--;
+        rlb_sb_printf(err, "%s; the running configuration is unchanged", e);
+        goto free_tls;
+    }
+    /* Committed from here on. */
+    if (rlb_clients_reload(&ctx->clients, nc, &ca, &cr) < 0)
+        rlb_err("reload: out of memory: the clients were not changed");
+    ctx->conf = nc;
+    apply_values(ctx, nc);
+    apply_servers(ctx, before, nbefore, roles, &sa, &sr);
+    rlb_writes_free(&ctx->writes);
+    ctx->writes = writes;
+    if (fssl || ctx->front.ssl) {
+        if (ctx->front.ssl)
+            SSL_CTX_free(ctx->front.ssl);
+        ctx->front.ssl = fssl;
+    }
+    if (ctx->backend.ssl)
+        SSL_CTX_free(ctx->backend.ssl);
+    ctx->backend.ssl = bssl;
+    rlb_front_reloaded(ctx);
+    free(before);
+    rlb_sb_printf(out, "reloaded %s: %u clients (%u added, %u removed), %u servers (%u added, "
+                  "%u removed)\n", nc->file, ctx->clients.n, ca, cr, ctx->servers.n, sa, sr);
+    rlb_info("reload (%s): %u clients (%u added, %u removed), %u servers (%u added, %u removed)",
+             who, ctx->clients.n, ca, cr, ctx->servers.n, sa, sr);
+    ctx->reloads++;
+    return 0;
+
+free_tls:
+    if (fssl)
+        SSL_CTX_free(fssl);
+    if (bssl)
+        SSL_CTX_free(bssl);
+free_writes:
+    rlb_writes_free(&writes);
+free_nc:
+    rlb_conf_free(nc);
+refused:
+    free(before);
+    ctx->reload_failures++;
+    rlb_err("reload (%s) refused: %s", who, err->p ? err->p : "?");
+    return -1;
+}
+
+void
+rlb_reload_free(struct rlb_ctx *ctx)
+{
+    ev_timer_stop(ctx->loop, &ctx->reload_sweep);
+    for (unsigned i = 0; i < ctx->nold_confs; i++)
+        rlb_conf_free(ctx->old_confs[i]);
+    free(ctx->old_confs);
+    ctx->old_confs = NULL;
+    ctx->nold_confs = 0;
+}
