@@ -71,6 +71,7 @@ client_set(struct rlb_client *c, const struct rlb_conf_client *cc)
     c->limit_proxy_state = cc->limit_proxy_state;
     c->has_fp = cc->has_fp;
     memcpy(c->fp, cc->fp, sizeof(c->fp));
+    c->max_outstanding = (unsigned)cc->max_outstanding;
 }
 
 /* The client named name among v[0..n), taken out (NULL when absent). */

@@ -21,6 +21,8 @@ struct rlb_client {
     bool                    has_fp;    /* TLS: pinned certificate */
     unsigned char           fp[RLB_FP_LEN];
     unsigned                refs;      /* requests that point here */
+    unsigned                outstanding;      /* requests at a server now */
+    unsigned                max_outstanding;  /* beyond: dropped (drop.client_limit) */
     struct rlb_client_stats stats;
     struct rlb_ratelimit    rl[RLB_DROP_MAX];  /* drop log lines, per reason */
 };

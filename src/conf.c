@@ -46,6 +46,7 @@ static const struct conf_item client_items[] = {
     { "require_message_authenticator", CT_BOOL, OFF(struct rlb_conf_client, require_ma), "false", 0, NOB, NULL, NULL, 0 },
     { "limit_proxy_state", CT_BOOL, OFF(struct rlb_conf_client, limit_proxy_state), "true", 0, NOB, NULL, NULL, 0 },
     { "fingerprint", CT_STRING, OFF(struct rlb_conf_client, fingerprint), "", 0, NOB, NULL, NULL, 0 },
+    { "max_outstanding", CT_INT, OFF(struct rlb_conf_client, max_outstanding), "8192", 0, 1, 1000000, NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 
@@ -79,6 +80,7 @@ static const struct conf_item proxy_items[] = {
     { "max_attributes", CT_INT, OFF(struct rlb_conf_proxy, max_attributes), "200", 0, 10, 1000, NULL, NULL, 0 },
     { "max_sockets", CT_INT, OFF(struct rlb_conf_proxy, max_sockets), "1024", 0, 1, 4096, NULL, NULL, 0 },
     { "recv_buffer", CT_INT, OFF(struct rlb_conf_proxy, recv_buffer), "8388608", CF_NO_RELOAD, 65536, 268435456, NULL, NULL, 0 },
+    { "max_cached_replies", CT_INT, OFF(struct rlb_conf_proxy, max_cached_replies), "1000000", 0, 1000, 100000000, NULL, NULL, 0 },
     { "retransmit_interval", CT_FLOAT, OFF(struct rlb_conf_proxy, retransmit_interval), "3.0", 0, 0.5, 60, NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };

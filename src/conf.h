@@ -41,6 +41,7 @@ struct rlb_conf_client {
     bool               require_ma;        /* require_message_authenticator */
     bool               limit_proxy_state;
     char              *fingerprint;       /* pinned TLS certificate, "" for none */
+    int                max_outstanding;   /* requests in flight at once */
     int                line;
     struct rlb_network net;               /* resolved by validation */
     bool               has_fp;
@@ -78,6 +79,7 @@ struct rlb_conf_proxy {
     int     max_sockets;                  /* per server and port: 256 IDs each */
     int     recv_buffer;                  /* SO_RCVBUF of every socket, octets */
     double  retransmit_interval;          /* TCP/TLS client, UDP server: radlb retransmits */
+    int     max_cached_replies;           /* replies kept for retransmissions, at most */
 };
 
 enum rlb_tls_version { RLB_TLS_1_2 = 0, RLB_TLS_1_3 };

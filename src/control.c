@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "netio.h"
 #include "ctx.h"
 
 #define CTL_MAX_CONNS   32
@@ -185,8 +186,13 @@ ctl_accept(struct ev_loop *loop, ev_io *w, int revents)
 
     (void)revents;
     fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0)
+    if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE) {
+            rlb_accept_shed(w->fd, &ctl->ctx->fd_reserve);
+            ctl->ctx->stats.fd_exhausted++;
+        }
         return;
+    }
     if (ctl->nconns >= CTL_MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
         close(fd);
         return;

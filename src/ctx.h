@@ -74,6 +74,7 @@ struct rlb_ctx {
     struct rlb_conn_stats   conns;        /* both directions */
     double                  started;
     bool                    debug;        /* -d: debug level whatever the file says */
+    int                     fd_reserve;   /* let go to shed connections when out of descriptors */
     struct rlb_conf       **old_confs;    /* replaced by reloads, freed at stop (reload.c) */
     unsigned                nold_confs;
     uint64_t                reloads;      /* applied */

@@ -158,8 +158,18 @@ listener_accept(struct ev_loop *loop, ev_io *w, int revents)
         int fd = accept4(w->fd, &peer.sa, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
         if (fd < 0) {
-            if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+            unsigned held;
+
+            if (errno == EMFILE || errno == ENFILE) {
+                /* Closed at once, or the listener would stay readable. */
+                rlb_accept_shed(w->fd, &ctx->fd_reserve);
+                ctx->stats.fd_exhausted++;
+                if (rlb_ratelimit_ok(&f->rl_refused, ev_now(ctx->loop), &held))
+                    rlb_err("accept: out of file descriptors (%s): raise the limit (LimitNOFILE=) "
+                            "or lower connections.max", strerror(errno));
+            } else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
                 rlb_warn("accept: %s", strerror(errno));
+            }
             return;
         }
         cl = rlb_clients_find(&ctx->clients, &peer);

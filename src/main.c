@@ -10,12 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "control.h"
 #include "ctx.h"
 #include "dict.h"
 #include "httpd.h"
 #include "metrics.h"
+#include "netio.h"
 #include "proxy.h"
 #include "reload.h"
 #include "strbuf.h"
@@ -58,6 +61,29 @@ on_hup(struct ev_loop *loop, ev_signal *w, int revents)
     rlb_reload(w->data, "SIGHUP", &out, &err);
     rlb_sb_free(&out);
     rlb_sb_free(&err);
+}
+
+/* Every connection and server socket is a descriptor: the soft limit goes
+ * up to the hard one, and a configuration that may need more is told. */
+static void
+raise_fd_limit(const struct rlb_conf *c)
+{
+    struct rlimit rl;
+    unsigned long need = (unsigned long)c->conns.max + 64;
+
+    for (unsigned i = 0; i < c->nservers; i++)
+        need += c->servers[i].proto == RLB_PROTO_UDP ? 2 : 4;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+        rlb_warn("only %lu file descriptors (RLIMIT_NOFILE): connections.max and the servers "
+                 "may need %lu; raise LimitNOFILE= or lower connections.max",
+                 (unsigned long)rl.rlim_cur, need);
 }
 
 static void
@@ -110,6 +136,7 @@ main(int argc, char **argv)
 
     memset(&ctx, 0, sizeof(ctx));
     ctx.debug = debug;
+    ctx.fd_reserve = rlb_fd_reserve();
     ctx.conf = rlb_conf_load(file, &msgs);
     if (msgs.text)
         fputs(msgs.text, stderr);
@@ -136,6 +163,7 @@ main(int argc, char **argv)
     }
 
     signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit(ctx.conf);
     ctx.loop = ev_default_loop(EVFLAG_AUTO);
     if (rlb_proxy_start(&ctx) < 0 || rlb_control_start(&ctx) < 0 || rlb_httpd_start(&ctx) < 0) {
         rlb_err("radlb could not start; see the lines above");
@@ -163,6 +191,8 @@ out:
     rlb_proxy_stop(&ctx);
     rlb_conf_free(ctx.conf);
     rlb_reload_free(&ctx);
+    if (ctx.fd_reserve >= 0)
+        close(ctx.fd_reserve);
     ev_loop_destroy(ctx.loop);
     return rc;
 }

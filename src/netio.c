@@ -316,3 +316,22 @@ rlb_outq_flush(struct rlb_outq *q)
     }
     q->n = 0;
 }
+
+int
+rlb_fd_reserve(void)
+{
+    return open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+void
+rlb_accept_shed(int lfd, int *reserve)
+{
+    int fd;
+
+    if (*reserve >= 0)
+        close(*reserve);
+    fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd >= 0)
+        close(fd);
+    *reserve = rlb_fd_reserve();
+}

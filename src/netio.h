@@ -79,6 +79,14 @@ void rlb_outq_init(struct rlb_outq *q);
 int  rlb_listener_open(struct rlb_listener *l, const struct rlb_conf_listen *cl, int rcvbuf,
                        char *err, size_t errlen);
 
+/* Out of descriptors (accept failed with EMFILE or ENFILE): the reserve
+ * descriptor is let go for a moment to accept the waiting connection and
+ * close it at once, so that a listener does not stay readable (and the
+ * loop spinning) until a descriptor frees up. *reserve is reopened. */
+void rlb_accept_shed(int lfd, int *reserve);
+/* The reserve descriptor (/dev/null), or -1. */
+int  rlb_fd_reserve(void);
+
 /* Receives up to RLB_RX_BATCH datagrams; returns the count (0 when the
  * socket is drained). want_local fills cmsg for rlb_rx_local(). */
 int  rlb_rx(int fd, struct rlb_rxbatch *rx, bool want_local);

@@ -131,7 +131,26 @@ rlb_px_end_pending(struct rlb_ctx *ctx, struct rlb_request *req)
     rlb_server_release_id(req);
     s->outstanding--;
     s->refs--;
+    if (req->client)
+        req->client->outstanding--;
     return s;
+}
+
+/* The reply cache is bounded (proxy.max_cached_replies): beyond, the
+ * oldest replies are forgotten early (a retransmission of one of them then
+ * counts as a new request). */
+static void
+limit_cache(struct rlb_ctx *ctx)
+{
+    struct rlb_request *old;
+
+    while (ctx->done.count > (unsigned long)ctx->conf->proxy.max_cached_replies &&
+           (old = ctx->done.head)) {
+        rlb_timeq_remove(&ctx->done, old);
+        rlb_dedup_remove(&ctx->dedup, old);
+        rlb_px_free_request(ctx, old);
+        ctx->stats.cache_evicted++;
+    }
 }
 
 /* Keeps a reply for retransmissions (or, with len 0, just the fact that the
@@ -149,6 +168,7 @@ cache_reply(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *reply, 
     req->when = ev_now(ctx->loop);
     rlb_timeq_push(&ctx->done, req);
     rlb_timeq_arm(ctx->loop, &ctx->done);
+    limit_cache(ctx);
 }
 
 /* Keeps a built reply until Redis has the session (rlb_proxy_redis_written),
@@ -337,6 +357,9 @@ rlb_px_send(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *s,
     uint8_t *out;
     ssize_t n;
 
+    /* One NAS cannot take every Identifier and every slot. */
+    if (req->client && req->client->outstanding >= req->client->max_outstanding)
+        return RLB_DROP_CLIENT_LIMIT;
     if (rlb_server_alloc_id(&ctx->servers, s, kind, req) < 0)
         return why;
     if (info->code == RLB_ACCESS_REQUEST)
@@ -363,6 +386,8 @@ rlb_px_send(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *s,
     rlb_health_sent(s, req->when);
     s->refs++;
     s->outstanding++;
+    if (req->client)
+        req->client->outstanding++;
     s->stats.requests++;
     rlb_timeq_push(&ctx->pending, req);
     rlb_timeq_arm(ctx->loop, &ctx->pending);

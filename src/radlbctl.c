@@ -84,8 +84,9 @@ main(int argc, char **argv)
                 errno == ENOENT ? " (is radlb running? is control.socket set elsewhere? use -s)" : "");
         return 2;
     }
-    if (write(fd, line, used) != (ssize_t)used) {
-        fprintf(stderr, "radlbctl: write: %s\n", strerror(errno));
+    if (send(fd, line, used, MSG_NOSIGNAL) != (ssize_t)used) {
+        fprintf(stderr, "radlbctl: radlb closed the connection: %s%s\n", strerror(errno),
+                errno == EPIPE || errno == ECONNRESET ? " (out of file descriptors? see its log)" : "");
         return 2;
     }
     for (;;) {
@@ -106,7 +107,8 @@ main(int argc, char **argv)
     }
     close(fd);
     if (!reply) {
-        fprintf(stderr, "radlbctl: radlb closed the connection without answering\n");
+        fprintf(stderr, "radlbctl: radlb closed the connection without answering (out of file "
+                "descriptors, or too many control connections? see its log)\n");
         return 2;
     }
     nl = strchr(reply, '\n');

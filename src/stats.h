@@ -52,7 +52,9 @@
     X(acct_spool_full,     "Accounting-Requests not answered: the spool was full or failed")  \
     X(acct_no_master,      "Accounting-Requests not answered: no master and no spool")        \
     X(acct_replayed,       "spooled Accounting-Requests acknowledged by a master")             \
-    X(sockets_opened,      "server sockets opened (256 Identifiers each)")
+    X(sockets_opened,      "server sockets opened (256 Identifiers each)")                     \
+    X(cache_evicted,       "cached replies dropped early: proxy.max_cached_replies reached")   \
+    X(fd_exhausted,        "connections or sockets refused: out of file descriptors")
 
 #define RLB_COUNTER_FIELD(name, help) uint64_t name;
 
