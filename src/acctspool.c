@@ -46,6 +46,7 @@ rlb_acctspool_start(struct rlb_ctx *ctx)
     uint64_t pending;
 
     sp->rl_full.interval = RLB_LOG_INTERVAL;
+    sp->rl_commit.interval = RLB_LOG_INTERVAL;
     if (!c->directory[0])
         return 0;
     ctx->spool = rlb_spool_open(c->directory, (uint64_t)c->max_bytes, err, sizeof(err));
@@ -149,9 +150,20 @@ rlb_acctspool_commit(struct rlb_ctx *ctx)
         }
     }
     sp->wait_tail = NULL;
-    if (rc < 0)
-        rlb_err("accounting spool %s: the group commit failed: those Accounting-Requests were not "
-                "answered and the NASes will retry", rlb_spool_dir(ctx->spool));
+    if (rc < 0) {
+        unsigned held;
+
+        sp->commit_failing = true;
+        if (rlb_ratelimit_ok(&sp->rl_commit, ev_now(ctx->loop), &held))
+            rlb_err("accounting spool %s: the group commit failed: those Accounting-Requests were "
+                    "not answered and the NASes will retry (disk full? see the spool's own "
+                    "line)%s", rlb_spool_dir(ctx->spool),
+                    held ? " (and more failed commits since the last line)" : "");
+    } else if (sp->commit_failing) {
+        sp->commit_failing = false;
+        rlb_warn("accounting spool %s: commits work again; Accounting-Requests are answered",
+                 rlb_spool_dir(ctx->spool));
+    }
 }
 
 /* Raises Acct-Delay-Time by delay seconds (adds it when missing and there

@@ -37,6 +37,8 @@ struct rlb_spooling {
     bool                need_rewind;      /* replays were given up: start again from the oldest */
     ev_timer            timer;            /* saves the acknowledgement point, retries */
     struct rlb_ratelimit rl_full;         /* "spool full" lines */
+    struct rlb_ratelimit rl_commit;       /* "group commit failed" lines */
+    bool                commit_failing;   /* the last group commit failed */
 };
 
 struct rlb_ctx {

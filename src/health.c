@@ -51,7 +51,8 @@ active(const struct rlb_ctx *ctx)
 
 /* The one place a server's state changes. */
 static void
-transition(struct rlb_ctx *ctx, struct rlb_server *s, int admin, int health, const char *reason)
+transition(struct rlb_ctx *ctx, struct rlb_server *s, int admin, int health, const char *reason,
+           bool proven)
 {
     const char *before = rlb_server_state_name(s);
     int was_health = s->health;
@@ -74,7 +75,7 @@ transition(struct rlb_ctx *ctx, struct rlb_server *s, int admin, int health, con
         s->stats.went_down++;
         if (!active(ctx))
             probe_start(ctx, s);
-        rlb_proxy_server_down(ctx, s);
+        rlb_proxy_server_down(ctx, s, proven);
     } else if (health == RLB_HEALTH_UP && was_health == RLB_HEALTH_DOWN) {
         if (!active(ctx))
             probe_stop(ctx, s);
@@ -86,13 +87,13 @@ transition(struct rlb_ctx *ctx, struct rlb_server *s, int admin, int health, con
 void
 rlb_health_set_down(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason)
 {
-    transition(ctx, s, s->admin, RLB_HEALTH_DOWN, reason);
+    transition(ctx, s, s->admin, RLB_HEALTH_DOWN, reason, false);
 }
 
 void
 rlb_health_set_up(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason)
 {
-    transition(ctx, s, s->admin, RLB_HEALTH_UP, reason);
+    transition(ctx, s, s->admin, RLB_HEALTH_UP, reason, false);
 }
 
 void
@@ -122,7 +123,8 @@ rlb_health_link_failed(struct rlb_ctx *ctx, struct rlb_server *s, int kind, cons
         p->waiting = false;
         p->refused = true;
     }
-    rlb_health_set_down(ctx, s, reason);
+    /* Refused: nothing it holds was ever received. */
+    transition(ctx, s, s->admin, RLB_HEALTH_DOWN, reason, true);
     if (p && active(ctx)) {
         ev_timer_stop(ctx->loop, &p->timer);
         ev_timer_set(&p->timer, ctx->conf->health.interval, 0);
@@ -136,7 +138,7 @@ rlb_server_set_admin(struct rlb_ctx *ctx, struct rlb_server *s, int admin, const
     char reason[96];
 
     snprintf(reason, sizeof(reason), "%s by %s", admin_names[admin], who);
-    transition(ctx, s, admin, s->health, reason);
+    transition(ctx, s, admin, s->health, reason, false);
 }
 
 /* ------------------------------------------------------------------ */

@@ -926,9 +926,12 @@ pending_expired(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 void
-rlb_proxy_server_down(struct rlb_ctx *ctx, struct rlb_server *s)
+rlb_proxy_server_down(struct rlb_ctx *ctx, struct rlb_server *s, bool proven)
 {
     double now = ev_now(ctx->loop);
+
+    if (!proven)
+        return;
 
     for (int kind = 0; kind < 2; kind++) {
         for (unsigned i = 0; i < s->nsocks[kind]; i++) {

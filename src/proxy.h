@@ -37,10 +37,14 @@ rlb_drop_t rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uin
 /* A TCP/TLS connection toward a server closed; sent: it had been open. */
 void rlb_proxy_link_lost(struct rlb_ctx *ctx, struct rlb_bsock *b, bool sent);
 
-/* Server s went down: its open challenges are answered with
- * sticky.reject_message at once; its other pending requests were never
- * processed and go to another server at the NAS's next retransmission. */
-void rlb_proxy_server_down(struct rlb_ctx *ctx, struct rlb_server *s);
+/* Server s went down. proven: it refused them (ICMP port unreachable, a
+ * connection refused), so its pending requests were never processed: its
+ * open challenges are answered with sticky.reject_message at once and the
+ * others go to another server at the NAS's next retransmission. Otherwise
+ * (probes unanswered: hung, overloaded, cut off) it may hold them, and may
+ * have sent an SMS: they stay where they are until they are answered or
+ * time out, never sent to another server. */
+void rlb_proxy_server_down(struct rlb_ctx *ctx, struct rlb_server *s, bool proven);
 
 /* Redis answered a parked request's lookup: the name of the server that
  * holds its session, or NULL (not found, timed out, Redis gone). */
