@@ -111,8 +111,10 @@ rlb_clients_reload(struct rlb_clients *t, const struct rlb_conf *conf, unsigned 
         if (rlb_secret_init(&secrets[ok], cc->secret, strlen(cc->secret)) < 0)
             goto fail;
     }
-    memcpy(cur, t->v, t->n * sizeof(*cur));
-    memcpy(cur + t->n, t->gone, t->ngone * sizeof(*cur));
+    if (t->n)
+        memcpy(cur, t->v, t->n * sizeof(*cur));
+    if (t->ngone)
+        memcpy(cur + t->n, t->gone, t->ngone * sizeof(*cur));
     for (unsigned i = 0; i < n; i++) {
         bool known = false;
 

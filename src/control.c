@@ -293,7 +293,7 @@ rlb_control_start(struct rlb_ctx *ctx)
             rlb_warn("control socket %s: cannot give it to group %s: %s", cc->socket, cc->group,
                      g ? strerror(errno) : "no such group");
     }
-    if (listen(fd, 16) < 0) {
+    if (listen(fd, 128) < 0) {
         close(fd);
         return -1;
     }
