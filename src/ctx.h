@@ -77,8 +77,8 @@ struct rlb_ctx {
     double                  started;
     bool                    debug;        /* -d: debug level whatever the file says */
     int                     fd_reserve;   /* let go to shed connections when out of descriptors */
-    struct rlb_conf       **old_confs;    /* replaced by reloads, freed at stop (reload.c) */
-    unsigned                nold_confs;
+    struct rlb_conf        *first_conf;   /* the configuration radlb started with: kept
+                                           * (reload.c), freed at stop */
     uint64_t                reloads;      /* applied */
     uint64_t                reload_failures;  /* refused: the running configuration kept */
     ev_timer                reload_sweep; /* removed servers: probes stop once they are idle */

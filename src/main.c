@@ -137,7 +137,7 @@ main(int argc, char **argv)
     memset(&ctx, 0, sizeof(ctx));
     ctx.debug = debug;
     ctx.fd_reserve = rlb_fd_reserve();
-    ctx.conf = rlb_conf_load(file, &msgs);
+    ctx.conf = ctx.first_conf = rlb_conf_load(file, &msgs);
     if (msgs.text)
         fputs(msgs.text, stderr);
     rlb_conf_msgs_free(&msgs);
@@ -189,8 +189,8 @@ out:
     rlb_httpd_stop(&ctx);
     rlb_control_stop(&ctx);
     rlb_proxy_stop(&ctx);
-    rlb_conf_free(ctx.conf);
     rlb_reload_free(&ctx);
+    rlb_conf_free(ctx.conf);
     if (ctx.fd_reserve >= 0)
         close(ctx.fd_reserve);
     ev_loop_destroy(ctx.loop);

@@ -52,17 +52,6 @@ new_tls(const struct rlb_conf *c, SSL_CTX **front, SSL_CTX **back, struct rlb_st
     return 0;
 }
 
-static int
-keep_old_conf(struct rlb_ctx *ctx, struct rlb_conf *old)
-{
-    struct rlb_conf **v = realloc(ctx->old_confs, (ctx->nold_confs + 1) * sizeof(*v));
-
-    if (!v)
-        return -1;
-    v[ctx->nold_confs++] = old;
-    ctx->old_confs = v;
-    return 0;
-}
 
 /* The values the running objects copied out of the configuration. */
 static void
@@ -205,13 +194,12 @@ rlb_reload(struct rlb_ctx *ctx, const char *who, struct rlb_strbuf *out, struct 
     if (new_tls(nc, &fssl, &bssl, err) < 0)
         goto free_writes;
     before = malloc((nbefore ? nbefore : 1) * sizeof(*before));
-    if (!before || keep_old_conf(ctx, old) < 0) {
+    if (!before) {
         rlb_sb_printf(err, "out of memory; the running configuration is unchanged");
         goto free_tls;
     }
     memcpy(before, ctx->servers.v, nbefore * sizeof(*before));
     if (rlb_servers_reload(&ctx->servers, nc, roles, e, sizeof(e)) < 0) {
-        ctx->nold_confs--;
         rlb_sb_printf(err, "%s; the running configuration is unchanged", e);
         goto free_tls;
     }
@@ -233,6 +221,12 @@ rlb_reload(struct rlb_ctx *ctx, const char *who, struct rlb_strbuf *out, struct 
     ctx->backend.ssl = bssl;
     rlb_front_reloaded(ctx);
     free(before);
+    /* What was set up at start (the Redis link, the control socket...)
+     * may point into the first configuration: it stays. A later one is
+     * referenced by nothing once the swap is over (the writes rules that
+     * pointed into it were replaced above). */
+    if (old != ctx->first_conf)
+        rlb_conf_free(old);
     rlb_sb_printf(out, "reloaded %s: %u clients (%u added, %u removed), %u servers (%u added, "
                   "%u removed)\n", nc->file, ctx->clients.n, ca, cr, ctx->servers.n, sa, sr);
     rlb_info("reload (%s): %u clients (%u added, %u removed), %u servers (%u added, %u removed)",
@@ -260,9 +254,7 @@ void
 rlb_reload_free(struct rlb_ctx *ctx)
 {
     ev_timer_stop(ctx->loop, &ctx->reload_sweep);
-    for (unsigned i = 0; i < ctx->nold_confs; i++)
-        rlb_conf_free(ctx->old_confs[i]);
-    free(ctx->old_confs);
-    ctx->old_confs = NULL;
-    ctx->nold_confs = 0;
+    if (ctx->first_conf && ctx->first_conf != ctx->conf)
+        rlb_conf_free(ctx->first_conf);
+    ctx->first_conf = NULL;
 }

@@ -10,6 +10,8 @@
  * servers), counters and the spool are untouched; new ones are created;
  * removed ones are taken out of the tables but kept alive until radlb
  * stops (requests, sessions and connections may still point to them). A
+ * replaced configuration is freed at once (the first one is kept: what
+ * was set up at start may point into it). A
  * removed server gets nothing new and the answers to its open challenges
  * are rejected; a removed client's TCP/TLS connections are closed.
  */
@@ -23,7 +25,7 @@ struct rlb_strbuf;
  * Returns 0 (out: a summary) or -1 (err: why; nothing changed). */
 int rlb_reload(struct rlb_ctx *ctx, const char *who, struct rlb_strbuf *out, struct rlb_strbuf *err);
 
-/* At stop: the configurations replaced by reloads. */
+/* At stop: the first configuration, when reloads replaced it. */
 void rlb_reload_free(struct rlb_ctx *ctx);
 
 #endif
