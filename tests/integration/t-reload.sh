@@ -81,6 +81,7 @@ batches=$(grep -c '^logins' "$T_DIR/traffic.out")
 logins=$(awk '/^logins/ { n += $2 } END { print n + 0 }' "$T_DIR/traffic.out")
 accepted=$(awk '/^logins/ { n += $4 } END { print n + 0 }' "$T_DIR/traffic.out")
 failed=$(awk '/^logins/ { n += $6 } END { print n + 0 }' "$T_DIR/traffic.out")
+grep '^login ' "$T_DIR/traffic.out" | head -n 20 | while IFS= read -r l; do t_log "$l"; done
 t_assert_eq "$logins" "$accepted" "steady traffic: $accepted of $logins SMS-OTP logins accepted during the reloads ($batches batches)"
 t_assert_eq 0 "$failed" "0 failed logins"
 t_assert_eq 0 "$(rlb_stat timeouts)" "no request timed out"

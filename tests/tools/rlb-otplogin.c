@@ -174,15 +174,22 @@ send_leg(struct login *l, int sock)
 
         snprintf(path, sizeof(path), "%s/%s/sms.log", dir, l->server);
         snprintf(want, sizeof(want), "state=%.*s ", (int)l->statelen, (const char *)l->state);
-        fp = fopen(path, "r");
-        while (fp && fgets(line, sizeof(line), fp)) {
-            char *s = strstr(line, want), *c = strstr(line, "code=");
+        /* The server may still be writing the line (the challenge can
+         * arrive first): only a whole line counts, and a missing one is
+         * looked for again a few times. */
+        for (int tries = 0; tries < 50 && !code[0]; tries++) {
+            if (tries)
+                usleep(20000);
+            fp = fopen(path, "r");
+            while (fp && fgets(line, sizeof(line), fp)) {
+                char *s = strstr(line, want), *c = strstr(line, "code=");
 
-            if (s && c)
-                sscanf(c + 5, "%31[0-9]", code);
+                if (s && c && strchr(line, '\n'))
+                    sscanf(c + 5, "%31[0-9]", code);
+            }
+            if (fp)
+                fclose(fp);
         }
-        if (fp)
-            fclose(fp);
         if (!code[0]) {
             l->result = -1;
             snprintf(l->why, sizeof(l->why), "no SMS code for this State in %s", path);
