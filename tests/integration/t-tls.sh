@@ -285,7 +285,8 @@ back() {
 	RLB_TLS=$(t_free_port tcp) || t_fail "no free port"
 	RLB_EXTRA="$(rlb_tls_section)
 $HEALTH
-$BACKOFF"
+$BACKOFF
+${BACK_EXTRA:-}"
 	rlb_config
 	rlb_add_listen "{ proto = \"tls\"; address = \"127.0.0.1\"; port = $RLB_TLS; }"
 	rlb_set_servers "{ name = \"mfa3\"; address = \"127.0.0.1\"; proto = \"tls\"; auth_port = ${3:-$RSPS}; acct_port = ${3:-$RSPS}; secret = \"radsec\"; role = \"master\"; $2 }"
@@ -294,7 +295,10 @@ $BACKOFF"
 }
 rsps_requests() { grep -c 'radsrv: got' "$T_DIR/rsps.log"; }
 
+# The spool too works the same over TLS (section 3).
+BACK_EXTRA="spool = { directory = \"$T_DIR/spool-back\"; };"
 back radlb-back 'tls_name = "mfa1.test";'
+BACK_EXTRA=
 t_wait_until 5 is_state mfa3 up || t_fail "the TLS server mfa3 is not up: $(state_of mfa3)"
 t_pass "a TLS server (radsecproxy) is up"
 t_wait_until 5 eval '[ "$(rlb_stat server.mfa3.probes)" -ge 2 ]' || t_fail "mfa3 is not probed"
@@ -340,11 +344,18 @@ ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
 t_pass "the killed RadSec server is down after $ms ms"
 out=$(rlb_auth 'User-Name = "plain", User-Password = "plain-pw"')
 t_assert_contains 'Received Access-Reject' "$out" "meanwhile a login is rejected"
+out=$(rlb_acct 'User-Name = "user9", Acct-Status-Type = Start, Acct-Session-Id = "tls-spool-1"')
+t_assert_contains 'Received Accounting-Response' "$out" "meanwhile accounting for the TLS master is answered from the spool"
+t_assert_eq 1 "$(rlb_stat spool.records)" "one record waits in the spool"
 sleep 1.5 # a few refused reconnections
 rsp_start rsps
 t0=${EPOCHREALTIME/./}
 t_wait_until 10 is_state mfa3 up || t_fail "the restarted RadSec server is not up again: $(state_of mfa3)"
 t_pass "restarted, it is up again after $(((${EPOCHREALTIME/./} - t0) / 1000)) ms"
+t_wait_until 10 grep -q 'session=tls-spool-1' "$T_DIR/mfa3/accounting.log" ||
+	t_fail "the spooled record did not reach the TLS master"
+t_pass "the spooled record is replayed to the master over TLS"
+t_wait_until 5 eval '[ "$(rlb_stat spool.records)" = 0 ]' || t_fail "the spool did not empty"
 rlb_otp_login user9 pw-user9 || t_fail "user9 after the restart: $LOGIN_REPLY"
 t_assert_contains 'Welcome user9 (mfa3)' "$LOGIN_REPLY" "logins go through the reconnected TLS server"
 bc=$(rlb_stat connections.backend_connects)
