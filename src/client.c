@@ -74,19 +74,28 @@ client_set(struct rlb_client *c, const struct rlb_conf_client *cc)
     c->max_outstanding = (unsigned)cc->max_outstanding;
 }
 
+/* Where the client named name is among v[0..n) (NULL when absent). */
+static struct rlb_client **
+find(struct rlb_client **v, unsigned n, const char *name)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (v[i] && strcmp(v[i]->name, name) == 0)
+            return &v[i];
+    }
+    return NULL;
+}
+
 /* The client named name among v[0..n), taken out (NULL when absent). */
 static struct rlb_client *
 take(struct rlb_client **v, unsigned n, const char *name)
 {
-    for (unsigned i = 0; i < n; i++) {
-        if (v[i] && strcmp(v[i]->name, name) == 0) {
-            struct rlb_client *c = v[i];
+    struct rlb_client **at = find(v, n, name), *c;
 
-            v[i] = NULL;
-            return c;
-        }
-    }
-    return NULL;
+    if (!at)
+        return NULL;
+    c = *at;
+    *at = NULL;
+    return c;
 }
 
 int
@@ -95,14 +104,13 @@ rlb_clients_reload(struct rlb_clients *t, const struct rlb_conf *conf, unsigned 
 {
     unsigned n = conf->nclients, cap = t->n + t->ngone;
     struct rlb_client **v = calloc(n ? n : 1, sizeof(*v));
-    struct rlb_client **cur = calloc(cap ? cap : 1, sizeof(*cur));
     struct rlb_client **fresh = calloc(n ? n : 1, sizeof(*fresh));
     struct rlb_secret *secrets = calloc(n ? n : 1, sizeof(*secrets));
     struct rlb_client **gone = NULL;
     unsigned ngone = 0, ok = 0;
 
     *added = *removed = 0;
-    if (!v || !cur || !fresh || !secrets)
+    if (!v || !fresh || !secrets)
         goto fail;
     /* Everything that can fail first: secrets and new objects. */
     for (; ok < n; ok++) {
@@ -111,15 +119,10 @@ rlb_clients_reload(struct rlb_clients *t, const struct rlb_conf *conf, unsigned 
         if (rlb_secret_init(&secrets[ok], cc->secret, strlen(cc->secret)) < 0)
             goto fail;
     }
-    if (t->n)
-        memcpy(cur, t->v, t->n * sizeof(*cur));
-    if (t->ngone)
-        memcpy(cur + t->n, t->gone, t->ngone * sizeof(*cur));
     for (unsigned i = 0; i < n; i++) {
-        bool known = false;
+        const char *name = conf->clients[i].name;
+        bool known = find(t->v, t->n, name) || find(t->gone, t->ngone, name);
 
-        for (unsigned j = 0; j < cap && !known; j++)
-            known = strcmp(cur[j]->name, conf->clients[i].name) == 0;
         if (!known && (!(fresh[i] = calloc(1, sizeof(*fresh[i]))) ||
                        !(fresh[i]->name = strdup(conf->clients[i].name))))
             goto fail;
@@ -159,7 +162,6 @@ rlb_clients_reload(struct rlb_clients *t, const struct rlb_conf *conf, unsigned 
     }
     free(t->v);
     free(t->gone);
-    free(cur);
     free(fresh);
     free(secrets);
     t->v = v;
@@ -178,7 +180,6 @@ fail:
         }
     }
     free(v);
-    free(cur);
     free(fresh);
     free(secrets);
     free(gone);

@@ -74,7 +74,6 @@ apply_values(struct rlb_ctx *ctx, const struct rlb_conf *c)
     rlb_log_setup(&lc, "radlb");
 }
 
-#define REMOVED "removed from the configuration"
 #define SWEEP_INTERVAL 5.0
 
 /* Removed servers are probed until nothing of theirs is left. */
@@ -119,7 +118,8 @@ apply_servers(struct rlb_ctx *ctx, struct rlb_server **before, unsigned nbefore,
         /* As if drained: nothing new, but its open challenges are still
          * answered there (and it is still probed) until they are over. */
         s->admin = RLB_ADMIN_DRAINING;
-        snprintf(s->admin_reason, sizeof(s->admin_reason), "%s", REMOVED);
+        s->removed = true;
+        snprintf(s->admin_reason, sizeof(s->admin_reason), "removed from the configuration");
         rlb_warn("server %s removed from the configuration: it gets nothing new; %u requests in "
                  "flight and the answers to its %lu open challenges still go there",
                  s->name, s->outstanding, s->sessions);
@@ -137,7 +137,8 @@ apply_servers(struct rlb_ctx *ctx, struct rlb_server **before, unsigned nbefore,
         if (in_list(before, nbefore, s))
             continue;
         (*added)++;
-        if (strcmp(s->admin_reason, REMOVED) == 0) {
+        if (s->removed) {
+            s->removed = false;
             s->admin = RLB_ADMIN_ENABLED;
             snprintf(s->admin_reason, sizeof(s->admin_reason), "back in the configuration");
         }

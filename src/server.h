@@ -84,6 +84,7 @@ struct rlb_bsock {
 struct rlb_server {
     char                   *name;
     int                     admin;            /* enum rlb_admin */
+    bool                    removed;          /* taken out by a reload (drained) */
     int                     health;           /* enum rlb_health */
     double                  since;            /* when the state last changed */
     char                    health_reason[192]; /* why up or down */

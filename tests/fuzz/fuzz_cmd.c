@@ -4,9 +4,6 @@
  * running context: tokenising, the command table, arguments, and every
  * command's text and JSON output. Commands that change state (drain,
  * maintenance, enable, promote) are undone after each input.
- *
- * FUZZ_CMD_SKIP=WORD (environment) skips the lines that contain WORD: to
- * go on fuzzing the other commands while a bug in one is open.
  */
 #include "config.h"
 
@@ -18,7 +15,6 @@
 
 static struct fz_env env;
 static struct rlb_server *first_master;
-static const char *skip;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,7 +26,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     fz_env_start(&env);
     first_master = env.ctx.master.server;
-    skip = getenv("FUZZ_CMD_SKIP");
     return 0;
 }
 
@@ -62,10 +57,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(line, data, size);
     line[size] = '\0';
-    if (skip && *skip && strstr(line, skip)) {
-        free(line);
-        return -1;
-    }
     /* Read-only first (admin commands are refused), then admin. */
     run(line, RLB_CMD_READ);
     run(line, RLB_CMD_ADMIN);

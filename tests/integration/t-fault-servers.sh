@@ -16,13 +16,9 @@
 # in flight (a challenge open on the failed server can only be rejected),
 # none at all when the port was closed while idle.
 #
-# Marked TODO (a known radlb bug, reported; TAP "not ok ... # TODO" does not
-# fail the test): when a
-# server is marked down by its probes (hang, host gone), radlb also reroutes
-# the pending requests it had sent there (proxy.c rlb_proxy_server_down
-# treats every "down" as "the port is closed, never processed"), so a first
-# leg the hung server had already received is processed by a second server
-# at the NAS's next retransmission: a second SMS. Figure *.second_server.
+# No first leg a server had received may reach a second server when that
+# server is marked down by its probes (hang, host gone): only a refusal
+# proves a request was never received (figure *.second_server, bound 0).
 set -u
 . "$(dirname "$0")/rlb.sh"
 . "$TOP_SRCDIR/tests/lib/fault.sh"

@@ -14,8 +14,6 @@
 #                                 that is set (to collect a run's figures)
 #   f_assert_le VALUE BOUND MSG   t_pass when VALUE <= BOUND, else t_fail
 #   f_assert_ge VALUE BOUND MSG
-#   f_todo_le VALUE BOUND MSG     the same for a known, reported radlb bug:
-#                                 "not ok ... # TODO" (does not fail the test)
 #   f_us                          now, in microseconds (EPOCHREALTIME)
 #   f_ms_since US                 milliseconds since f_us gave US
 #
@@ -267,20 +265,4 @@ f_impair() {
 	printf -v "${var}_ACCT" %s "$lc"
 	printf -v "${var}_STATS" %s "$T_DIR/$var.json"
 	t_wait_for test -s "$T_DIR/$var.json" || t_fail "the impairment relay $var did not start"
-}
-
-# ---------------------------------------------------------------- known radlb bugs
-
-# f_todo_le VALUE BOUND MSG: an assertion that a known, reported radlb bug
-# breaks today: "ok" when it holds, else "not ok ... # TODO" (TAP's
-# expected failure), which does not fail the test. Turn it into
-# f_assert_le once the bug is fixed.
-f_todo_le() {
-	T_TESTNUM=$((T_TESTNUM + 1))
-	if [[ $1 =~ ^-?[0-9]+$ ]] && [ "$1" -le "$2" ]; then
-		printf 'ok %d - %s (%s <= %s)\n' "$T_TESTNUM" "$3" "$1" "$2"
-	else
-		printf 'not ok %d - %s (%s, bound %s) # TODO known radlb bug, see doc/reliability.md\n' \
-			"$T_TESTNUM" "$3" "$1" "$2"
-	fi
 }
