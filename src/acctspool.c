@@ -95,13 +95,14 @@ rlb_acctspool_take(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *
 {
     struct rlb_spooling *sp = &ctx->spooling;
     unsigned held;
+    char note[64];
 
     if (!ctx->spool) {
         ctx->stats.acct_no_master++;
         if (rlb_ratelimit_ok(&sp->rl_full, ev_now(ctx->loop), &held))
             rlb_err("no master takes writes and there is no spool (spool.directory): "
-                    "Accounting-Request from client %s not answered; the NAS will retry "
-                    "(%u similar lines suppressed)", req->client->name, held);
+                    "Accounting-Request from client %s not answered; the NAS will retry%s",
+                    req->client->name, rlb_held_note(held, note, sizeof(note)));
         rlb_px_forget(ctx, req);
         return;
     }
@@ -110,10 +111,10 @@ rlb_acctspool_take(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *
         if (rlb_ratelimit_ok(&sp->rl_full, ev_now(ctx->loop), &held))
             rlb_err("ACCOUNTING SPOOL FULL: %s holds %llu octets (spool.max_bytes %.0f) or cannot "
                     "be written: Accounting-Request from client %s not answered; the NAS will "
-                    "retry. Bring the master back or promote one (radlbctl promote NAME) "
-                    "(%u similar lines suppressed)", rlb_spool_dir(ctx->spool),
-                    (unsigned long long)rlb_spool_bytes(ctx->spool), ctx->conf->spool.max_bytes,
-                    req->client->name, held);
+                    "retry. Bring the master back or promote one (radlbctl promote NAME)%s",
+                    rlb_spool_dir(ctx->spool), (unsigned long long)rlb_spool_bytes(ctx->spool),
+                    ctx->conf->spool.max_bytes, req->client->name,
+                    rlb_held_note(held, note, sizeof(note)));
         rlb_px_forget(ctx, req);
         return;
     }

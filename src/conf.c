@@ -82,6 +82,7 @@ static const struct conf_item proxy_items[] = {
     { "recv_buffer", CT_INT, OFF(struct rlb_conf_proxy, recv_buffer), "8388608", CF_NO_RELOAD, 65536, 268435456, NULL, NULL, 0 },
     { "max_cached_replies", CT_INT, OFF(struct rlb_conf_proxy, max_cached_replies), "1000000", 0, 1000, 100000000, NULL, NULL, 0 },
     { "retransmit_interval", CT_FLOAT, OFF(struct rlb_conf_proxy, retransmit_interval), "3.0", 0, 0.5, 60, NULL, NULL, 0 },
+    { "retransmit_damping", CT_FLOAT, OFF(struct rlb_conf_proxy, retransmit_damping), "1.5", 0, 0, 60, NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 

@@ -79,6 +79,8 @@ struct rlb_conf_proxy {
     int     max_sockets;                  /* per server and port: 256 IDs each */
     int     recv_buffer;                  /* SO_RCVBUF of every socket, octets */
     double  retransmit_interval;          /* TCP/TLS client, UDP server: radlb retransmits */
+    double  retransmit_damping;           /* a UDP server gets a client's retransmission at
+                                           * most once per this many seconds (0: every one) */
     int     max_cached_replies;           /* replies kept for retransmissions, at most */
 };
 

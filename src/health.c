@@ -248,6 +248,31 @@ probe_failed(struct rlb_ctx *ctx, struct rlb_probe *p, const char *how)
         arm_next(ctx, p);
 }
 
+/* A probe unanswered within health.timeout while the server answered
+ * requests meanwhile: it waited behind them in the server's queue. Slow is
+ * not down (health.h): neither a failure nor a success; the next probe
+ * goes on the regular schedule. */
+static void
+probe_late(struct rlb_ctx *ctx, struct rlb_probe *p)
+{
+    struct rlb_server *s = p->server;
+    double now = ev_now(ctx->loop);
+    unsigned long n = s->replied - p->replied_at_send;
+    unsigned held;
+    char note[64];
+
+    p->waiting = false;
+    p->fail_run = 0;
+    s->stats.probes_late++;
+    snprintf(p->last, sizeof(p->last), "late (%lu replies meanwhile)", n);
+    if (rlb_ratelimit_ok(&s->rl_slow, now, &held))
+        rlb_warn("server %s: probe not answered within %g s, but %lu replies came meanwhile "
+                   "(%u requests in flight): slow, not down%s", s->name,
+                   ctx->conf->health.timeout, n, s->outstanding,
+                   rlb_held_note(held, note, sizeof(note)));
+    arm_next(ctx, p);
+}
+
 /* The probe's deadline (or, with probe "none", the once-a-second tick). */
 static void
 probe_timer(struct ev_loop *loop, ev_timer *w, int revents)
@@ -277,6 +302,11 @@ probe_timer(struct ev_loop *loop, ev_timer *w, int revents)
      * acct port, or servers that do not answer it): reachable counts. */
     if (p->target == RLB_KIND_ACCT && p->server->health == RLB_HEALTH_DOWN && !p->refused) {
         probe_ok(ctx, p, "not refused on the acct port");
+        return;
+    }
+    if (!p->refused && p->server->health == RLB_HEALTH_UP &&
+        p->server->replied != p->replied_at_send) {
+        probe_late(ctx, p);
         return;
     }
     if (p->refused && p->st)
@@ -417,6 +447,7 @@ probe_send(struct rlb_ctx *ctx, struct rlb_probe *p)
         len = build_status_server(p, pkt);
     p->waiting = true;
     p->refused = false;
+    p->replied_at_send = s->replied;
     s->stats.probes++;
     if (p->st)
         rlb_stream_send(p->st, pkt, len);    /* leaves once connected */

@@ -16,6 +16,14 @@
  * alive: the probe user need not exist, and must not be a real user with
  * a second factor.
  *
+ * Slow is not down: a probe that gets no answer within health.timeout
+ * while the server answered some of its requests meanwhile waited in the
+ * server's queue behind them (an MFA server's thread pool full of pushes
+ * that wait on humans, a retransmission storm). It is counted
+ * (probes_late) and logged, neither a failure nor a success: the server
+ * proved it is alive, not that it is quick. Only a server that answers
+ * neither the probes nor its requests is marked down by the probes.
+ *
  * Passive detection: a server with requests in flight that has answered
  * nothing for health.timeout is suspected and probed at once, and then
  * once per timeout while that lasts (instead of once per interval). A slow
@@ -69,6 +77,7 @@ rlb_health_replied(struct rlb_server *s, double now)
 {
     s->last_reply = now;
     s->waiting_since = now;
+    s->replied++;
 }
 
 #endif

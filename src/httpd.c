@@ -175,7 +175,7 @@ on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
     struct rlb_httpd *h = cls;
     const struct rlb_conf_stats *st = &h->ctx->conf->stats;
     union rlb_sockaddr peer;
-    char where[RLB_ADDRSTRLEN];
+    char where[RLB_ADDRSTRLEN], note[64];
     unsigned held;
 
     memset(&peer, 0, sizeof(peer));
@@ -187,8 +187,9 @@ on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
             return MHD_YES;
     }
     if (rlb_ratelimit_ok(&h->rl_refused, ev_now(h->ctx->loop), &held))
-        rlb_warn("stats port: refused a connection from %s, which is not in stats.allow "
-                 "(%u similar lines suppressed)", rlb_sockaddr_str(&peer, where, sizeof(where)), held);
+        rlb_warn("stats port: refused a connection from %s, which is not in stats.allow%s",
+                 rlb_sockaddr_str(&peer, where, sizeof(where)),
+                 rlb_held_note(held, note, sizeof(note)));
     return MHD_NO;
 }
 

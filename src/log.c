@@ -89,3 +89,12 @@ rlb_ratelimit_ok(struct rlb_ratelimit *rl, double now, unsigned *suppressed)
     rl->last = now;
     return true;
 }
+
+const char *
+rlb_held_note(unsigned n, char *buf, size_t len)
+{
+    if (!n)
+        return "";
+    snprintf(buf, len, " (%u similar lines suppressed)", n);
+    return buf;
+}

@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef enum {
     RLB_LOG_ERR = 0,
@@ -68,5 +69,8 @@ struct rlb_ratelimit {
 /* Returns true when a line may be written now; *suppressed receives the
  * number of lines held back since the previous one. */
 bool rlb_ratelimit_ok(struct rlb_ratelimit *rl, double now, unsigned *suppressed);
+/* " (N similar lines suppressed)" in buf, or "" when n is 0: the tail of a
+ * rate-limited line. */
+const char *rlb_held_note(unsigned n, char *buf, size_t len);
 
 #endif

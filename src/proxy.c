@@ -52,16 +52,6 @@ code_name(uint8_t code)
 /* ------------------------------------------------------------------ */
 /* Drops                                                              */
 
-/* " (N similar lines suppressed)" or "" */
-static const char *
-held_note(unsigned held, char *buf, size_t len)
-{
-    if (!held)
-        return "";
-    snprintf(buf, len, " (%u similar lines suppressed)", held);
-    return buf;
-}
-
 static void
 drop_from_client(struct rlb_ctx *ctx, struct rlb_client *c, const union rlb_sockaddr *src,
                  uint8_t code, rlb_drop_t why)
@@ -77,14 +67,14 @@ drop_from_client(struct rlb_ctx *ctx, struct rlb_client *c, const union rlb_sock
     rlb_sockaddr_str(src, where, sizeof(where));
     if (!c) {
         rlb_warn("dropped a datagram from %s: no client matches this address "
-                 "(add it to \"clients\")%s", where, held_note(held, note, sizeof(note)));
+                 "(add it to \"clients\")%s", where, rlb_held_note(held, note, sizeof(note)));
         return;
     }
     rlb_warn("client %s (%s): dropped %s: %s%s%s", c->name, where,
              code_name(code), rlb_drop_help(why),
              why == RLB_DROP_BAD_MESSAGE_AUTHENTICATOR || why == RLB_DROP_BAD_REQUEST_AUTHENTICATOR
                  ? " (does the NAS use the same shared secret?)" : "",
-             held_note(held, note, sizeof(note)));
+             rlb_held_note(held, note, sizeof(note)));
 }
 
 static void
@@ -101,8 +91,8 @@ drop_from_server(struct rlb_ctx *ctx, struct rlb_server *s, rlb_drop_t why)
              rlb_drop_help(why),
              why == RLB_DROP_BAD_RESPONSE_AUTHENTICATOR || why == RLB_DROP_BAD_MESSAGE_AUTHENTICATOR
                  ? " (does the server use the same shared secret?)" :
-             why == RLB_DROP_UNKNOWN_REPLY ? " (late answer after response_timeout?)" : "",
-             held_note(held, note, sizeof(note)));
+             why == RLB_DROP_UNKNOWN_REPLY ? " (an answer sent again for a retransmission, or a late answer after response_timeout?)" : "",
+             rlb_held_note(held, note, sizeof(note)));
 }
 
 /* ------------------------------------------------------------------ */
@@ -309,6 +299,14 @@ retransmit(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
         req->client->stats.retransmissions++;
     if (req->bsock->link)
         return;
+    /* Damping: the server has had a copy less than retransmit_damping ago;
+     * another one now would only add to its load (it is most likely
+     * working on it: an MFA server waits on a human). The next
+     * retransmission after the interval still repairs a lost datagram. */
+    if (!own && ev_now(ctx->loop) - req->copied < ctx->conf->proxy.retransmit_damping) {
+        s->stats.retransmissions_absorbed++;
+        return;
+    }
     out = rlb_outq_next(ctx->outq);
     /* Same server, same Identifier, same authenticator: the server sees a
      * duplicate of what it is already working on. */
@@ -317,6 +315,7 @@ retransmit(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
     if (n < 0)
         return;
     rlb_outq_commit(ctx->outq, req->bsock->io.fd, NULL, NULL, (size_t)n);
+    req->copied = ev_now(ctx->loop);
     if (own)
         ctx->conns.retransmitted++;
     s->stats.retransmissions++;
@@ -383,6 +382,7 @@ rlb_px_send(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *s,
         rlb_front_track(ctx, req, data, info->len);
     req->state = RLB_REQ_PENDING;
     req->when = ev_now(ctx->loop);
+    req->copied = req->when;
     rlb_health_sent(s, req->when);
     s->refs++;
     s->outstanding++;
@@ -906,12 +906,12 @@ pending_expired(struct ev_loop *loop, ev_timer *w, int revents)
             rlb_warn("server %s did not answer %s id %u from client %s within %g s (%s)%s",
                      s->name, code_name(req->code), req->client_id, c->name, ctx->pending.wait,
                      reject ? "answered Access-Reject" : "no reply sent",
-                     held_note(held, note, sizeof(note)));
+                     rlb_held_note(held, note, sizeof(note)));
         else if (!s && rlb_ratelimit_ok(&ctx->rl_reroute, now, &held))
             rlb_warn("client %s did not retransmit %s id %u within %g s after its server went "
                      "down (%s)%s", c->name, code_name(req->code), req->client_id,
                      ctx->pending.wait, reject ? "answered Access-Reject" : "no reply sent",
-                     held_note(held, note, sizeof(note)));
+                     rlb_held_note(held, note, sizeof(note)));
 
         if (reject)
             rlb_px_answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->proxy.timeout_message);

@@ -5,7 +5,11 @@
  * Retransmission mode: pass-through. A client's retransmission of a
  * request still in flight is re-sent to the same server with the same
  * proxied Identifier and authenticator (the server sees a duplicate, never
- * a second login: no second SMS or push), a retransmission after the reply
+ * a second login: no second SMS or push), at most once per
+ * proxy.retransmit_damping since the last copy (sooner ones are absorbed
+ * and counted: a storm of NAS retransmissions does not multiply the load on
+ * a slow server; the next one after the interval still repairs a lost
+ * datagram), a retransmission after the reply
  * gets the cached reply for proxy.dedup_window, and a timer never moves a
  * request to another server. A request that no server answers within
  * proxy.response_timeout is counted and, for Access-Request with

@@ -54,6 +54,7 @@ struct rlb_request {
         struct in6_addr  v6;
     }                    dst;           /* local address it reached (wildcard listeners) */
     double               when;          /* sent (pending) or answered (done) */
+    double               copied;        /* pending: the last copy went to the server then */
     void                *ticket;        /* the Redis lookup of a parked request */
     uint8_t             *blob;          /* pending: Proxy-State octets; done: the reply */
     uint16_t             blob_len;

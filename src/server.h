@@ -56,6 +56,7 @@ struct rlb_probe {
     unsigned            ok_run;         /* successes in a row */
     unsigned            fail_run;       /* failures in a row */
     double              sent_at;        /* the last probe went then */
+    unsigned long       replied_at_send; /* the server's replies when it went */
     double              rtt;            /* of the last answered probe, seconds */
     double              last_ok;        /* when a probe was last answered (0: never) */
     char                last[128];      /* "answered", "no answer within 1 s", "refused"... */
@@ -93,6 +94,7 @@ struct rlb_server {
     struct rlb_probe       *probe;            /* health.c */
     double                  last_reply;       /* live traffic: the last reply */
     double                  waiting_since;    /* requests in flight, no reply since */
+    unsigned long           replied;          /* replies received (health: proof of life) */
     union rlb_sockaddr      addr[2];          /* auth and acct ports */
     struct rlb_secret       secret;
     int                     role;             /* enum rlb_role */
@@ -115,6 +117,7 @@ struct rlb_server {
     struct rlb_latency      latency;
     struct rlb_ratelimit    rl[RLB_DROP_MAX];     /* drop log lines, per reason */
     struct rlb_ratelimit    rl_timeout;           /* timeout log lines */
+    struct rlb_ratelimit    rl_slow;              /* "probe late, server answering" lines */
 };
 
 typedef void (*rlb_bsock_cb)(struct ev_loop *loop, ev_io *w, int revents);

@@ -9,12 +9,18 @@
 # trips lost: harsher than netem on one interface).
 #
 # What it proves, under 400 SMS-OTP logins (20 in flight, the NAS
-# retransmitting after 1 s, 8 times): no login lost; no request processed
-# by two servers (a retransmission goes to the server that has the request,
-# never elsewhere); the lossy server is never marked down (fall = 5: a run
-# of 5 lost probes has probability 0.19^5 = 2.5e-4); the cost is latency on
-# that server only. Then the impairment is lifted: time until a login
-# through mfa3 is fast again (time to recover).
+# retransmitting every 2 s, 8 times: RFC 5080's initial retransmission
+# time): no login lost, with retransmission damping on (the default
+# proxy.retransmit_damping, 1.5 s, passes every retransmission of a 2-s
+# NAS: 9 copies, a login leg is lost with probability 0.19^9 = 3e-7); no
+# request processed by two servers (a retransmission goes to the server
+# that has the request, never elsewhere); the lossy server is never marked
+# down (fall = 5: a run of 5 lost probes has probability 0.19^5 = 2.5e-4);
+# the cost is latency on that server only: none of its answers came within
+# 100 ms while impaired (400 ms added), as radlb measured them. Then the
+# impairment is lifted: radlb measures an answer from mfa3 within 100 ms
+# again (a condition, with a deadline; the time is a figure), and 100
+# logins go through without a retransmission.
 set -u
 . "$(dirname "$0")/rlb.sh"
 . "$TOP_SRCDIR/tests/lib/fault.sh"
@@ -34,7 +40,7 @@ relay() { jq -r "$1" "$RELAY_STATS"; }
 
 # ------------------------------------------------------------ logins through the lossy path
 t0=$(f_us)
-out=$("$OTPLOGIN" -k "$CLIENT_SECRET" -d "$T_DIR" -n $N -c $CONC -u user -f 500001 -t 1 -r 8 "127.0.0.1:$RLB_AUTH" 2>&1)
+out=$("$OTPLOGIN" -k "$CLIENT_SECRET" -d "$T_DIR" -n $N -c $CONC -u user -f 500001 -t 2 -r 8 "127.0.0.1:$RLB_AUTH" 2>&1)
 elapsed=$(f_ms_since "$t0")
 t_log "$(tr '\n' ';' <<<"$out")"
 failed=$(sed -n 's/^logins [0-9]* accepted [0-9]* failed \([0-9]*\)$/\1/p' <<<"$out")
@@ -66,22 +72,29 @@ f_assert_ge "$(rlb_stat server.mfa3.retransmissions)" 1 "the NAS's retransmissio
 others=$(($(rlb_stat server.mfa1.retransmissions) + $(rlb_stat server.mfa2.retransmissions)))
 f_assert_le "$others" 0 "and the healthy servers saw no retransmission"
 
+# Answers from mfa3 within 100 ms, as radlb measured them (its latency
+# histogram: no client start-up time in it).
+fast3() {
+	curl -sf "http://127.0.0.1:$RLB_HTTP/metrics" |
+		awk '$1 == "radlb_server_response_seconds_bucket{server=\"mfa3\",le=\"0.1\"}" { print $2; f = 1 } END { if (!f) print "missing" }'
+}
+t_assert_eq 0 "$(fast3)" "while impaired, no answer from mfa3 came within 100 ms (400 ms added to each round trip)"
+
 # ------------------------------------------------------------ impairment lifted
 kill -USR1 "$RELAY_PID"
 t_wait_until 5 eval '[ "$(relay .impaired)" = false ]' || t_fail "the relay did not lift the impairment"
 t0=$(f_us)
+# Logins until one goes through mfa3 (round-robin) and radlb measures its
+# answer within 100 ms.
 fast() {
-	local o
-	o=$(rlb_auth 'User-Name = "plain", User-Password = "plain-pw"' -t 1 -r 1)
-	[[ $o == *"Welcome plain (mfa3)"* ]] || return 1
-	[ "$(f_ms_since "$LAST")" -lt 100 ]
+	rlb_auth 'User-Name = "plain", User-Password = "plain-pw"' -t 5 -r 1 >/dev/null
+	[ "$(fast3)" -ge 1 ]
 }
-probe_fast() { LAST=$(f_us); fast; }
-t_wait_until 10 probe_fast || t_fail "logins through mfa3 did not get fast again"
+t_wait_until 30 fast || t_fail "no answer from mfa3 within 100 ms after the impairment was lifted"
 recover=$(f_ms_since "$t0")
 f_figure lossy.recover_ms "$recover"
-f_assert_le "$recover" 2000 "impairment lifted: a login through mfa3 answers within 100 ms again"
+t_pass "impairment lifted: mfa3 answers within 100 ms again ($recover ms until a login showed it)"
 before=$(rlb_stat server.mfa3.retransmissions)
-out=$("$OTPLOGIN" -k "$CLIENT_SECRET" -d "$T_DIR" -n 100 -c $CONC -u user -f 600001 -t 1 -r 2 "127.0.0.1:$RLB_AUTH" 2>&1)
+out=$("$OTPLOGIN" -k "$CLIENT_SECRET" -d "$T_DIR" -n 100 -c $CONC -u user -f 600001 -t 5 -r 2 "127.0.0.1:$RLB_AUTH" 2>&1)
 t_assert_contains "logins 100 accepted 100 failed 0" "$out" "and logins go on"
-t_assert_eq "$before" "$(rlb_stat server.mfa3.retransmissions)" "without retransmissions"
+t_assert_eq "$before" "$(rlb_stat server.mfa3.retransmissions)" "without retransmissions (the NAS waits 5 s before one)"

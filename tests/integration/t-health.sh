@@ -118,3 +118,38 @@ rlb_start radlb-ss
 t_wait_until 8 is_state mfa2 down || t_fail "Status-Server probes of a server that ignores them should fail"
 t_pass "status-server probes to a server that ignores Status-Server mark it down (use access-request there)"
 
+rlb_stop
+
+# ------------------------------------------------------------ slow is not down
+# A probe that waits in a busy server's queue, behind the requests it is
+# working through, gets no answer in time although the server answers its
+# requests all along. The same servers stand in for that: they never
+# answer Status-Server, and a NAS keeps logging in through radlb (one login
+# at a time, round-robin over both). While their replies come, a probe
+# without an answer is late, not failed: both stay up. Once the logins
+# stop, only the probes are left and both go down: the late rule does not
+# hide a server that answers nothing.
+RLB_PROXY='balance = "round-robin";'
+RLB_EXTRA="health = { probe = \"status-server\"; interval = 1.0; timeout = 1.0; rise = $RISE; fall = $FALL; };"
+rlb_config
+rlb_start radlb-late
+printf 'User-Name = "plain", User-Password = "plain-pw"\n' >"$T_DIR/plain.txt"
+radclient -D "$T_DICTDIR" -f "$T_DIR/plain.txt" -c 1000000 -p 1 -t 5 -r 1 -q \
+	"127.0.0.1:$RLB_AUTH" auth "$CLIENT_SECRET" >"$T_DIR/nas.log" 2>&1 &
+NAS=$!
+t_register_daemon radclient "$NAS" "$T_DIR/nas.log"
+late_enough() { [ "$(rlb_stat server.mfa1.probes_late)" -ge 4 ] && [ "$(rlb_stat server.mfa2.probes_late)" -ge 4 ]; }
+t_wait_until 30 late_enough || t_fail "no late probes counted while the servers answered logins"
+t_assert_eq "up up" "$(state_of mfa1) $(state_of mfa2)" \
+	"4 probes each unanswered while the servers answered logins: both still up (slow is not down)"
+t_assert_eq 0 $(($(rlb_stat server.mfa1.went_down) + $(rlb_stat server.mfa2.went_down))) "neither was ever marked down"
+t_assert_match 'server mfa[12]: probe not answered within 1 s, but [0-9]+ replies came meanwhile .*slow, not down' \
+	"$(cat "$T_DIR/radlb-late.log")" "a late probe is logged"
+json=$(rlb_ctl --json show servers)
+t_assert_match '^"late \([0-9]+ replies meanwhile\)"$' \
+	"$(printf '%s' "$json" | jq '.servers[] | select(.name == "mfa1") | .health.last')" "show servers says the last probe was late"
+kill "$NAS" 2>/dev/null
+wait "$NAS" 2>/dev/null
+t_wait_until 15 eval 'is_state mfa1 down && is_state mfa2 down' ||
+	t_fail "the logins stopped and the probes are still unanswered: the servers should be down"
+t_pass "once the logins stop, the unanswered probes mark both down"

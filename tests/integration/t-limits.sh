@@ -12,7 +12,10 @@ RLB_CLIENTS="clients = (
   { name = \"greedy\"; network = \"127.0.0.1/32\"; secret = \"$CLIENT_SECRET\"; max_outstanding = 5; },
   { name = \"calm\"; network = \"127.0.0.2/32\"; secret = \"$CLIENT_SECRET\"; }
 );"
-RLB_PROXY='max_cached_replies = 1000; response_timeout = 20.0;'
+# dedup_window at its maximum: no reply leaves the cache by age while the
+# 1,536 requests below go through, however slow the machine (checked), so
+# that only max_cached_replies can have made room.
+RLB_PROXY='max_cached_replies = 1000; response_timeout = 20.0; dedup_window = 300.0;'
 rlb_config
 TCP=$(t_free_port tcp) || t_fail "no free port"
 sed -i "s|^listen = (|listen = (\n  { type = \"auth\"; proto = \"tcp\"; address = \"127.0.0.1\"; port = $TCP; },|" "$T_DIR/radlb.conf"
@@ -26,19 +29,21 @@ a() { printf '%02x%02x%s' "$1" $((${#2} / 2 + 2)) "$2"; }
 pkt() { printf '01%02x0000%s%s' "$1" "$2" "$3"; }
 
 # ------------------------------------------------------------ max_outstanding
-for i in 1 2; do echo 4 >"$T_DIR/mfa$i/push_delay"; done
+# Pushes of 8 s; the other NAS's login must be answered within 4 s, while
+# they are all still waiting (a margin of 4 s on a busy machine).
+for i in 1 2; do echo 8 >"$T_DIR/mfa$i/push_delay"; done
 : >"$T_DIR/pushes.txt"
 for i in $(seq 1 20); do
 	printf 'User-Name = "push", User-Password = "push-pw", NAS-Port = %d\n\n' "$i" >>"$T_DIR/pushes.txt"
 done
-t_radclient -f "$T_DIR/pushes.txt" -p 20 -t 8 -r 1 "127.0.0.1:$RLB_AUTH" auth "$CLIENT_SECRET" \
+t_radclient -f "$T_DIR/pushes.txt" -p 20 -t 12 -r 1 "127.0.0.1:$RLB_AUTH" auth "$CLIENT_SECRET" \
 	>"$T_DIR/pushes.out" 2>&1 &
 PUSHES=$!
-t_wait_until 5 sh -c "[ \$(cat $T_DIR/mfa*/requests.log 2>/dev/null | grep -c ' user=push\$') -ge 5 ]" ||
+t_wait_until 10 sh -c "[ \$(cat $T_DIR/mfa*/requests.log 2>/dev/null | grep -c ' user=push\$') -ge 5 ]" ||
 	t_fail "the pushes did not reach the servers"
 # Meanwhile, the other NAS logs in at once.
 t0=$(date +%s%N)
-reply=$("$UDPSEND" -s 127.0.0.2 -k "$CLIENT_SECRET" -p plain-pw -w 2 127.0.0.1 "$RLB_AUTH" \
+reply=$("$UDPSEND" -s 127.0.0.2 -k "$CLIENT_SECRET" -p plain-pw -w 4 127.0.0.1 "$RLB_AUTH" \
 	"$(pkt 7 "$(printf '22%.0s' {1..16})" "$(a 1 "$(t_hex plain)")")")
 t1=$(date +%s%N)
 t_assert_match '^02' "$reply" "another NAS is served while the first has 5 pushes in flight ($(((t1 - t0) / 1000000)) ms)"
@@ -52,19 +57,25 @@ for i in 1 2; do echo 0 >"$T_DIR/mfa$i/push_delay"; done
 
 # ------------------------------------------------------------ max_cached_replies
 # 1,536 requests with distinct keys (6 sockets x 256 Identifiers): each
-# reply is cached for dedup_window, but at most 1000 are kept.
+# reply is cached for dedup_window, but at most 1000 are kept. (Each NAS
+# socket sends one request at a time and waits for its answer: the greedy
+# NAS may have only 5 in flight.)
+cache_t0=$(date +%s)
 for sock in 1 2 3 4 5 6; do
 	pkts=()
 	for id in $(seq 0 255); do
 		pkts+=("$(pkt "$id" "$(printf '%02x' "$sock")$(printf '33%.0s' {1..15})" "$(a 1 "$(t_hex plain)")")")
 	done
-	"$UDPSEND" -k "$CLIENT_SECRET" -p plain-pw -w 2 127.0.0.1 "$RLB_AUTH" "${pkts[@]}" >"$T_DIR/cache.$sock" ||
+	"$UDPSEND" -k "$CLIENT_SECRET" -p plain-pw -w 5 127.0.0.1 "$RLB_AUTH" "${pkts[@]}" >"$T_DIR/cache.$sock" ||
 		t_fail "socket $sock: not every request was answered"
 done
 t_assert_eq 1536 "$(cat "$T_DIR"/cache.* | grep -c '^02')" "1,536 requests with distinct keys all accepted"
+cache_s=$(($(date +%s) - cache_t0))
+[ "$cache_s" -lt 290 ] || t_fail "the 1,536 requests took $cache_s s: replies may have aged out of the cache (dedup_window 300 s), the eviction count proves nothing"
 cached=$(rlb_stat cached_replies)
 [ "$cached" -le 1000 ] || t_fail "$cached replies cached, more than 1000"
 t_pass "the reply cache holds $cached (max_cached_replies = 1000)"
+t_assert_eq 1000 "$cached" "and it is full: none aged out (dedup_window 300 s, $cache_s s spent)"
 evicted=$(rlb_stat cache_evicted)
 [ "$evicted" -ge 536 ] || t_fail "only $evicted replies evicted early"
 t_pass "the oldest were evicted early: cache_evicted = $evicted"

@@ -32,13 +32,40 @@ retx=$(rlb_stat "server.$srv.retransmissions")
 t_assert_match '^[1-9][0-9]*$' "$retx" "$retx retransmissions passed to $srv, the server working on it"
 others=$(rlb_ctl show stats | awk -v s="server.$srv.retransmissions" '$1 ~ /^server\..*\.retransmissions$/ && $1 != s { t += $2 } END { print t + 0 }')
 t_assert_eq 0 "$others" "no retransmission went to any other server"
-t_assert_eq "$retx" "$(rlb_stat client.nas.retransmissions)" "the client's retransmissions are counted"
+absorbed=$(rlb_stat "server.$srv.retransmissions_absorbed")
+t_assert_eq "$(rlb_stat client.nas.retransmissions)" $((retx + absorbed)) \
+	"the client's retransmissions are counted: $retx passed on, $absorbed absorbed (retransmit_damping)"
 
-# The same with a hand-built packet, re-sent every 0.5 s from one socket.
-reply=$("$UDPSEND" -k "$CLIENT_SECRET" -p push-pw -i 0.5 -n 20 127.0.0.1 "$RLB_AUTH" "$(pkt 42 "$AUTH_A" "$(a 1 "$(t_hex push)")")")
-t_assert_match '^022a' "$reply" "a NAS re-sending every 0.5 s gets the Access-Accept (ID 42)"
+# Damping: the same with a hand-built packet, re-sent every 0.2 s from one
+# socket. At most one copy per proxy.retransmit_damping (1.5 s) reaches the
+# server: over the push's time there (radlb's latency sum for that
+# server, which grows by the push's time only), at most time / 1.5; the
+# others are absorbed.
+srv_sum() {
+	curl -sf "http://127.0.0.1:$RLB_HTTP/metrics" |
+		awk -v s="$1" '$1 == "radlb_server_response_seconds_sum{server=\"" s "\"}" { printf "%d\n", $2 * 1000 }'
+}
+for i in 1 2 3; do
+	eval "sum_before_mfa$i=\$(srv_sum mfa$i) passed_before_mfa$i=\$(rlb_stat server.mfa$i.retransmissions)"
+	eval "absorbed_before_mfa$i=\$(rlb_stat server.mfa$i.retransmissions_absorbed)"
+done
+clients_before=$(rlb_stat client.nas.retransmissions)
+reply=$("$UDPSEND" -k "$CLIENT_SECRET" -p push-pw -i 0.2 -n 100 127.0.0.1 "$RLB_AUTH" "$(pkt 42 "$AUTH_A" "$(a 1 "$(t_hex push)")")")
+t_assert_match '^022a' "$reply" "a NAS re-sending every 0.2 s gets the Access-Accept (ID 42)"
 total=$(cat "$T_DIR"/mfa*/requests.log | grep -c ' user=push$')
 t_assert_eq 2 "$total" "that push reached one server once (2 pushes in all)"
+srv=$(for i in 1 2 3; do eval "b=\$sum_before_mfa$i"; [ "$(srv_sum mfa$i)" != "$b" ] && echo "mfa$i"; done)
+t_assert_match '^mfa[123]$' "$srv" "one server answered it ($srv)"
+eval "passed=\$(($(rlb_stat server.$srv.retransmissions) - passed_before_$srv))"
+eval "absorbed=\$(($(rlb_stat server.$srv.retransmissions_absorbed) - absorbed_before_$srv))"
+eval "at_server=\$(($(srv_sum "$srv") - sum_before_$srv))"
+got=$(($(rlb_stat client.nas.retransmissions) - clients_before))
+t_assert_eq "$got" $((passed + absorbed)) "its $got retransmissions: $passed passed on to $srv, $absorbed absorbed"
+f_bound=$((at_server / 1500))
+[ "$passed" -le "$f_bound" ] || t_fail "$passed copies reached $srv in $at_server ms: more than one per 1.5 s"
+t_pass "at most one copy per 1.5 s reached $srv ($passed in $at_server ms)"
+[ "$absorbed" -ge $((got / 2)) ] || t_fail "only $absorbed of $got retransmissions sent every 0.2 s were absorbed"
+t_pass "most of a 0.2-s NAS's retransmissions were absorbed ($absorbed of $got)"
 
 # ------------------------------------------------------------ duplicate after the reply
 name=$(t_hex dupuser)
