@@ -127,11 +127,11 @@ f__claim_net() {
 			mkdir "$T_PORT_CLAIMS/net-$n" 2>/dev/null || continue
 		fi
 		echo "$T_MAIN_PID" >"$T_PORT_CLAIMS/net-$n/owner"
-		# left over by a test that was killed: remove it
-		ip link del "rlbf${n}h" 2>/dev/null
-		ip netns list 2>/dev/null | awk '{ print $1 }' | grep -E "^rlbf-[0-9]+-$n\$" |
-			while read -r ns; do ip netns del "$ns"; done
-		if ip -4 route show | grep -q "^10\.77\.$n\."; then
+		# The claim files are per /tmp, the interfaces per kernel: an
+		# interface or a route of that N belongs to another test run (one
+		# in a chroot, with its own /tmp) or was left by a killed test;
+		# either way, not ours to take.
+		if ip link show "rlbf${n}h" >/dev/null 2>&1 || ip -4 route show | grep -q "^10\.77\.$n\."; then
 			continue
 		fi
 		echo "$n"
