@@ -68,12 +68,15 @@ t_pass "at most one copy per 1.5 s reached $srv ($passed in $at_server ms)"
 t_pass "most of a 0.2-s NAS's retransmissions were absorbed ($absorbed of $got)"
 
 # ------------------------------------------------------------ duplicate after the reply
+# (counted from here: a NAS's last retransmission above may have crossed
+# its reply and been answered from the cache too)
 name=$(t_hex dupuser)
+dups_before=$(rlb_stat client.nas.duplicates)
 replies=$("$UDPSEND" -k "$CLIENT_SECRET" -n 3 -w 5 127.0.0.1 "$RLB_AUTH" "$(pkt 7 "$AUTH_A" "$(a 1 "$name")")")
 t_assert_eq 3 "$(printf '%s\n' "$replies" | grep -c '^03')" "three identical requests get three Access-Rejects"
 t_assert_eq 1 "$(printf '%s\n' "$replies" | sort -u | wc -l)" "and the three replies are byte-identical (the cached one)"
 t_assert_eq 1 "$(cat "$T_DIR"/mfa*/requests.log | grep -c ' user=dupuser$')" "the server saw the request once"
-t_assert_eq 2 "$(rlb_stat client.nas.duplicates)" "two answers came from the reply cache"
+t_assert_eq 2 $(($(rlb_stat client.nas.duplicates) - dups_before)) "two answers came from the reply cache"
 
 # ------------------------------------------------------------ new authenticator, same ID
 reply=$("$UDPSEND" -k "$CLIENT_SECRET" -w 5 127.0.0.1 "$RLB_AUTH" "$(pkt 7 "$AUTH_B" "$(a 1 "$name")")")

@@ -86,7 +86,7 @@ t_assert_contains 'Received Access-Challenge' "$out" "alice: Access-Challenge"
 t_assert_contains 'Reply-Message = "Enter the code sent by SMS (mfa-a)"' "$out" "alice: challenge Reply-Message"
 state=$(attr State "$out")
 state_str=$(t_unhex "$state")
-t_assert_match '^mfa-a:[0-9a-f]{32}$' "$state_str" "alice: State issued by mfa-a ($state_str)"
+t_assert_match '^mfa-a:alice:[0-9a-f]{32}$' "$state_str" "alice: State issued by mfa-a ($state_str)"
 code=$("$HERE/mfa-server.sh" code --dir "$A_DIR" --user alice) || t_fail "no SMS code"
 t_assert_match '^[0-9]{6}$' "$code" "alice: 6-digit SMS code"
 t_assert_eq "$code" "$("$HERE/mfa-server.sh" code --dir "$A_DIR" --user alice --state "$state")" "code lookup by State"

@@ -83,7 +83,9 @@ def main():
     start = time.monotonic()
     sent = 0
     ns, npool = len(socks), len(pool)
-    batch = 256
+    # paced: about 100 batches a second, so that a slow rate does not
+    # arrive as bursts of 256 a receive buffer may not hold
+    batch = 256 if a.rate <= 0 else max(1, min(256, int(a.rate / 100)))
     while sent < a.count:
         n = min(batch, a.count - sent)
         for j in range(sent, sent + n):

@@ -270,7 +270,11 @@ reply(int sock, const unsigned char *r, size_t n)
             if (r[off] == 18)
                 snprintf(msg, sizeof(msg), "%.*s", r[off + 1] - 2, (const char *)r + off + 2);
         l->result = -1;
-        snprintf(l->why, sizeof(l->why), "second leg: code %u (%s)", r[0], msg);
+        /* the challenge's issuer and the tries, so that a misrouted
+         * answer (another server's message) reads apart from an answer
+         * the issuer itself refused */
+        snprintf(l->why, sizeof(l->why), "second leg: code %u (%s); challenge issued by %s, %d tr%s",
+                 r[0], msg, l->server, l->tries + 1, l->tries ? "ies" : "y");
     }
 }
 
