@@ -11,7 +11,7 @@
 #include "acctspool.h"
 #include "ctx.h"
 #include "master.h"
-#include "proxy_int.h"
+#include "flow.h"
 #include "spool.h"
 
 #define SPOOL_TICK            0.1  /* seconds: acknowledgement point saved, replay resumed */
@@ -86,7 +86,7 @@ rlb_acctspool_stop(struct rlb_ctx *ctx)
 bool
 rlb_acctspool_busy(const struct rlb_ctx *ctx)
 {
-    return ctx->spool && (ctx->spooling.wait_head || rlb_spool_depth(ctx->spool) > 0);
+    return ctx->spool && (ctx->spooling.wait.head || rlb_spool_depth(ctx->spool) > 0);
 }
 
 void
@@ -103,7 +103,7 @@ rlb_acctspool_take(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *
             rlb_err("no master takes writes and there is no spool (spool.directory): "
                     "Accounting-Request from client %s not answered; the NAS will retry%s",
                     req->client->name, rlb_held_note(held, note, sizeof(note)));
-        rlb_px_forget(ctx, req);
+        rlb_req_forget(ctx, req);
         return;
     }
     if (rlb_spool_append(ctx->spool, wall_now(), req->client->name, data, info->len) == 0) {
@@ -115,16 +115,10 @@ rlb_acctspool_take(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *
                     rlb_spool_dir(ctx->spool), (unsigned long long)rlb_spool_bytes(ctx->spool),
                     ctx->conf->spool.max_bytes, req->client->name,
                     rlb_held_note(held, note, sizeof(note)));
-        rlb_px_forget(ctx, req);
+        rlb_req_forget(ctx, req);
         return;
     }
-    req->state = RLB_REQ_SPOOLING;
-    req->qnext = NULL;
-    if (sp->wait_tail)
-        sp->wait_tail->qnext = req;
-    else
-        sp->wait_head = req;
-    sp->wait_tail = req;
+    rlb_req_move(ctx, req, RLB_REQ_SPOOLING);
 }
 
 void
@@ -134,23 +128,21 @@ rlb_acctspool_commit(struct rlb_ctx *ctx)
     struct rlb_request *req;
     int rc;
 
-    if (!ctx->spool || (!sp->wait_head && !rlb_spool_pending(ctx->spool)))
+    if (!ctx->spool || (!sp->wait.head && !rlb_spool_pending(ctx->spool)))
         return;
     rc = rlb_spool_commit(ctx->spool);
-    while ((req = sp->wait_head)) {
-        sp->wait_head = req->qnext;
-        req->qnext = NULL;
+    /* each of them leaves the wait list (freed or DONE) */
+    while ((req = sp->wait.head)) {
         if (req->state == RLB_REQ_SUPERSEDED) {
-            rlb_px_free_request(ctx, req);     /* its record stays: replayed all the same */
+            rlb_req_free(ctx, req);     /* its record stays: replayed all the same */
         } else if (rc < 0) {
             ctx->stats.acct_spool_full++;
-            rlb_px_forget(ctx, req);           /* not durable: no answer, the NAS retries */
+            rlb_req_forget(ctx, req);           /* not durable: no answer, the NAS retries */
         } else {
             ctx->stats.acct_spooled++;
             rlb_px_answer_locally(ctx, req, RLB_ACCOUNTING_RESPONSE, NULL);
         }
     }
-    sp->wait_tail = NULL;
     if (rc < 0) {
         unsigned held;
 
@@ -275,7 +267,7 @@ rlb_acctspool_acked(struct rlb_ctx *ctx, struct rlb_request *req)
     rlb_spool_ack(ctx->spool, req->spool_seq);
     ctx->stats.acct_replayed++;
     ctx->spooling.inflight--;
-    rlb_px_free_request(ctx, req);
+    rlb_req_free(ctx, req);
     if (ctx->spool && rlb_spool_depth(ctx->spool) == 0 && !ctx->spooling.inflight)
         rlb_info("accounting spool %s: every record was delivered to %s", rlb_spool_dir(ctx->spool),
                  ctx->master.server ? ctx->master.server->name : "the master");
@@ -287,6 +279,6 @@ rlb_acctspool_lost(struct rlb_ctx *ctx, struct rlb_request *req)
 {
     ctx->spooling.inflight--;
     ctx->spooling.need_rewind = true;
-    rlb_px_free_request(ctx, req);
+    rlb_req_free(ctx, req);
     rlb_acctspool_kick(ctx);
 }

@@ -31,8 +31,7 @@ struct rlb_spool;
 
 /* Accounting through the spool (acctspool.c). */
 struct rlb_spooling {
-    struct rlb_request *wait_head;        /* appended, answered once committed */
-    struct rlb_request *wait_tail;
+    struct rlb_timeq    wait;             /* appended, answered once committed (no timer) */
     unsigned            inflight;         /* replays sent to the master */
     bool                need_rewind;      /* replays were given up: start again from the oldest */
     ev_timer            timer;            /* saves the acknowledgement point, retries */

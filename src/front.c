@@ -14,7 +14,7 @@
 #include "ctx.h"
 #include "front.h"
 #include "proxy.h"
-#include "proxy_int.h"
+#include "flow.h"
 #include "tls.h"
 
 #define RTX_MIN 256

@@ -41,6 +41,22 @@
 #define RLB_VENDOR_MICROSOFT           311
 #define RLB_VENDOR_WIMAX               24757
 
+/* A packet code's name for log lines ("packet" for one radlb does not know). */
+static inline const char *
+rlb_code_name(unsigned code)
+{
+    switch (code) {
+    case RLB_ACCESS_REQUEST:      return "Access-Request";
+    case RLB_ACCESS_ACCEPT:       return "Access-Accept";
+    case RLB_ACCESS_REJECT:       return "Access-Reject";
+    case RLB_ACCOUNTING_REQUEST:  return "Accounting-Request";
+    case RLB_ACCOUNTING_RESPONSE: return "Accounting-Response";
+    case RLB_ACCESS_CHALLENGE:    return "Access-Challenge";
+    case RLB_STATUS_SERVER:       return "Status-Server";
+    default:                      return "packet";
+    }
+}
+
 /* RFC 2868 3.5: the salt's most significant bit is always set. */
 #define RLB_SALT_HIGH_BIT              0x80
 

@@ -17,8 +17,28 @@ struct rlb_client;
 struct rlb_bsock;
 struct rlb_sconn;
 
+/*
+ * A request's states, and the queue each one waits on (request.c moves a
+ * request between them; nothing else writes req->state):
+ *
+ *   NEW --> PENDING --> DONE           (answered, or answered by radlb)
+ *    |        |  \----> HELD --> DONE  (a challenge waits for Redis)
+ *    |        |  \----> SUPERSEDED     (the client reused its Identifier)
+ *    |        \-------> REROUTE --> PENDING, PARKED, SPOOLING, DONE
+ *    +--> PARKED --> PENDING, SPOOLING, DONE   (Redis names the server)
+ *    +--> SPOOLING --> DONE, SUPERSEDED        (accounting without a master)
+ *    +--> DONE                                 (radlb answers at once)
+ *
+ * and from any state back to NEW, which is how a request is freed. The
+ * queues: PENDING, REROUTE and SUPERSEDED on ctx->pending (response_timeout:
+ * a superseded request keeps its place, it still holds its Identifier);
+ * DONE on ctx->done (dedup_window); PARKED and HELD on ctx->parked
+ * (redis.timeout); SPOOLING on the spool's wait list (until the next group
+ * commit); a superseded SPOOLING request stays on the wait list.
+ */
 enum rlb_req_state {
-    RLB_REQ_PENDING = 1,           /* forwarded, waiting for a server */
+    RLB_REQ_NEW = 0,               /* just taken from the pool, or being freed: no queue */
+    RLB_REQ_PENDING,               /* forwarded, waiting for a server */
     RLB_REQ_DONE,                  /* answered; the reply is cached for dedup_window */
     RLB_REQ_SUPERSEDED,            /* the client reused its Identifier: reply discarded */
     RLB_REQ_REROUTE,               /* its server went down before answering: the next
@@ -30,6 +50,16 @@ enum rlb_req_state {
                                     * blob holds the reply */
     RLB_REQ_SPOOLING,              /* appended to the accounting spool: answered once
                                     * the next group commit makes it durable */
+    RLB_REQ_NSTATES
+};
+
+/* The queue a request is on (req->queue). */
+enum rlb_req_queue {
+    RLB_Q_NONE = 0,
+    RLB_Q_PENDING,                 /* ctx->pending */
+    RLB_Q_DONE,                    /* ctx->done */
+    RLB_Q_PARKED,                  /* ctx->parked */
+    RLB_Q_SPOOLED,                 /* ctx->spooling.wait */
 };
 
 #define RLB_REQF_PINNED   0x01     /* a challenge answer, routed to the server that asked */
@@ -61,7 +91,8 @@ struct rlb_request {
     uint8_t              client_id;
     uint8_t              proxied_id;
     uint8_t              code;          /* request code */
-    uint8_t              state;         /* enum rlb_req_state */
+    uint8_t              state;         /* enum rlb_req_state (request.c only) */
+    uint8_t              queue;         /* enum rlb_req_queue (request.c only) */
     uint8_t              flags;         /* RLB_REQF_* */
     uint8_t              client_auth[RLB_AUTH_LEN];
     uint8_t              proxied_auth[RLB_AUTH_LEN];

@@ -49,7 +49,7 @@ struct rlb_rstore_stats {
     uint64_t connects;             /* connections that became ready */
 };
 
-/* What the owner (proxy.c) is told. */
+/* What the owner (the request flow, route.c and reply.c) is told. */
 struct rlb_rstore_hooks {
     /* the lookup of a parked request: the server's name, or NULL */
     void (*answer)(struct rlb_ctx *ctx, struct rlb_request *req, const char *server);

@@ -18,7 +18,7 @@
 #include "log.h"
 #include "pkt.h"
 #include "proxy.h"
-#include "proxy_int.h"
+#include "flow.h"
 #include "radius.h"
 
 #ifndef RLB_DEFAULT_DICTDIR
@@ -152,18 +152,12 @@ fz_env_reset(struct fz_env *e)
     struct rlb_request *req;
 
     while ((req = ctx->pending.head)) {
-        rlb_dedup_remove(&ctx->dedup, req);       /* no-op for a superseded one */
         if (req->state != RLB_REQ_REROUTE)
-            rlb_px_end_pending(ctx, req);
-        else
-            rlb_timeq_remove(&ctx->pending, req);
-        rlb_px_free_request(ctx, req);
+            rlb_req_detach(ctx, req);
+        rlb_req_forget(ctx, req);                 /* (dedup: a no-op for a superseded one) */
     }
-    while ((req = ctx->done.head)) {
-        rlb_timeq_remove(&ctx->done, req);
-        rlb_dedup_remove(&ctx->dedup, req);
-        rlb_px_free_request(ctx, req);
-    }
+    while ((req = ctx->done.head))
+        rlb_req_forget(ctx, req);
     /* Challenge sessions and affinity keys of this input. */
     for (unsigned i = 0; i < ctx->servers.n; i++) {
         rlb_sticky_forget_server(&ctx->sticky, ctx->servers.v[i]);

@@ -1,0 +1,119 @@
+/*
+ * flow.h: the request flow's internal interface, shared by the files that
+ * make it up (see doc/architecture.md) and by the accounting spool
+ * (acctspool.c). Not for other modules: they call proxy.h.
+ *
+ *   request.c  a request's states and queues, the reply cache, freeing
+ *   ingress.c  a client's packet: checks, duplicates, admission
+ *   route.c    which server: the challenge's issuer, writes, affinity,
+ *              the balancer, Redis lookups
+ *   forward.c  toward a server: the first copy and retransmissions
+ *   reply.c    a server's reply, and every reply toward a client
+ *   timeout.c  requests that get no answer, servers and links lost
+ *   droplog.c  dropped packets: counters and rate-limited log lines
+ *   daemon.c   starting and stopping the flow and what it drives
+ *
+ * Prefixes: rlb_proxy_ for the entry points (proxy.h), rlb_req_ for a
+ * request's life (request.c), rlb_px_ for the rest of this header.
+ */
+#ifndef RLB_FLOW_H
+#define RLB_FLOW_H
+
+#include "ctx.h"
+#include "pkt.h"
+
+/* ---- request.c ---------------------------------------------------- */
+
+/* The one place that changes a request's state: takes it off its queue
+ * and puts it on the new state's one (request.h), its wait counted from
+ * now, except SUPERSEDED, which keeps its place. A transition request.h
+ * does not draw aborts (assert). RLB_REQ_NEW takes it off every queue. */
+void rlb_req_move(struct rlb_ctx *ctx, struct rlb_request *req, enum rlb_req_state to);
+const char *rlb_req_state_name(unsigned state);
+/* The request leaves its server: its Identifier goes back to the socket,
+ * the server and client have one less in flight. Returns the server. Its
+ * state and queue are the caller's next move. */
+struct rlb_server *rlb_req_detach(struct rlb_ctx *ctx, struct rlb_request *req);
+/* Keeps a reply for retransmissions (reply NULL: only the fact that the
+ * request is over): DONE, for dedup_window. */
+void rlb_req_cache_reply(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *reply,
+                         size_t len);
+/* Keeps a built reply until Redis has the session: HELD, at most
+ * redis.timeout. */
+void rlb_req_hold_reply(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *reply,
+                        size_t len);
+/* Frees a request (off its queue); rlb_req_forget also takes it out of
+ * the duplicate table: a request that gets no answer at all. */
+void rlb_req_free(struct rlb_ctx *ctx, struct rlb_request *req);
+void rlb_req_forget(struct rlb_ctx *ctx, struct rlb_request *req);
+/* ctx->done's timer: cached replies older than dedup_window go. */
+void rlb_req_cache_expired(struct ev_loop *loop, ev_timer *w, int revents);
+
+/* ---- droplog.c ---------------------------------------------------- */
+
+void rlb_px_drop_client(struct rlb_ctx *ctx, struct rlb_client *c, const union rlb_sockaddr *src,
+                        uint8_t code, rlb_drop_t why);
+void rlb_px_drop_server(struct rlb_ctx *ctx, struct rlb_server *s, rlb_drop_t why);
+
+/* ---- ingress.c ---------------------------------------------------- */
+
+/* Keeps the request's Proxy-State in its blob for the replies radlb
+ * writes itself. */
+void rlb_px_keep_proxy_state(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+                             const struct rlb_pkt_info *info);
+/* Copies a packet's Proxy-State attributes, in order, to dst (room for
+ * info->proxy_state_len octets). */
+void rlb_px_collect_proxy_state(const uint8_t *data, const struct rlb_pkt_info *info,
+                                uint8_t *dst);
+void rlb_px_listener_readable(struct ev_loop *loop, ev_io *w, int revents);
+
+/* ---- route.c ------------------------------------------------------ */
+
+/* Gives the request its server (and sends it), or answers it, parks it
+ * for Redis, spools it or forgets it. */
+void rlb_px_dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+                     const struct rlb_pkt_info *info);
+
+/* ---- forward.c ---------------------------------------------------- */
+
+/* Gives req an Identifier toward s, rewrites the request (hidden
+ * attributes from secret from) into the outbox and makes it PENDING.
+ * RLB_DROP_NONE, or why it could not be sent (req is then untouched: the
+ * caller decides). */
+rlb_drop_t rlb_px_send(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *s,
+                       const struct rlb_secret *from, const uint8_t *data,
+                       const struct rlb_pkt_info *info);
+/* The same for a client's request; false (request forgotten, drop
+ * counted) when it cannot be sent. */
+bool rlb_px_send_to_server(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *s,
+                           const uint8_t *data, const struct rlb_pkt_info *info);
+/* A retransmission of a PENDING request: the client's (own false, damped)
+ * or radlb's for a TCP/TLS client (own true). */
+void rlb_px_retransmit(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+                       const struct rlb_pkt_info *info, bool own);
+/* radlb's retransmission of a TCP/TLS client's request (front.c): sent
+ * again to its UDP server, or, when its server went down before
+ * processing it, dispatched anew. False when there is nothing more to do
+ * for it. */
+bool rlb_px_resend(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t *data, size_t len);
+
+/* ---- reply.c ------------------------------------------------------ */
+
+/* Sends a reply to the request's client (pkt anywhere: copied into the
+ * outbox for UDP unless it is already the outbox's next buffer). */
+void rlb_px_send_to_client(struct rlb_ctx *ctx, const struct rlb_request *req,
+                           const uint8_t *pkt, size_t len);
+/* Answers req with a reply radlb writes itself, cached like any reply. */
+void rlb_px_answer_locally(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t code,
+                           const char *message);
+/* A HELD reply goes to the client now; the request becomes DONE. */
+void rlb_px_release_held(struct rlb_ctx *ctx, struct rlb_request *req);
+void rlb_px_server_readable(struct ev_loop *loop, ev_io *w, int revents);
+
+/* ---- timeout.c ---------------------------------------------------- */
+
+/* ctx->pending's and ctx->parked's timers. */
+void rlb_px_pending_expired(struct ev_loop *loop, ev_timer *w, int revents);
+void rlb_px_parked_expired(struct ev_loop *loop, ev_timer *w, int revents);
+
+#endif
