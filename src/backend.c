@@ -9,10 +9,9 @@
 #include <string.h>
 
 #include "backend.h"
-#include "ctx.h"
 #include "health.h"
+#include "ctx.h"
 #include "pkt.h"
-#include "proxy.h"
 #include "tls.h"
 
 static const char *
@@ -162,7 +161,7 @@ link_packet(struct rlb_stream *st, uint8_t *data, size_t len)
         }
         return;
     }
-    why = rlb_proxy_server_packet(l->ctx, b, data, len);
+    why = l->ctx->up.server_packet(l->ctx, b, data, len);
     if (why == RLB_DROP_NONE) {
         l->failures = 0;
         return;
@@ -204,13 +203,13 @@ link_closed(struct rlb_stream *st, int why, bool opened, const char *text)
         rlb_warn("server %s: %s%s", s->name, reason,
                  why == RLB_STREAM_LOCAL ? "" : lost ? "; its requests go to other servers" : "");
         /* Nothing went out: its requests can go elsewhere. */
-        rlb_health_link_failed(ctx, s, b->kind, reason);
-        rlb_proxy_link_lost(ctx, b, false);
+        ctx->up.link_failed(ctx, s, b->kind, reason);
+        ctx->up.link_lost(ctx, b, false);
     } else {
         ctx->conns.backend_lost++;
         rlb_warn("server %s: %s connection closed: %s%s", s->name, proto_name(s), text,
                  lost ? "; the requests it carried are answered as timed out" : "");
-        rlb_proxy_link_lost(ctx, b, true);
+        ctx->up.link_lost(ctx, b, true);
     }
     rlb_stream_reset(st);
 }

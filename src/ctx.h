@@ -22,6 +22,7 @@
 #include "stats.h"
 #include "sticky.h"
 #include "timeq.h"
+#include "upcalls.h"
 #include "writes.h"
 
 struct rlb_control;
@@ -43,6 +44,7 @@ struct rlb_spooling {
 struct rlb_ctx {
     struct ev_loop         *loop;
     struct rlb_conf        *conf;
+    struct rlb_upcalls      up;           /* news from the layers below (upcalls.h) */
     struct rlb_listener    *listeners;
     unsigned                nlisteners;
     struct rlb_clients      clients;

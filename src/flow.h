@@ -11,7 +11,7 @@
  *   reply.c    a server's reply, and every reply toward a client
  *   timeout.c  requests that get no answer, servers and links lost
  *   droplog.c  dropped packets: counters and rate-limited log lines
- *   daemon.c   starting and stopping the flow and what it drives
+ *   proxy.c    starting and stopping the flow and what it drives
  *
  * Prefixes: rlb_proxy_ for the entry points (proxy.h), rlb_req_ for a
  * request's life (request.c), rlb_px_ for the rest of this header.

@@ -13,8 +13,6 @@
 
 #include "ctx.h"
 #include "front.h"
-#include "proxy.h"
-#include "flow.h"
 #include "tls.h"
 
 #define RTX_MIN 256
@@ -82,7 +80,7 @@ static void
 conn_packet(struct rlb_stream *st, uint8_t *data, size_t len)
 {
     struct rlb_sconn *c = (struct rlb_sconn *)st;
-    rlb_drop_t why = rlb_proxy_client_packet(c->ctx, c->listener, c, data, len, &st->peer, NULL);
+    rlb_drop_t why = c->ctx->up.client_packet(c->ctx, c->listener, c, data, len, &st->peer, NULL);
 
     if (why != RLB_DROP_NONE)
         rlb_stream_close(st, RLB_STREAM_MALFORMED, "the client sent a packet that was dropped (%s)",
@@ -308,7 +306,7 @@ rtx_due(struct ev_loop *loop, ev_timer *w, int revents)
         f->rcount--;
         /* Still the same request, still waiting, its client still there. */
         if (req->gen == e.gen && req->conn && req->conn->live &&
-            rlb_px_resend(ctx, req, e.pkt, e.len)) {
+            ctx->up.resend(ctx, req, e.pkt, e.len)) {
             e.due = now + ctx->conf->proxy.retransmit_interval;
             if (rtx_push(f, &e) == 0)
                 continue;

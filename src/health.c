@@ -15,7 +15,6 @@
 #include "ctx.h"
 #include "health.h"
 #include "pkt.h"
-#include "proxy.h"
 #include "stream.h"
 
 #define SUSPECT_CHECK 0.25         /* seconds between passive checks */
@@ -75,7 +74,7 @@ transition(struct rlb_ctx *ctx, struct rlb_server *s, int admin, int health, con
         s->stats.went_down++;
         if (!active(ctx))
             probe_start(ctx, s);
-        rlb_proxy_server_down(ctx, s, proven);
+        ctx->up.server_down(ctx, s, proven);
     } else if (health == RLB_HEALTH_UP && was_health == RLB_HEALTH_DOWN) {
         if (!active(ctx))
             probe_stop(ctx, s);

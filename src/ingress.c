@@ -172,8 +172,8 @@ rlb_proxy_client_packet(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_
     /* TLS protects the packet: the BlastRADIUS requirements are for UDP
      * and TCP (checklist 33). */
     tls = conn && conn->st.ssl;
-    why = rlb_pkt_parse(data, &len, c->require_ma && !tls && len > 0 && data[0] == RLB_ACCESS_REQUEST,
-                        &info);
+    why = rlb_pkt_parse(data, &len,
+                        c->require_ma && !tls && len > 0 && data[0] == RLB_ACCESS_REQUEST, &info);
     if (why != RLB_DROP_NONE) {
         rlb_px_drop_client(ctx, c, src, len > 0 ? data[0] : 0, why);
         return why;

@@ -13,13 +13,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "control.h"
 #include "ctx.h"
+#include "daemon.h"
 #include "dict.h"
-#include "httpd.h"
 #include "metrics.h"
 #include "netio.h"
-#include "proxy.h"
 #include "reload.h"
 #include "strbuf.h"
 
@@ -165,7 +163,7 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit(ctx.conf);
     ctx.loop = ev_default_loop(EVFLAG_AUTO);
-    if (rlb_proxy_start(&ctx) < 0 || rlb_control_start(&ctx) < 0 || rlb_httpd_start(&ctx) < 0) {
+    if (rlb_daemon_start(&ctx) < 0) {
         rlb_err("radlb could not start; see the lines above");
         rc = 1;
         goto out;
@@ -186,9 +184,7 @@ main(int argc, char **argv)
     log_summary(&ctx);
 
 out:
-    rlb_httpd_stop(&ctx);
-    rlb_control_stop(&ctx);
-    rlb_proxy_stop(&ctx);
+    rlb_daemon_stop(&ctx);
     rlb_reload_free(&ctx);
     rlb_conf_free(ctx.conf);
     if (ctx.fd_reserve >= 0)

@@ -14,12 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "acctspool.h"
-#include "control.h"
 #include "ctx.h"
 #include "health.h"
+#include "strbuf.h"
 #include "master.h"
-#include "proxy.h"
 #include "rstore.h"
 
 #define NO_MASTER_LOG_EVERY 60.0   /* seconds between "no master" lines */
@@ -214,7 +212,7 @@ rlb_master_apply(struct rlb_ctx *ctx, struct rlb_server *s, uint64_t epoch, cons
     rlb_warn("promotion: %s is the master (epoch %llu; was %s), by %s%s", s->name,
              (unsigned long long)epoch, old ? old->name : "none", who,
              ctx->conf->state_file[0] ? "" : " (no state_file: a restart forgets it)");
-    rlb_acctspool_kick(ctx);
+    ctx->up.writes_resume(ctx);
     if (run)
         run_hook(ctx, old ? old->name : "", s->name, epoch);
     return 0;
@@ -282,7 +280,8 @@ finish_pending(struct rlb_ctx *ctx, int rc, const char *out, const char *err)
     m->pending = false;
     m->pending_server = NULL;
     ev_timer_stop(ctx->loop, &m->pending_timer);
-    rlb_control_finish(ctx, m->pending_conn, rc, out, err);
+    if (ctx->up.command_done)
+        ctx->up.command_done(ctx, m->pending_conn, rc, out, err);
 }
 
 void
@@ -401,7 +400,7 @@ tick(struct ev_loop *loop, ev_timer *w, int revents)
         rlb_warn("master %s takes writes again after %.0f s without a master", m->server->name,
                  now - m->down_since);
         m->available = true;
-        rlb_acctspool_kick(ctx);
+        ctx->up.writes_resume(ctx);
     } else if (!now_ok && (m->available || now - m->last_log >= NO_MASTER_LOG_EVERY)) {
         if (m->available)
             m->down_since = now;

@@ -38,7 +38,8 @@ rlb_px_send_to_client(struct rlb_ctx *ctx, const struct rlb_request *req, const 
 }
 
 void
-rlb_px_answer_locally(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t code, const char *message)
+rlb_px_answer_locally(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t code,
+                      const char *message)
 {
     uint8_t *out = rlb_outq_next(ctx->outq);
     ssize_t n = rlb_pkt_build_local_reply(code, req->client_id, code != RLB_ACCOUNTING_RESPONSE,
@@ -136,8 +137,8 @@ record_sessions(struct rlb_ctx *ctx, struct rlb_server *s, struct rlb_request *r
     if (req->flags & RLB_REQF_AFFKEY) {
         if (info->code == RLB_ACCESS_CHALLENGE) {
             rlb_sticky_add(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN, s, ev_now(ctx->loop));
-            rlb_rstore_set(ctx->rstore, RLB_RKEY_AFFINITY, req->affkey, RLB_AFFINITY_KEY_LEN, s->name,
-                           ctx->affinity.ttl, NULL);
+            rlb_rstore_set(ctx->rstore, RLB_RKEY_AFFINITY, req->affkey, RLB_AFFINITY_KEY_LEN,
+                           s->name, ctx->affinity.ttl, NULL);
         } else if (req->flags & RLB_REQF_AFFINITY) {
             /* the exchange is over: the next login is balanced again */
             rlb_sticky_remove(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN);

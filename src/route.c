@@ -168,7 +168,8 @@ rlb_px_dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *dat
     if (!s) {
         ctx->stats.no_server++;
         if (info->code == RLB_ACCESS_REQUEST)
-            rlb_px_answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->proxy.unavailable_message);
+            rlb_px_answer_locally(ctx, req, RLB_ACCESS_REJECT,
+                                  ctx->conf->proxy.unavailable_message);
         else
             rlb_req_forget(ctx, req);     /* accounting: no Accounting-Response, the NAS retries */
         return;

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""rlb-layers.py OBJDIR: radlb's module graph, from the symbols its object
+files define and use (nm -P), checked against the layers of
+doc/architecture.md ("The dependency rule").
+
+A module is one src/*.c file. Module A depends on B when A calls (or reads)
+a symbol B defines. Calls by name go down: a module may use its own layer
+and the layers below, never one above (the lower layers report upward
+through callback tables: upcalls.h, rlb_stream_ops, rlb_rstore_hooks), so
+no circle crosses layers. TAP output: exits 1 on a call upward, on a circle
+between layers or on a module that LAYERS does not place; --dot prints
+the graph (Graphviz) instead.
+"""
+import glob
+import os
+import re
+import subprocess
+import sys
+
+
+# Bottom to top. A new file goes in the layer of what it owns (and in the
+# doc's list).
+LAYERS = [
+    ('wire and tools', 'log strbuf addr crypto dict drop pkt stats netio stream tls www_assets'),
+    ('tables', 'client server balance dedup sticky affinity writes reqpool spool'),
+    ('configuration', 'conf confcheck'),
+    ('transports and cluster', 'front backend health master rstore'),
+    ('request flow', 'request ingress route forward reply timeout droplog proxy acctspool'),
+    ('operations', 'cmd control metrics report httpd reload'),
+    ('daemon', 'daemon main radlbctl'),
+]
+
+
+def module_of(path):
+    base = os.path.basename(path)
+    base = re.sub(r'^librlb_a-', '', base)
+    return base[:-2] if base.endswith('.o') else base
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith('--')]
+    dot = '--dot' in sys.argv
+    objdir = args[0] if args else 'src'
+    objs = sorted(glob.glob(os.path.join(objdir, 'librlb_a-*.o')))
+    if not objs:
+        sys.exit('rlb-layers.py: no librlb_a-*.o in %s (build first)' % objdir)
+    defines, uses = {}, {}
+    for o in objs:
+        m = module_of(o)
+        out = subprocess.run(['nm', '-P', o], check=True, capture_output=True, text=True).stdout
+        d, u = set(), set()
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) < 2:
+                continue
+            sym, kind = f[0], f[1]
+            if kind == 'U':
+                u.add(sym)
+            elif kind in 'TDBRCV':
+                d.add(sym)
+        uses[m] = u
+        for s in d:
+            defines[s] = m
+    graph = {m: set() for m in uses}
+    for m, u in uses.items():
+        for s in u:
+            t = defines.get(s)
+            if t and t != m:
+                graph[m].add(t)
+    if dot:
+        print('digraph radlb {')
+        for m in sorted(graph):
+            for t in sorted(graph[m]):
+                print('  "%s" -> "%s";' % (m, t))
+        print('}')
+        return 0
+    layer = {}
+    for i, (_, mods) in enumerate(LAYERS):
+        for m in mods.split():
+            layer[m] = i
+    n = [0]
+    failed = [False]
+
+    def tap(ok, what, details=()):
+        n[0] += 1
+        print('%s %d - %s' % ('ok' if ok else 'not ok', n[0], what))
+        for d in details:
+            print('# ' + d)
+        if not ok:
+            failed[0] = True
+
+    unplaced = sorted(m for m in graph if m not in layer)
+    tap(not unplaced, 'every module of src/ has a layer (%d modules, %d dependencies)'
+        % (len(graph), sum(len(t) for t in graph.values())),
+        ['%s is in no layer: add it to LAYERS here and to doc/architecture.md' % m
+         for m in unplaced])
+    up = []
+    for m in sorted(graph):
+        for t in sorted(graph[m]):
+            if m in layer and t in layer and layer[t] > layer[m]:
+                syms = sorted(s for s in uses[m] if defines.get(s) == t)
+                up.append('%s (%s) calls %s (%s): %s' % (m, LAYERS[layer[m]][0], t,
+                                                         LAYERS[layer[t]][0], ' '.join(syms)))
+    tap(not up, 'calls by name go down: no module calls a layer above its own', up)
+    # circles between layers: the layer graph, with Tarjan's algorithm on
+    # modules whose edges cross layers
+    lgraph = {i: set() for i in range(len(LAYERS))}
+    for m in graph:
+        for t in graph[m]:
+            if m in layer and t in layer and layer[m] != layer[t]:
+                lgraph[layer[m]].add(layer[t])
+    index, low, onstack, stack, sccs = {}, {}, set(), [], []
+    counter = [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        onstack.add(v)
+        for w in sorted(lgraph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in onstack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                onstack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            sccs.append(sorted(comp))
+
+    for v in sorted(lgraph):
+        if v not in index:
+            visit(v)
+    circles = [', '.join(LAYERS[i][0] for i in c) for c in sccs if len(c) > 1]
+    tap(not circles, 'no circle between layers', circles)
+    print('1..%d' % n[0])
+    return 1 if failed[0] else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
