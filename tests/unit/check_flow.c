@@ -1,0 +1,376 @@
+/*
+ * check_flow.c: the request flow (ingress, route, forward, reply,
+ * timeout, request.c) on a running context: the fuzzers' environment
+ * (tests/fuzz/fuzz_common.c: two servers, round-robin, real sockets that
+ * are never flushed), packets handed to rlb_proxy_client_packet and
+ * rlb_proxy_server_packet, and what the flow did read from the requests,
+ * the counters and the outbox.
+ *
+ * Each test runs in its own process (Check's fork mode), from the context
+ * the unchecked fixture started: servers up, no request.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <signal.h>
+#include <string.h>
+
+#include "ctx.h"
+#include "flow.h"
+#include "health.h"
+#include "proxy.h"
+#include "radius.h"
+
+#include "../fuzz/fuzz_common.h"
+#include "testutil.h"
+
+static struct fz_env env;
+static struct rlb_ctx *ctx;
+static union rlb_sockaddr nas;     /* client "plain" */
+static double damping;             /* the configuration's, put back before each test */
+static bool serves_reads;
+
+static void
+start_env(void)
+{
+    fz_env_start(&env);
+    ctx = &env.ctx;
+    fz_client_addr(0, &nas);
+    damping = ctx->conf->proxy.retransmit_damping;
+    serves_reads = ctx->conf->health.master_serves_reads;
+}
+
+
+/* Before each test. In fork mode each test starts from the fixture's
+ * context anyway; with CK_FORK=no (make unit-valgrind) this undoes what
+ * the previous test changed. */
+static void
+reset_env(void)
+{
+    fz_env_reset(&env);
+    ctx->conf->proxy.retransmit_damping = damping;
+    ctx->conf->health.master_serves_reads = serves_reads;
+    for (unsigned i = 0; i < ctx->servers.n; i++) {
+        struct rlb_server *s = ctx->servers.v[i];
+
+        s->health = RLB_HEALTH_UP;
+        memset(&s->stats, 0, sizeof(s->stats));
+    }
+    for (unsigned i = 0; i < ctx->clients.n; i++)
+        memset(&ctx->clients.v[i]->stats, 0, sizeof(ctx->clients.v[i]->stats));
+    memset(&ctx->stats, 0, sizeof(ctx->stats));
+}
+
+/* An Access-Request from the NAS: Identifier id, authenticator filled with
+ * seed, User-Name user, and State when state is not NULL. */
+static void
+request(struct tpkt *p, uint8_t id, uint8_t seed, const char *user, const char *state)
+{
+    uint8_t auth[16];
+
+    memset(auth, seed, sizeof(auth));
+    tp_init(p, RLB_ACCESS_REQUEST, id, auth);
+    tp_attr(p, RLB_ATTR_USER_NAME, user, strlen(user));
+    if (state)
+        tp_attr(p, RLB_ATTR_STATE, state, strlen(state));
+}
+
+static rlb_drop_t
+from_nas(const struct tpkt *p)
+{
+    uint8_t copy[RLB_PKT_MAX];
+
+    memcpy(copy, p->b, p->len);
+    return rlb_proxy_client_packet(ctx, fz_listener(&env, RLB_LISTEN_AUTH), NULL, copy, p->len,
+                                   &nas, NULL);
+}
+
+/* The request the duplicate table holds for the NAS's Identifier id. */
+static struct rlb_request *
+find(uint8_t id)
+{
+    struct rlb_listener *l = fz_listener(&env, RLB_LISTEN_AUTH);
+
+    return rlb_dedup_find(&ctx->dedup, rlb_dedup_hash(&ctx->dedup, l, &nas, id), l, &nas, id);
+}
+
+/* The server answers req with code (and State when not NULL), signed as
+ * it would sign it. */
+static rlb_drop_t
+from_server(struct rlb_request *req, uint8_t code, const char *state)
+{
+    struct rlb_server *s = req->bsock->server;
+    struct tpkt p;
+
+    tp_init(&p, code, req->proxied_id, NULL);
+    tp_ma(&p);
+    if (state)
+        tp_attr(&p, RLB_ATTR_STATE, state, strlen(state));
+    fz_sign_reply(p.b, p.len, req->proxied_auth, &s->secret);
+    return rlb_proxy_server_packet(ctx, req->bsock, p.b, p.len);
+}
+
+static const uint8_t *
+last_out(void)
+{
+    ck_assert_uint_gt(ctx->outq->n, 0);
+    return ctx->outq->buf[ctx->outq->n - 1];
+}
+
+/* A NAS's retransmission goes to the same server with the same Identifier
+ * and the same bytes, at most once per retransmit_damping. */
+START_TEST(retransmission_to_the_same_server)
+{
+    struct tpkt p;
+    struct rlb_request *req;
+    struct rlb_server *s;
+    unsigned n0;
+
+    request(&p, 1, 1, "alice", NULL);
+    ck_assert_int_eq(from_nas(&p), RLB_DROP_NONE);
+    req = find(1);
+    ck_assert_ptr_nonnull(req);
+    ck_assert_uint_eq(req->state, RLB_REQ_PENDING);
+    s = req->bsock->server;
+    n0 = ctx->outq->n;
+    ck_assert_uint_eq(last_out()[1], req->proxied_id);
+
+    /* within the damping interval (the loop's clock has not moved) */
+    ck_assert_int_eq(from_nas(&p), RLB_DROP_NONE);
+    ck_assert_uint_eq(s->stats.retransmissions_absorbed, 1);
+    ck_assert_uint_eq(ctx->outq->n, n0);
+
+    ctx->conf->proxy.retransmit_damping = 0;
+    ck_assert_int_eq(from_nas(&p), RLB_DROP_NONE);
+    ck_assert_ptr_eq(find(1), req);
+    ck_assert_uint_eq(s->stats.retransmissions, 1);
+    ck_assert_uint_eq(ctx->outq->n, n0 + 1);
+    ck_assert_int_eq(ctx->outq->fd[n0], ctx->outq->fd[n0 - 1]);
+    ck_assert_uint_eq(ctx->outq->len[n0], ctx->outq->len[n0 - 1]);
+    ck_assert_mem_eq(ctx->outq->buf[n0], ctx->outq->buf[n0 - 1], ctx->outq->len[n0]);
+    ck_assert_uint_eq(s->stats.requests, 1);
+}
+END_TEST
+
+/* RFC 5080 2.2.2: the same Identifier with a new authenticator is a new
+ * request; the old one's reply is dropped, the new one waits for its own. */
+START_TEST(new_authenticator_supersedes)
+{
+    struct tpkt p;
+    struct rlb_request *old, *cur;
+    uint64_t dropped = ctx->stats.drops[RLB_DROP_SUPERSEDED];
+
+    request(&p, 2, 1, "bob", NULL);
+    from_nas(&p);
+    old = find(2);
+    request(&p, 2, 2, "bob", NULL);
+    from_nas(&p);
+    cur = find(2);
+    ck_assert_ptr_nonnull(cur);
+    ck_assert_ptr_ne(cur, old);
+    ck_assert_uint_eq(old->state, RLB_REQ_SUPERSEDED);
+    ck_assert_uint_eq(cur->state, RLB_REQ_PENDING);
+    ck_assert_uint_eq(ctx->pending.count, 2);      /* the old one still holds its Identifier */
+
+    ck_assert_int_eq(from_server(old, RLB_ACCESS_ACCEPT, NULL), RLB_DROP_NONE);
+    ck_assert_uint_eq(ctx->stats.drops[RLB_DROP_SUPERSEDED], dropped + 1);
+    ck_assert_uint_eq(old->state, RLB_REQ_NEW);     /* freed */
+    ck_assert_uint_eq(ctx->pending.count, 1);
+    ck_assert_uint_eq(cur->state, RLB_REQ_PENDING);
+}
+END_TEST
+
+/* A reply is cached: a retransmission after it gets the same bytes, and
+ * nothing goes to a server again. */
+START_TEST(reply_cached_for_retransmissions)
+{
+    struct tpkt p;
+    struct rlb_request *req;
+    struct rlb_client *c;
+    uint8_t first[RLB_PKT_MAX];
+    uint16_t flen;
+    unsigned n;
+
+    request(&p, 3, 1, "carol", NULL);
+    from_nas(&p);
+    req = find(3);
+    c = req->client;
+    ck_assert_int_eq(from_server(req, RLB_ACCESS_REJECT, NULL), RLB_DROP_NONE);
+    ck_assert_uint_eq(req->state, RLB_REQ_DONE);
+    ck_assert_uint_eq(ctx->done.count, 1);
+    ck_assert_uint_eq(ctx->pending.count, 0);
+    n = ctx->outq->n;
+    ck_assert_uint_eq(last_out()[0], RLB_ACCESS_REJECT);
+    ck_assert_uint_eq(last_out()[1], 3);
+    flen = ctx->outq->len[n - 1];
+    memcpy(first, last_out(), flen);
+
+    from_nas(&p);
+    ck_assert_uint_eq(c->stats.duplicates, 1);
+    ck_assert_uint_eq(ctx->outq->n, n + 1);
+    ck_assert_uint_eq(ctx->outq->len[n], flen);
+    ck_assert_mem_eq(ctx->outq->buf[n], first, flen);
+    ck_assert_uint_eq(ctx->pending.count, 0);
+}
+END_TEST
+
+/* A server that stops answering keeps its requests (it may have sent an
+ * SMS); one that refused them (ICMP port unreachable) never processed
+ * them: the NAS's next retransmission goes to the other server. */
+START_TEST(reroute_only_after_a_refusal)
+{
+    struct tpkt p;
+    struct rlb_request *req;
+    struct rlb_server *s;
+
+    request(&p, 4, 1, "dave", NULL);
+    from_nas(&p);
+    req = find(4);
+    s = req->bsock->server;
+
+    rlb_proxy_server_down(ctx, s, false);
+    ck_assert_uint_eq(req->state, RLB_REQ_PENDING);
+    ck_assert_ptr_eq(req->bsock->server, s);
+
+    rlb_health_port_unreachable(ctx, s, RLB_KIND_AUTH);
+    ck_assert_uint_eq(s->health, RLB_HEALTH_DOWN);
+    ck_assert_uint_eq(req->state, RLB_REQ_REROUTE);
+    ck_assert_uint_eq(s->stats.rerouted, 1);
+    ck_assert_uint_eq(s->outstanding, 0);
+
+    from_nas(&p);
+    ck_assert_ptr_eq(find(4), req);
+    ck_assert_uint_eq(req->state, RLB_REQ_PENDING);
+    ck_assert_ptr_ne(req->bsock->server, s);
+    ck_assert_uint_eq(req->bsock->server->outstanding, 1);
+}
+END_TEST
+
+/* Each answer to a challenge goes to the server that issued it, whatever
+ * the balancer's turn; when that server refuses, the open challenge is
+ * rejected at once (only it knew the code). */
+START_TEST(challenge_answers_go_to_their_issuer)
+{
+    char state[32];
+    struct rlb_server *issuer[4];
+    struct tpkt p;
+
+    ctx->conf->health.master_serves_reads = true;  /* both servers take first legs */
+    for (unsigned i = 0; i < 4; i++) {
+        struct rlb_request *req;
+        char user[16];
+
+        snprintf(user, sizeof(user), "erin%u", i);
+        request(&p, (uint8_t)(10 + i), 1, user, NULL);
+        from_nas(&p);
+        req = find((uint8_t)(10 + i));
+        issuer[i] = req->bsock->server;
+        snprintf(state, sizeof(state), "challenge-%u", i);
+        ck_assert_int_eq(from_server(req, RLB_ACCESS_CHALLENGE, state), RLB_DROP_NONE);
+        ck_assert_uint_eq(last_out()[0], RLB_ACCESS_CHALLENGE);
+    }
+    /* round-robin: the servers took turns */
+    ck_assert_ptr_ne(issuer[0], issuer[1]);
+    ck_assert_ptr_eq(issuer[0], issuer[2]);
+    /* answered in the other order */
+    for (unsigned k = 0; k < 4; k++) {
+        unsigned i = 3 - k;
+        struct rlb_request *req;
+
+        char user[16];
+
+        snprintf(user, sizeof(user), "erin%u", i);
+        snprintf(state, sizeof(state), "challenge-%u", i);
+        request(&p, (uint8_t)(20 + i), 2, user, state);
+        from_nas(&p);
+        req = find((uint8_t)(20 + i));
+        ck_assert_uint_eq(req->state, RLB_REQ_PENDING);
+        ck_assert(req->flags & RLB_REQF_PINNED);
+        ck_assert_ptr_eq(req->bsock->server, issuer[i]);
+    }
+    /* issuer[0] refuses: its open answers are rejected by radlb at once */
+    {
+        struct rlb_request *req0 = find(20), *req1 = find(21);
+
+        rlb_health_port_unreachable(ctx, issuer[0], RLB_KIND_AUTH);
+        ck_assert_uint_eq(req0->state, RLB_REQ_DONE);
+        ck_assert_uint_eq(issuer[0]->stats.pinned_rejects, 2);   /* answers 0 and 2 */
+        ck_assert_uint_eq(req1->state, RLB_REQ_PENDING);          /* the other server's */
+    }
+}
+END_TEST
+
+/* A request no server answers within response_timeout: with the default
+ * timeout_action it is answered with an Access-Reject, and cached. */
+START_TEST(timeout_is_answered_and_never_moved)
+{
+    struct tpkt p;
+    struct rlb_request *req;
+    struct rlb_server *s;
+
+    request(&p, 5, 1, "frank", NULL);
+    from_nas(&p);
+    req = find(5);
+    s = req->bsock->server;
+    req->when -= ctx->pending.wait + 1;             /* sent long ago */
+    rlb_px_pending_expired(ctx->loop, &ctx->pending.timer, 0);
+    ck_assert_uint_eq(s->stats.timeouts, 1);
+    ck_assert_uint_eq(ctx->pending.count, 0);
+    ck_assert_uint_eq(req->state, RLB_REQ_DONE);
+    ck_assert_uint_eq(s->outstanding, 0);
+    if (ctx->conf->proxy.timeout_action == RLB_TIMEOUT_REJECT)
+        ck_assert_uint_eq(last_out()[0], RLB_ACCESS_REJECT);
+    /* a late retransmission does not start the login elsewhere */
+    from_nas(&p);
+    ck_assert_uint_eq(ctx->pending.count, 0);
+    ck_assert_uint_eq(s->stats.requests, 1);
+}
+END_TEST
+
+/* rlb_req_move refuses a transition request.h does not draw. */
+START_TEST(illegal_transition_aborts)
+{
+    struct rlb_request *req = rlb_req_get(&ctx->reqs);
+
+    rlb_req_move(ctx, req, RLB_REQ_DONE);
+    ck_assert_uint_eq(ctx->done.count, 1);
+    rlb_req_move(ctx, req, RLB_REQ_PENDING);       /* DONE -> PENDING: abort() */
+}
+END_TEST
+
+START_TEST(every_state_has_a_name)
+{
+    for (unsigned st = 0; st < RLB_REQ_NSTATES; st++)
+        ck_assert_str_ne(rlb_req_state_name(st), "invalid");
+    ck_assert_str_eq(rlb_req_state_name(RLB_REQ_NSTATES), "invalid");
+    ck_assert_str_eq(rlb_req_state_name(RLB_REQ_REROUTE), "reroute");
+}
+END_TEST
+
+int
+main(void)
+{
+    Suite *s = suite_create("flow");
+    TCase *tc = tcase_create("flow");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_unchecked_fixture(tc, start_env, NULL);
+    tcase_add_checked_fixture(tc, reset_env, NULL);
+    tcase_add_test(tc, retransmission_to_the_same_server);
+    tcase_add_test(tc, new_authenticator_supersedes);
+    tcase_add_test(tc, reply_cached_for_retransmissions);
+    tcase_add_test(tc, reroute_only_after_a_refusal);
+    tcase_add_test(tc, challenge_answers_go_to_their_issuer);
+    tcase_add_test(tc, timeout_is_answered_and_never_moved);
+    tcase_add_test(tc, every_state_has_a_name);
+    /* The abort can only be caught in a child process. */
+    if (!getenv("CK_FORK") || strcmp(getenv("CK_FORK"), "no") != 0)
+        tcase_add_test_raise_signal(tc, illegal_transition_aborts, SIGABRT);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_ENV);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
