@@ -86,7 +86,7 @@ rlb_acctspool_stop(struct rlb_ctx *ctx)
 bool
 rlb_acctspool_busy(const struct rlb_ctx *ctx)
 {
-    return ctx->spool && (ctx->spooling.wait.head || rlb_spool_depth(ctx->spool) > 0);
+    return ctx->spool && (rlb_timeq_head(&ctx->spooling.wait) || rlb_spool_depth(ctx->spool) > 0);
 }
 
 void
@@ -128,11 +128,11 @@ rlb_acctspool_commit(struct rlb_ctx *ctx)
     struct rlb_request *req;
     int rc;
 
-    if (!ctx->spool || (!sp->wait.head && !rlb_spool_pending(ctx->spool)))
+    if (!ctx->spool || (!rlb_timeq_head(&sp->wait) && !rlb_spool_pending(ctx->spool)))
         return;
     rc = rlb_spool_commit(ctx->spool);
     /* each of them leaves the wait list (freed or DONE) */
-    while ((req = sp->wait.head)) {
+    while ((req = rlb_timeq_head(&sp->wait))) {
         if (req->state == RLB_REQ_SUPERSEDED) {
             rlb_req_free(ctx, req);     /* its record stays: replayed all the same */
         } else if (rc < 0) {

@@ -345,16 +345,17 @@ cmd_show_sessions(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strb
                                 json_integer((json_int_t)ctx->servers.v[i]->sessions));
     } else {
         rlb_sb_printf(out, "challenge sessions: %lu (ttl %g s, max %lu); affinity entries: %lu; "
-                      "store: %s\n", t->count, t->ttl, t->max, ctx->affinity.count,
+                      "store: %s\n", rlb_sticky_count(t), t->ttl, t->max,
+                      rlb_sticky_count(&ctx->affinity),
                       ctx->rstore ? "memory + Redis" : "memory");
         for (unsigned i = 0; i < ctx->servers.n; i++)
             rlb_sb_printf(out, "  %-12s %lu\n", ctx->servers.v[i]->name,
                           ctx->servers.v[i]->sessions);
-        if (t->count)
+        if (rlb_sticky_count(t))
             rlb_sb_printf(out, "%-66s %-12s %8s %10s\n", "STATE (newest first)", "SERVER", "AGE_S",
                           "EXPIRES_S");
     }
-    for (e = t->tail; e && shown < SESSIONS_SHOWN; e = e->prev, shown++) {
+    for (e = rlb_sticky_newest(t); e && shown < SESSIONS_SHOWN; e = rlb_sticky_older(e), shown++) {
         hex_of(e->state, e->len, hex, sizeof(hex));
         if (r->json)
             json_array_append_new(recent, json_pack("{s:s,s:s,s:f,s:f}", "state", hex, "server",
@@ -365,12 +366,12 @@ cmd_show_sessions(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strb
                           e->used + t->ttl - now);
     }
     if (r->json) {
-        json_out(out, json_pack("{s:I,s:f,s:I,s:I,s:o,s:o}", "sessions", (json_int_t)t->count,
+        json_out(out, json_pack("{s:I,s:f,s:I,s:I,s:o,s:o}", "sessions", (json_int_t)rlb_sticky_count(t),
                                 "ttl", t->ttl, "max", (json_int_t)t->max, "affinity_entries",
-                                (json_int_t)ctx->affinity.count, "per_server", per, "recent",
+                                (json_int_t)rlb_sticky_count(&ctx->affinity), "per_server", per, "recent",
                                 recent));
-    } else if (t->count > shown) {
-        rlb_sb_printf(out, "(%lu older sessions not shown)\n", t->count - shown);
+    } else if (rlb_sticky_count(t) > shown) {
+        rlb_sb_printf(out, "(%lu older sessions not shown)\n", rlb_sticky_count(t) - shown);
     }
     return 0;
 }

@@ -59,15 +59,9 @@ rlb_siphash13(const uint8_t key[16], const void *data, size_t len)
 int
 rlb_dedup_init(struct rlb_dedup *d, unsigned initial)
 {
-    uint32_t n = 1024;
-
-    while (n < initial)
-        n <<= 1;
     memset(d, 0, sizeof(*d));
-    d->buckets = calloc(n, sizeof(*d->buckets));
-    if (!d->buckets)
+    if (rlb_htab_init(&d->tab, initial > 1024 ? initial : 1024) < 0)
         return -1;
-    d->mask = n - 1;
     rlb_random_bytes(d->key, sizeof(d->key));
     return 0;
 }
@@ -75,7 +69,7 @@ rlb_dedup_init(struct rlb_dedup *d, unsigned initial)
 void
 rlb_dedup_free(struct rlb_dedup *d)
 {
-    free(d->buckets);
+    rlb_htab_free(&d->tab);
     memset(d, 0, sizeof(*d));
 }
 
@@ -106,58 +100,24 @@ struct rlb_request *
 rlb_dedup_find(const struct rlb_dedup *d, uint32_t hash, const struct rlb_listener *l,
                const union rlb_sockaddr *src, uint8_t id)
 {
-    for (struct rlb_request *r = d->buckets[hash & d->mask]; r; r = r->hnext) {
-        if (r->hash == hash && r->client_id == id && r->listener == l &&
+    for (struct rlb_hnode *n = rlb_htab_chain(&d->tab, hash); n; n = n->next) {
+        struct rlb_request *r = rlb_container_of(n, struct rlb_request, hnode);
+
+        if (n->hash == hash && r->client_id == id && r->listener == l &&
             rlb_sockaddr_equal(&r->src, src))
             return r;
     }
     return NULL;
 }
 
-static void
-grow(struct rlb_dedup *d)
-{
-    uint32_t n = (d->mask + 1) * 2;
-    struct rlb_request **b = calloc(n, sizeof(*b));
-
-    if (!b)
-        return;                    /* keep the longer chains */
-    for (uint32_t i = 0; i <= d->mask; i++) {
-        struct rlb_request *r = d->buckets[i], *next;
-
-        for (; r; r = next) {
-            next = r->hnext;
-            r->hnext = b[r->hash & (n - 1)];
-            b[r->hash & (n - 1)] = r;
-        }
-    }
-    free(d->buckets);
-    d->buckets = b;
-    d->mask = n - 1;
-}
-
 void
 rlb_dedup_insert(struct rlb_dedup *d, struct rlb_request *req)
 {
-    struct rlb_request **b;
-
-    if (d->count > d->mask)
-        grow(d);
-    b = &d->buckets[req->hash & d->mask];
-    req->hnext = *b;
-    *b = req;
-    d->count++;
+    rlb_htab_insert(&d->tab, &req->hnode);
 }
 
 void
 rlb_dedup_remove(struct rlb_dedup *d, struct rlb_request *req)
 {
-    for (struct rlb_request **p = &d->buckets[req->hash & d->mask]; *p; p = &(*p)->hnext) {
-        if (*p == req) {
-            *p = req->hnext;
-            req->hnext = NULL;
-            d->count--;
-            return;
-        }
-    }
+    rlb_htab_remove(&d->tab, &req->hnode);
 }

@@ -4,7 +4,7 @@
  * port, Identifier) (RFC 5080 2.2.2); the Request Authenticator then
  * tells a retransmission from a new request reusing the Identifier.
  * Chained hashing with a keyed hash (SipHash-1-3) so that a client cannot
- * aim collisions; the table doubles when its load passes 1.
+ * aim collisions (htab.h: the table doubles when its load passes 1).
  */
 #ifndef RLB_DEDUP_H
 #define RLB_DEDUP_H
@@ -14,9 +14,7 @@
 #include "request.h"
 
 struct rlb_dedup {
-    struct rlb_request **buckets;
-    uint32_t             mask;          /* buckets - 1 */
-    unsigned long        count;
+    struct rlb_htab      tab;           /* of requests, by req->hnode */
     uint8_t              key[16];       /* hash key, random per process */
 };
 
@@ -27,7 +25,7 @@ uint32_t rlb_dedup_hash(const struct rlb_dedup *d, const struct rlb_listener *l,
 struct rlb_request *rlb_dedup_find(const struct rlb_dedup *d, uint32_t hash,
                                    const struct rlb_listener *l,
                                    const union rlb_sockaddr *src, uint8_t id);
-/* req->hash, listener, src and client_id must be set. */
+/* req->hnode.hash, listener, src and client_id must be set. */
 void rlb_dedup_insert(struct rlb_dedup *d, struct rlb_request *req);
 void rlb_dedup_remove(struct rlb_dedup *d, struct rlb_request *req);
 

@@ -16,6 +16,8 @@
 #include "tls.h"
 
 #define RTX_MIN 256
+/* The connection on a link of ctx->front.conns (NULL for NULL). */
+#define CONN(l) rlb_container_of((l), struct rlb_sconn, link)
 
 static const char *
 proto_name(int proto)
@@ -99,14 +101,8 @@ conn_closed(struct rlb_stream *st, int why, bool opened, const char *text)
     (void)opened;
     if (!c->open)
         f->handshaking--;
-    f->open--;
     c->live = false;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        f->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    rlb_list_remove(&f->conns, &c->link);
     rlb_sockaddr_str(&st->peer, where, sizeof(where));
     if (why == RLB_STREAM_MALFORMED)
         ctx->conns.closed_malformed++;
@@ -176,7 +172,7 @@ listener_accept(struct ev_loop *loop, ev_io *w, int revents)
             refuse(ctx, fd, &peer, "no client matches this address (add it to \"clients\")");
             continue;
         }
-        if (f->open >= (unsigned)cc->max) {
+        if (f->conns.count >= (unsigned long)cc->max) {
             refuse(ctx, fd, &peer, "connections.max connections are open");
             continue;
         }
@@ -194,21 +190,14 @@ listener_accept(struct ev_loop *loop, ev_io *w, int revents)
         c->listener = l;
         c->client = cl;
         c->live = true;
-        c->next = f->conns;
-        if (f->conns)
-            f->conns->prev = c;
-        f->conns = c;
-        f->open++;
+        rlb_list_prepend(&f->conns, &c->link);
         f->handshaking++;
         ctx->conns.accepted++;
         if (rlb_stream_accept(&c->st, fd, &peer, l->proto == RLB_PROTO_TLS ? f->ssl : NULL) < 0) {
             /* no buffer: undo */
             close(fd);
-            f->open--;
             f->handshaking--;
-            f->conns = c->next;
-            if (c->next)
-                c->next->prev = NULL;
+            rlb_list_remove(&f->conns, &c->link);
             free(c);
         }
     }
@@ -223,8 +212,8 @@ idle_check(struct ev_loop *loop, ev_timer *w, int revents)
     struct rlb_sconn *c, *next;
 
     (void)revents;
-    for (c = ctx->front.conns; c; c = next) {
-        next = c->next;
+    for (c = CONN(ctx->front.conns.head); c; c = next) {
+        next = CONN(c->link.next);
         if (c->open && now - c->st.last_rx >= idle && now - c->st.last_tx >= idle) {
             ctx->conns.closed_idle++;
             rlb_stream_close(&c->st, RLB_STREAM_TIMEOUT, "idle for %g s (connections.idle_timeout)", idle);
@@ -324,8 +313,8 @@ rlb_front_reloaded(struct rlb_ctx *ctx)
 {
     struct rlb_sconn *c, *next;
 
-    for (c = ctx->front.conns; c; c = next) {
-        next = c->next;
+    for (c = CONN(ctx->front.conns.head); c; c = next) {
+        next = CONN(c->link.next);
         if (rlb_clients_find(&ctx->clients, &c->st.peer) != c->client)
             rlb_stream_close(&c->st, RLB_STREAM_LOCAL, "its client is no longer configured for this "
                              "address (reload)");
@@ -432,8 +421,8 @@ rlb_front_stop(struct rlb_ctx *ctx)
     f->n = 0;
     ev_timer_stop(ctx->loop, &f->idle);
     rlb_streams_flush(&f->streams);
-    while (f->conns)
-        rlb_stream_close(&f->conns->st, RLB_STREAM_LOCAL, "radlb is stopping");
+    while (f->conns.head)
+        rlb_stream_close(&CONN(f->conns.head)->st, RLB_STREAM_LOCAL, "radlb is stopping");
 }
 
 /* After every request is freed: the retransmission ring and TLS. */

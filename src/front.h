@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <openssl/ssl.h>
 
+#include "list.h"
 #include "log.h"
 #include "netio.h"
 #include "stats.h"
@@ -58,8 +59,7 @@ struct rlb_sconn {
     struct rlb_ctx      *ctx;
     struct rlb_listener *listener;
     struct rlb_client   *client;
-    struct rlb_sconn    *prev;         /* open connections */
-    struct rlb_sconn    *next;
+    struct rlb_link      link;         /* on the front's open connections */
     unsigned             refs;         /* requests that point here */
     bool                 live;         /* not closed yet */
     bool                 open;         /* handshake done */
@@ -79,8 +79,7 @@ struct rlb_front {
     unsigned             n;
     SSL_CTX             *ssl;
     struct rlb_streams   streams;      /* every stream: flush list, handshake timeout */
-    struct rlb_sconn    *conns;
-    unsigned             open;         /* live connections */
+    struct rlb_list      conns;        /* live connections (count: open) */
     unsigned             handshaking;  /* of which not yet open */
     ev_timer             idle;         /* once a second: idle connections */
     struct rlb_rtx      *ring;         /* FIFO by due time */

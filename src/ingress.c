@@ -92,7 +92,7 @@ admit(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_sconn *conn, struc
         memcpy(&req->dst, local, sizeof(req->dst));
     req->client_id = info->id;
     req->code = info->code;
-    req->hash = hash;
+    req->hnode.hash = hash;
     memcpy(req->client_auth, data + 4, RLB_AUTH_LEN);
     rlb_px_keep_proxy_state(ctx, req, data, info);
     c->refs++;

@@ -27,25 +27,22 @@
 
 CTX_GAUGE(uptime, ev_now(ctx->loop) - ctx->started)
 CTX_GAUGE(send_failed, ctx->outq ? ctx->outq->send_failed : 0)
-CTX_GAUGE(in_flight, ctx->pending.count)
-CTX_GAUGE(cached_replies, ctx->done.count)
+CTX_GAUGE(in_flight, rlb_timeq_count(&ctx->pending))
+CTX_GAUGE(cached_replies, rlb_timeq_count(&ctx->done))
 CTX_GAUGE(request_slots, ctx->reqs.total)
 CTX_GAUGE(buffer_bytes, ctx->bufs.bytes)
 
-#define STICKY_COUNTERS(X) X(inserted) X(hits) X(orphans) X(expired) X(evicted) X(rejects) X(consumed)
-#define AFFINITY_COUNTERS(X) X(inserted, inserted) X(hits, hits) X(misses, orphans) X(expired, expired) \
-    X(evicted, evicted)
 #define REDIS_COUNTERS(X) X(gets) X(hits) X(misses) X(timeouts) X(sets) X(write_timeouts) X(dels) \
     X(skipped) X(errors) X(outages) X(connects)
 #define SPOOL_COUNTERS(X) X(appended) X(replayed) X(acked) X(full) X(commits) X(errors)
 
-CTX_GAUGE(sticky_sessions, ctx->sticky.count)
-#define G(f) CTX_GAUGE(sticky_##f, ctx->sticky.stats.f)
-STICKY_COUNTERS(G)
+CTX_GAUGE(sticky_sessions, rlb_sticky_count(&ctx->sticky))
+#define G(f, help) CTX_GAUGE(sticky_##f, ctx->sticky.stats.f)
+RLB_STICKY_COUNTERS(G)
 #undef G
-CTX_GAUGE(affinity_entries, ctx->affinity.count)
-#define G(name, f) CTX_GAUGE(affinity_##name, ctx->affinity.stats.f)
-AFFINITY_COUNTERS(G)
+CTX_GAUGE(affinity_entries, rlb_sticky_count(&ctx->affinity))
+#define G(name, f, help) CTX_GAUGE(affinity_##name, ctx->affinity.stats.f)
+RLB_AFFINITY_COUNTERS(G)
 #undef G
 
 static const char *const redis_states[] = { "off", "down", "connecting", "ready", NULL };
@@ -100,7 +97,7 @@ RLB_CONN_COUNTERS(G)
 #undef G
 CTX_GAUGE(reloads, ctx->reloads)
 CTX_GAUGE(reload_failures, ctx->reload_failures)
-CTX_GAUGE(conns_open, ctx->front.open)
+CTX_GAUGE(conns_open, ctx->front.conns.count)
 CTX_GAUGE(conns_handshaking, ctx->front.handshaking)
 
 /* Connections toward servers that are open now. */
@@ -196,32 +193,16 @@ const struct rlb_metric rlb_metrics[] = {
 
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "sticky_sessions", "sticky.sessions", sticky_sessions,
              "open challenge sessions (State -> server)"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "sticky_inserted_total", "sticky.inserted", sticky_inserted,
-             "challenges recorded (and sessions learned from Redis)"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "sticky_hits_total", "sticky.hits", sticky_hits,
-             "challenge answers routed to the server that issued the challenge"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "sticky_orphans_total", "sticky.orphans", sticky_orphans,
-             "answers with a State radlb did not know (expired, or issued before a restart)"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "sticky_expired_total", "sticky.expired", sticky_expired,
-             "sessions expired after sticky.ttl unused"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "sticky_evicted_total", "sticky.evicted", sticky_evicted,
-             "sessions removed early by sticky.max_entries"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "sticky_rejects_total", "sticky.rejects", sticky_rejects,
-             "challenge answers rejected because their server could not take them"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "sticky_consumed_total", "sticky.consumed", sticky_consumed,
-             "sessions forgotten once their answer was answered (a State is single-use)"),
+#define ROW(f, help) COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "sticky_" #f "_total", \
+                              "sticky." #f, sticky_##f, help),
+    RLB_STICKY_COUNTERS(ROW)
+#undef ROW
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "affinity_entries", "affinity.entries", affinity_entries,
              "affinity records (key -> server) for answers without State"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "affinity_inserted_total", "affinity.inserted", affinity_inserted,
-             "affinity records written"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "affinity_hits_total", "affinity.hits", affinity_hits,
-             "requests without State routed by affinity"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "affinity_misses_total", "affinity.misses", affinity_misses,
-             "requests with an affinity key that no record matched"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "affinity_expired_total", "affinity.expired", affinity_expired,
-             "affinity records expired"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "affinity_evicted_total", "affinity.evicted", affinity_evicted,
-             "affinity records removed early by sticky.max_entries"),
+#define ROW(name, f, help) COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "affinity_" #name "_total", \
+                                    "affinity." #name, affinity_##name, help),
+    RLB_AFFINITY_COUNTERS(ROW)
+#undef ROW
 
     STATE(RLB_MS_GLOBAL, "redis_state", "redis.state", "state", redis_states, redis_state,
           "the Redis link: off (not used), down, connecting or ready"),

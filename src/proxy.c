@@ -171,7 +171,7 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
     /* Challenges held for Redis go to their clients while the listeners
      * are still open; lookups in flight are given up. */
     ev_timer_stop(ctx->loop, &ctx->parked.timer);
-    while ((req = ctx->parked.head)) {
+    while ((req = rlb_timeq_head(&ctx->parked))) {
         if (req->state == RLB_REQ_HELD) {
             rlb_px_release_held(ctx, req);
             continue;
@@ -196,7 +196,7 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
     ev_timer_stop(ctx->loop, &ctx->done.timer);
     ev_prepare_stop(ctx->loop, &ctx->flush);
 
-    while ((req = ctx->pending.head)) {
+    while ((req = rlb_timeq_head(&ctx->pending))) {
         if (req->state != RLB_REQ_REROUTE)
             rlb_req_detach(ctx, req);
         rlb_req_free(ctx, req);
@@ -204,7 +204,7 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
     rlb_acctspool_stop(ctx);
     rlb_master_stop(ctx);
     rlb_writes_free(&ctx->writes);
-    while ((req = ctx->done.head))
+    while ((req = rlb_timeq_head(&ctx->done)))
         rlb_req_free(ctx, req);
     rlb_health_stop(ctx);
     rlb_sticky_free(&ctx->sticky);

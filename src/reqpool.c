@@ -15,7 +15,7 @@ rlb_req_get(struct rlb_reqpool *pool)
 {
     struct rlb_request *req;
 
-    if (!pool->free) {
+    if (!pool->free.head) {
         struct rlb_request *chunk;
 
         if (pool->nchunks == pool->capchunks) {
@@ -31,14 +31,12 @@ rlb_req_get(struct rlb_reqpool *pool)
         if (!chunk)
             return NULL;
         pool->chunks[pool->nchunks++] = chunk;
-        for (unsigned i = 0; i < REQ_CHUNK; i++) {
-            chunk[i].hnext = pool->free;
-            pool->free = &chunk[i];
-        }
+        for (unsigned i = 0; i < REQ_CHUNK; i++)
+            rlb_list_prepend(&pool->free, &chunk[i].qlink);
         pool->total += REQ_CHUNK;
     }
-    req = pool->free;
-    pool->free = req->hnext;
+    req = rlb_container_of(pool->free.head, struct rlb_request, qlink);
+    rlb_list_remove(&pool->free, &req->qlink);
     memset(req, 0, sizeof(*req));
     req->gen = ++pool->gen;
     pool->in_use++;
@@ -49,8 +47,7 @@ void
 rlb_req_put(struct rlb_reqpool *pool, struct rlb_request *req)
 {
     req->state = 0;
-    req->hnext = pool->free;
-    pool->free = req;
+    rlb_list_prepend(&pool->free, &req->qlink);
     pool->in_use--;
 }
 

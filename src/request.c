@@ -151,8 +151,8 @@ limit_cache(struct rlb_ctx *ctx)
 {
     struct rlb_request *old;
 
-    while (ctx->done.count > (unsigned long)ctx->conf->proxy.max_cached_replies &&
-           (old = ctx->done.head)) {
+    while (rlb_timeq_count(&ctx->done) > (unsigned long)ctx->conf->proxy.max_cached_replies &&
+           (old = rlb_timeq_head(&ctx->done))) {
         rlb_req_forget(ctx, old);
         ctx->stats.cache_evicted++;
     }
@@ -183,7 +183,7 @@ rlb_req_cache_expired(struct ev_loop *loop, ev_timer *w, int revents)
     struct rlb_request *req;
 
     (void)revents;
-    while ((req = ctx->done.head) && req->when + ctx->done.wait <= now)
+    while ((req = rlb_timeq_head(&ctx->done)) && req->when + ctx->done.wait <= now)
         rlb_req_forget(ctx, req);
     rlb_timeq_arm(loop, &ctx->done);
 }

@@ -10,6 +10,8 @@
 #include <netinet/in.h>
 
 #include "addr.h"
+#include "htab.h"
+#include "list.h"
 #include "radius.h"
 
 struct rlb_listener;
@@ -71,9 +73,8 @@ enum rlb_req_queue {
 #define RLB_REQF_CLASSED  0x40     /* classified (once) */
 
 struct rlb_request {
-    struct rlb_request  *hnext;         /* duplicate-table chain */
-    struct rlb_request  *qprev;         /* timer queue (pending or done) */
-    struct rlb_request  *qnext;
+    struct rlb_hnode     hnode;         /* duplicate table: hash of (listener, src, client_id) */
+    struct rlb_link      qlink;         /* its queue (req->queue), or the free list */
     struct rlb_listener *listener;      /* where it arrived; replies leave there */
     struct rlb_client   *client;
     struct rlb_bsock    *bsock;         /* where it went, while pending */
@@ -102,12 +103,11 @@ struct rlb_request {
         uint64_t         spool_seq;     /* RLB_REQF_REPLAY: the spool record */
     };
     uint8_t              pin_len;       /* its length (flags & RLB_REQF_PINNED) */
-    uint32_t             hash;          /* of (listener, src, client_id) */
     uint32_t             gen;           /* which use of this slot (for weak references) */
 };
 
 struct rlb_reqpool {
-    struct rlb_request  *free;          /* free list */
+    struct rlb_list      free;          /* free slots, by qlink (on no queue) */
     void               **chunks;        /* allocated chunks */
     unsigned             nchunks;
     unsigned             capchunks;

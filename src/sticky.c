@@ -11,6 +11,12 @@
 #include "server.h"
 #include "sticky.h"
 
+static struct rlb_sticky_entry *
+oldest(const struct rlb_sticky *t)
+{
+    return rlb_container_of(t->order.head, struct rlb_sticky_entry, link);
+}
+
 static void
 expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -23,8 +29,10 @@ expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 arm(struct rlb_sticky *t)
 {
-    if (t->loop && t->head && !ev_is_active(&t->timer)) {
-        double at = t->head->used + t->ttl - ev_now(t->loop);
+    const struct rlb_sticky_entry *head = oldest(t);
+
+    if (t->loop && head && !ev_is_active(&t->timer)) {
+        double at = head->used + t->ttl - ev_now(t->loop);
 
         /* Batch expiry: at most one wake-up a second. */
         ev_timer_set(&t->timer, (at > 0 ? at : 0) + 1.0, 0);
@@ -37,10 +45,8 @@ rlb_sticky_init(struct rlb_sticky *t, struct ev_loop *loop, struct rlb_bufpool *
                 double ttl, unsigned long max)
 {
     memset(t, 0, sizeof(*t));
-    t->buckets = calloc(4096, sizeof(*t->buckets));
-    if (!t->buckets)
+    if (rlb_htab_init(&t->tab, 4096) < 0)
         return -1;
-    t->mask = 4095;
     t->ttl = ttl;
     t->max = max;
     t->bufs = bufs;
@@ -49,32 +55,6 @@ rlb_sticky_init(struct rlb_sticky *t, struct ev_loop *loop, struct rlb_bufpool *
     ev_timer_init(&t->timer, expire_cb, 0, 0);
     t->timer.data = t;
     return 0;
-}
-
-static void
-list_unlink(struct rlb_sticky *t, struct rlb_sticky_entry *e)
-{
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        t->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        t->tail = e->prev;
-    e->prev = e->next = NULL;
-}
-
-static void
-list_append(struct rlb_sticky *t, struct rlb_sticky_entry *e)
-{
-    e->next = NULL;
-    e->prev = t->tail;
-    if (t->tail)
-        t->tail->next = e;
-    else
-        t->head = e;
-    t->tail = e;
 }
 
 /* Per-server session counts (the State table only): an entry moves from
@@ -93,16 +73,8 @@ track(const struct rlb_sticky *t, struct rlb_server *old, struct rlb_server *new
 static void
 remove_entry(struct rlb_sticky *t, struct rlb_sticky_entry *e)
 {
-    struct rlb_sticky_entry **p;
-
-    for (p = &t->buckets[e->hash & t->mask]; *p; p = &(*p)->hnext) {
-        if (*p == e) {
-            *p = e->hnext;
-            break;
-        }
-    }
-    list_unlink(t, e);
-    t->count--;
+    rlb_htab_remove(&t->tab, &e->hnode);
+    rlb_list_remove(&t->order, &e->link);
     track(t, e->server, NULL);
     rlb_buf_put(t->bufs, (uint8_t *)e, e->size);
 }
@@ -112,42 +84,22 @@ rlb_sticky_free(struct rlb_sticky *t)
 {
     if (t->loop)
         ev_timer_stop(t->loop, &t->timer);
-    while (t->head)
-        remove_entry(t, t->head);
-    free(t->buckets);
+    while (t->order.head)
+        remove_entry(t, oldest(t));
+    rlb_htab_free(&t->tab);
     memset(t, 0, sizeof(*t));
 }
 
 static struct rlb_sticky_entry *
 lookup(const struct rlb_sticky *t, uint32_t hash, const uint8_t *state, size_t len)
 {
-    for (struct rlb_sticky_entry *e = t->buckets[hash & t->mask]; e; e = e->hnext) {
-        if (e->hash == hash && e->len == len && memcmp(e->state, state, len) == 0)
+    for (struct rlb_hnode *n = rlb_htab_chain(&t->tab, hash); n; n = n->next) {
+        struct rlb_sticky_entry *e = rlb_container_of(n, struct rlb_sticky_entry, hnode);
+
+        if (n->hash == hash && e->len == len && memcmp(e->state, state, len) == 0)
             return e;
     }
     return NULL;
-}
-
-static void
-grow(struct rlb_sticky *t)
-{
-    uint32_t n = (t->mask + 1) * 2;
-    struct rlb_sticky_entry **b = calloc(n, sizeof(*b));
-
-    if (!b)
-        return;
-    for (uint32_t i = 0; i <= t->mask; i++) {
-        struct rlb_sticky_entry *e = t->buckets[i], *next;
-
-        for (; e; e = next) {
-            next = e->hnext;
-            e->hnext = b[e->hash & (n - 1)];
-            b[e->hash & (n - 1)] = e;
-        }
-    }
-    free(t->buckets);
-    t->buckets = b;
-    t->mask = n - 1;
 }
 
 void
@@ -166,12 +118,11 @@ rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len, struct rl
         track(t, e->server, s);
         e->server = s;
         e->used = now;
-        list_unlink(t, e);
-        list_append(t, e);
+        rlb_list_move_tail(&t->order, &e->link);
         return;
     }
-    while (t->count >= t->max && t->head) {
-        remove_entry(t, t->head);
+    while (t->tab.count >= t->max && t->order.head) {
+        remove_entry(t, oldest(t));
         t->stats.evicted++;
     }
     size = sizeof(*e) + len;
@@ -182,15 +133,11 @@ rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len, struct rl
     e->server = s;
     track(t, NULL, s);
     e->used = now;
-    e->hash = hash;
+    e->hnode.hash = hash;
     e->len = (uint8_t)len;
     memcpy(e->state, state, len);
-    if (t->count > t->mask)
-        grow(t);
-    e->hnext = t->buckets[hash & t->mask];
-    t->buckets[hash & t->mask] = e;
-    list_append(t, e);
-    t->count++;
+    rlb_htab_insert(&t->tab, &e->hnode);
+    rlb_list_append(&t->order, &e->link);
     t->stats.inserted++;
     arm(t);
 }
@@ -204,8 +151,7 @@ rlb_sticky_find(struct rlb_sticky *t, const uint8_t *state, size_t len, double n
     if (!e || e->used + t->ttl <= now)
         return NULL;               /* the caller decides whether it is an orphan */
     e->used = now;
-    list_unlink(t, e);
-    list_append(t, e);
+    rlb_list_move_tail(&t->order, &e->link);
     return e->server;
 }
 
@@ -220,10 +166,10 @@ rlb_sticky_consume(struct rlb_sticky *t, uint64_t fp, size_t len, uint8_t *out)
 {
     uint32_t hash = (uint32_t)fp;
 
-    if (!t->buckets)
-        return 0;
-    for (struct rlb_sticky_entry *e = t->buckets[hash & t->mask]; e; e = e->hnext) {
-        if (e->hash == hash && e->len == len && rlb_siphash13(t->key, e->state, len) == fp) {
+    for (struct rlb_hnode *n = rlb_htab_chain(&t->tab, hash); n; n = n->next) {
+        struct rlb_sticky_entry *e = rlb_container_of(n, struct rlb_sticky_entry, hnode);
+
+        if (n->hash == hash && e->len == len && rlb_siphash13(t->key, e->state, len) == fp) {
             memcpy(out, e->state, len);
             remove_entry(t, e);
             t->stats.consumed++;
@@ -247,9 +193,10 @@ unsigned long
 rlb_sticky_expire(struct rlb_sticky *t, double now)
 {
     unsigned long n = 0;
+    struct rlb_sticky_entry *e;
 
-    while (t->head && t->head->used + t->ttl <= now) {
-        remove_entry(t, t->head);
+    while ((e = oldest(t)) && e->used + t->ttl <= now) {
+        remove_entry(t, e);
         n++;
     }
     t->stats.expired += n;
@@ -260,10 +207,10 @@ rlb_sticky_expire(struct rlb_sticky *t, double now)
 void
 rlb_sticky_forget_server(struct rlb_sticky *t, const struct rlb_server *s)
 {
-    struct rlb_sticky_entry *e = t->head, *next;
+    struct rlb_sticky_entry *e = oldest(t), *next;
 
     for (; e; e = next) {
-        next = e->next;
+        next = rlb_container_of(e->link.next, struct rlb_sticky_entry, link);
         if (e->server == s)
             remove_entry(t, e);
     }

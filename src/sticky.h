@@ -19,41 +19,54 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "htab.h"
+#include "list.h"
 #include "request.h"
 
 struct rlb_server;
 
 struct rlb_sticky_entry {
-    struct rlb_sticky_entry *hnext;     /* hash chain */
-    struct rlb_sticky_entry *prev;      /* use order: head is the oldest */
-    struct rlb_sticky_entry *next;
+    struct rlb_hnode         hnode;     /* the table: hash of the State */
+    struct rlb_link          link;      /* use order: head is the oldest */
     struct rlb_server       *server;
     double                   used;      /* last insert or lookup */
-    uint32_t                 hash;
     uint16_t                 size;      /* allocation size (buffer pool) */
     uint8_t                  len;       /* State length */
     uint8_t                  state[];   /* State octets */
 };
 
+/* The counters of a session table, declared once: the struct below and
+ * the sticky_* rows of metrics.c come from this list (name, help). */
+#define RLB_STICKY_COUNTERS(X)                                                                  \
+    X(inserted, "challenges recorded (and sessions learned from Redis)")                        \
+    X(hits, "challenge answers routed to the server that issued the challenge")                 \
+    X(orphans, "answers with a State radlb did not know (expired, or issued before a restart)") \
+    X(expired, "sessions expired after sticky.ttl unused")                                      \
+    X(evicted, "sessions removed early by sticky.max_entries")                                  \
+    X(rejects, "challenge answers rejected because their server could not take them")           \
+    X(consumed, "sessions forgotten once their answer was answered (a State is single-use)")
+
+/* The affinity table (key -> server) is a session table too: its rows
+ * (name, the field of struct rlb_sticky_stats, help). */
+#define RLB_AFFINITY_COUNTERS(X)                                                    \
+    X(inserted, inserted, "affinity records written")                               \
+    X(hits, hits, "requests without State routed by affinity")                      \
+    X(misses, orphans, "requests with an affinity key that no record matched")      \
+    X(expired, expired, "affinity records expired")                                 \
+    X(evicted, evicted, "affinity records removed early by sticky.max_entries")
+
 struct rlb_sticky_stats {
-    uint64_t inserted;                  /* challenges recorded */
-    uint64_t hits;                      /* answers routed to their server */
-    uint64_t orphans;                   /* State radlb does not know (expired, or before a restart) */
-    uint64_t expired;
-    uint64_t evicted;                   /* removed early by max_entries */
-    uint64_t rejects;                   /* answers rejected: their server could not go on */
-    uint64_t consumed;                  /* forgotten once the server answered the answer */
+#define X(name, help) uint64_t name;
+    RLB_STICKY_COUNTERS(X)
+#undef X
 };
 
 struct rlb_sticky {
-    struct rlb_sticky_entry **buckets;
-    uint32_t                  mask;
-    unsigned long             count;
+    struct rlb_htab           tab;      /* of entries, by hnode */
+    struct rlb_list           order;    /* of entries, by link: least recently used first */
     unsigned long             max;
     double                    ttl;
     uint8_t                   key[16];
-    struct rlb_sticky_entry  *head;
-    struct rlb_sticky_entry  *tail;
     struct rlb_bufpool       *bufs;
     ev_timer                  timer;    /* expiry of the head */
     struct ev_loop           *loop;
@@ -84,5 +97,25 @@ size_t rlb_sticky_consume(struct rlb_sticky *t, uint64_t fp, size_t len, uint8_t
 unsigned long rlb_sticky_expire(struct rlb_sticky *t, double now);
 /* Forgets every entry pointing at s (a server being removed). */
 void rlb_sticky_forget_server(struct rlb_sticky *t, const struct rlb_server *s);
+
+/* How many entries the table holds. */
+static inline unsigned long
+rlb_sticky_count(const struct rlb_sticky *t)
+{
+    return t->tab.count;
+}
+
+/* The entries from the most recently used back (NULL at the end). */
+static inline const struct rlb_sticky_entry *
+rlb_sticky_newest(const struct rlb_sticky *t)
+{
+    return rlb_container_of(t->order.tail, struct rlb_sticky_entry, link);
+}
+
+static inline const struct rlb_sticky_entry *
+rlb_sticky_older(const struct rlb_sticky_entry *e)
+{
+    return rlb_container_of(e->link.prev, struct rlb_sticky_entry, link);
+}
 
 #endif

@@ -44,13 +44,7 @@ dirty_remove(struct rlb_stream *st)
 {
     if (!st->dirty)
         return;
-    if (st->dprev)
-        st->dprev->dnext = st->dnext;
-    else
-        st->set->dirty = st->dnext;
-    if (st->dnext)
-        st->dnext->dprev = st->dprev;
-    st->dprev = st->dnext = NULL;
+    rlb_list_remove(&st->set->dirty, &st->dlink);
     st->dirty = false;
 }
 
@@ -60,11 +54,7 @@ dirty_add(struct rlb_stream *st)
     if (st->dirty)
         return;
     st->dirty = true;
-    st->dprev = NULL;
-    st->dnext = st->set->dirty;
-    if (st->dnext)
-        st->dnext->dprev = st;
-    st->set->dirty = st;
+    rlb_list_prepend(&st->set->dirty, &st->dlink);
 }
 
 /* Watches for reading, and for writing while connecting or blocked. */
@@ -492,7 +482,7 @@ rlb_streams_flush(struct rlb_streams *set)
 {
     struct rlb_stream *st;
 
-    while ((st = set->dirty)) {
+    while ((st = rlb_container_of(set->dirty.head, struct rlb_stream, dlink))) {
         dirty_remove(st);
         if (st->state != RLB_STREAM_OPEN || !st->wlen)
             continue;

@@ -23,6 +23,7 @@
 #include <openssl/ssl.h>
 
 #include "addr.h"
+#include "list.h"
 
 enum rlb_stream_state {
     RLB_STREAM_IDLE = 0,           /* never connected, or closed and reset */
@@ -70,8 +71,7 @@ struct rlb_stream {
     int                          connect_errno; /* connect() failed at once: reported by the timer */
     int                          close_why;
     char                         close_text[160];
-    struct rlb_stream           *dprev;       /* on the set's flush list */
-    struct rlb_stream           *dnext;
+    struct rlb_link              dlink;       /* on the set's flush list */
     bool                         dirty;
     uint8_t                     *rbuf;
     size_t                       rlen;
@@ -88,7 +88,7 @@ struct rlb_stream {
 /* Every stream of a process: the flush list and shared limits. */
 struct rlb_streams {
     struct ev_loop     *loop;
-    struct rlb_stream  *dirty;
+    struct rlb_list     dirty;        /* streams with bytes to flush */
     double              handshake_timeout;
     uint64_t            bytes_in;
     uint64_t            bytes_out;

@@ -43,7 +43,7 @@ rlb_px_pending_expired(struct ev_loop *loop, ev_timer *w, int revents)
     char note[64];
 
     (void)revents;
-    while ((req = ctx->pending.head) && req->when + ctx->pending.wait <= now) {
+    while ((req = rlb_timeq_head(&ctx->pending)) && req->when + ctx->pending.wait <= now) {
         struct rlb_server *s = NULL;
         struct rlb_client *c = req->client;
         bool reject = rejects_on_timeout(ctx, req);
@@ -154,7 +154,7 @@ rlb_px_parked_expired(struct ev_loop *loop, ev_timer *w, int revents)
     struct rlb_request *req;
 
     (void)revents;
-    while ((req = ctx->parked.head) && req->when + ctx->parked.wait <= now) {
+    while ((req = rlb_timeq_head(&ctx->parked)) && req->when + ctx->parked.wait <= now) {
         rlb_rstore_cancel(req);
         rlb_rstore_timed_out(ctx->rstore, req->state == RLB_REQ_HELD);
         if (req->state == RLB_REQ_HELD)

@@ -9,50 +9,53 @@
 
 #include <ev.h>
 
+#include "list.h"
 #include "request.h"
 
 struct rlb_timeq {
     ev_timer            timer;     /* armed for the head's deadline */
-    struct rlb_request *head;
-    struct rlb_request *tail;
-    unsigned long       count;
+    struct rlb_list     list;      /* of requests, by req->qlink */
     double              wait;      /* seconds each request waits */
 };
+
+/* The oldest request (the first to expire), or NULL. */
+static inline struct rlb_request *
+rlb_timeq_head(const struct rlb_timeq *q)
+{
+    return rlb_container_of(q->list.head, struct rlb_request, qlink);
+}
+
+/* The newest request, or NULL. */
+static inline struct rlb_request *
+rlb_timeq_tail(const struct rlb_timeq *q)
+{
+    return rlb_container_of(q->list.tail, struct rlb_request, qlink);
+}
+
+static inline unsigned long
+rlb_timeq_count(const struct rlb_timeq *q)
+{
+    return q->list.count;
+}
 
 static inline void
 rlb_timeq_push(struct rlb_timeq *q, struct rlb_request *r)
 {
-    r->qnext = NULL;
-    r->qprev = q->tail;
-    if (q->tail)
-        q->tail->qnext = r;
-    else
-        q->head = r;
-    q->tail = r;
-    q->count++;
+    rlb_list_append(&q->list, &r->qlink);
 }
 
 static inline void
 rlb_timeq_remove(struct rlb_timeq *q, struct rlb_request *r)
 {
-    if (r->qprev)
-        r->qprev->qnext = r->qnext;
-    else
-        q->head = r->qnext;
-    if (r->qnext)
-        r->qnext->qprev = r->qprev;
-    else
-        q->tail = r->qprev;
-    r->qprev = r->qnext = NULL;
-    q->count--;
+    rlb_list_remove(&q->list, &r->qlink);
 }
 
 /* Starts the timer when it is idle and the queue is not empty. */
 static inline void
 rlb_timeq_arm(struct ev_loop *loop, struct rlb_timeq *q)
 {
-    if (q->head && !ev_is_active(&q->timer)) {
-        double at = q->head->when + q->wait - ev_now(loop);
+    if (q->list.head && !ev_is_active(&q->timer)) {
+        double at = rlb_timeq_head(q)->when + q->wait - ev_now(loop);
 
         ev_timer_set(&q->timer, at > 0 ? at : 0, 0);
         ev_timer_start(loop, &q->timer);

@@ -55,8 +55,8 @@ deliver(struct rlb_listener *l, const union rlb_sockaddr *src, const uint8_t *pk
     why = rlb_proxy_client_packet(&env.ctx, l, NULL, buf, len, src, NULL);
     if (fz_verbose())
         fprintf(stderr, "fuzz_client: %zu octets: %s, %lu pending, %lu done\n", len,
-                why == RLB_DROP_NONE ? "taken" : rlb_drop_name(why), env.ctx.pending.count,
-                env.ctx.done.count);
+                why == RLB_DROP_NONE ? "taken" : rlb_drop_name(why), rlb_timeq_count(&env.ctx.pending),
+                rlb_timeq_count(&env.ctx.done));
     free(buf);
 }
 

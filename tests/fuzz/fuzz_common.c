@@ -151,12 +151,12 @@ fz_env_reset(struct fz_env *e)
     struct rlb_ctx *ctx = &e->ctx;
     struct rlb_request *req;
 
-    while ((req = ctx->pending.head)) {
+    while ((req = rlb_timeq_head(&ctx->pending))) {
         if (req->state != RLB_REQ_REROUTE)
             rlb_req_detach(ctx, req);
         rlb_req_forget(ctx, req);                 /* (dedup: a no-op for a superseded one) */
     }
-    while ((req = ctx->done.head))
+    while ((req = rlb_timeq_head(&ctx->done)))
         rlb_req_forget(ctx, req);
     /* Challenge sessions and affinity keys of this input. */
     for (unsigned i = 0; i < ctx->servers.n; i++) {

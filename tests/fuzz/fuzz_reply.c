@@ -166,7 +166,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c = &reqs[ctl & 3];
     env.ctx.balancer.cursor = (ctl >> 5) & 1;
     send_request(c, false);
-    req = env.ctx.pending.tail;
+    req = rlb_timeq_tail(&env.ctx.pending);
     if (!req || !req->bsock) {
         fz_env_reset(&env);
         return 0;
@@ -196,7 +196,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (fz_verbose())
                 fprintf(stderr, "fuzz_reply: request %d to %s, reply: %s, %lu done\n", ctl & 3,
                         b->server->name, why == RLB_DROP_NONE ? "taken" : rlb_drop_name(why),
-                        env.ctx.done.count);
+                        rlb_timeq_count(&env.ctx.done));
             if (ctl & 8) {
                 memcpy(copy, reply, len);
                 why = rlb_proxy_server_packet(&env.ctx, b, copy, len);

@@ -22,7 +22,7 @@ import sys
 # doc's list).
 LAYERS = [
     ('wire and tools', 'log strbuf addr crypto dict drop pkt stats netio stream tls www_assets'),
-    ('tables', 'client server balance dedup sticky affinity writes reqpool spool'),
+    ('tables', 'htab client server balance dedup sticky affinity writes reqpool spool'),
     ('configuration', 'conf confcheck'),
     ('transports and cluster', 'front backend health master rstore'),
     ('request flow', 'request ingress route forward reply timeout droplog proxy acctspool'),

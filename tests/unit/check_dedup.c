@@ -57,7 +57,7 @@ add(struct rlb_listener *l, const char *addr, uint16_t port, uint8_t id)
     r->listener = l;
     r->src = sa(addr, port);
     r->client_id = id;
-    r->hash = rlb_dedup_hash(&d, l, &r->src, id);
+    r->hnode.hash = rlb_dedup_hash(&d, l, &r->src, id);
     rlb_dedup_insert(&d, r);
     return r;
 }
@@ -99,18 +99,18 @@ START_TEST(insert_find_remove)
     struct rlb_request *r1 = add(LA, "192.0.2.10", 40000, 7);
     struct rlb_request *r2 = add(LA, "192.0.2.10", 40000, 8);
 
-    ck_assert_uint_eq(d.count, 2);
+    ck_assert_uint_eq(d.tab.count, 2);
     ck_assert_ptr_eq(find(LA, "192.0.2.10", 40000, 7), r1);
     ck_assert_ptr_eq(find(LA, "192.0.2.10", 40000, 8), r2);
     rlb_dedup_remove(&d, r1);
-    ck_assert_uint_eq(d.count, 1);
+    ck_assert_uint_eq(d.tab.count, 1);
     ck_assert_ptr_null(find(LA, "192.0.2.10", 40000, 7));
     ck_assert_ptr_eq(find(LA, "192.0.2.10", 40000, 8), r2);
     /* Removing twice changes nothing. */
     rlb_dedup_remove(&d, r1);
-    ck_assert_uint_eq(d.count, 1);
+    ck_assert_uint_eq(d.tab.count, 1);
     rlb_dedup_remove(&d, r2);
-    ck_assert_uint_eq(d.count, 0);
+    ck_assert_uint_eq(d.tab.count, 0);
     ck_assert_ptr_null(find(LA, "192.0.2.10", 40000, 8));
     rlb_req_put(&pool, r1);
     rlb_req_put(&pool, r2);
@@ -160,7 +160,7 @@ START_TEST(all_identifiers_and_ports_distinct)
             for (int p = 0; p < 4; p++)
                 for (int id = 0; id < 256; id++)
                     r[f][l][p][id] = add(ls[l], addrs[f], (uint16_t)(1000 + p), (uint8_t)id);
-    ck_assert_uint_eq(d.count, 2 * 2 * 4 * 256);
+    ck_assert_uint_eq(d.tab.count, 2 * 2 * 4 * 256);
     for (int f = 0; f < 2; f++)
         for (int l = 0; l < 2; l++)
             for (int p = 0; p < 4; p++)
@@ -184,7 +184,7 @@ START_TEST(same_key_twice_remove_exact_entry)
     ck_assert_ptr_eq(find(LA, "192.0.2.1", 5000, 42), neu);
     rlb_dedup_remove(&d, neu);
     ck_assert_ptr_null(find(LA, "192.0.2.1", 5000, 42));
-    ck_assert_uint_eq(d.count, 0);
+    ck_assert_uint_eq(d.tab.count, 0);
 }
 END_TEST
 
@@ -192,7 +192,7 @@ START_TEST(growth_beyond_100000)
 {
     enum { N = 150000 };
     static struct rlb_request *r[N];
-    uint32_t mask0 = d.mask;
+    uint32_t mask0 = d.tab.mask;
     char addr[64];
 
     for (unsigned i = 0; i < N; i++) {
@@ -200,9 +200,9 @@ START_TEST(growth_beyond_100000)
         snprintf(addr, sizeof(addr), "10.%u.%u.1", (i / 250) / 256, (i / 250) % 256);
         r[i] = add(i % 2 ? LA : LB, addr, 1645, (uint8_t)(i % 250));
     }
-    ck_assert_uint_eq(d.count, N);
-    ck_assert_uint_gt(d.mask, mask0);
-    ck_assert_uint_ge(d.mask + 1u, N);   /* load back under 1 */
+    ck_assert_uint_eq(d.tab.count, N);
+    ck_assert_uint_gt(d.tab.mask, mask0);
+    ck_assert_uint_ge(d.tab.mask + 1u, N);   /* load back under 1 */
     for (unsigned i = 0; i < N; i++) {
         snprintf(addr, sizeof(addr), "10.%u.%u.1", (i / 250) / 256, (i / 250) % 256);
         ck_assert_msg(find(i % 2 ? LA : LB, addr, 1645, (uint8_t)(i % 250)) == r[i], "entry %u lost", i);
@@ -210,7 +210,7 @@ START_TEST(growth_beyond_100000)
     /* Every other one removed: the rest still there. */
     for (unsigned i = 0; i < N; i += 2)
         rlb_dedup_remove(&d, r[i]);
-    ck_assert_uint_eq(d.count, N / 2);
+    ck_assert_uint_eq(d.tab.count, N / 2);
     for (unsigned i = 0; i < N; i++) {
         snprintf(addr, sizeof(addr), "10.%u.%u.1", (i / 250) / 256, (i / 250) % 256);
         ck_assert_ptr_eq(find(i % 2 ? LA : LB, addr, 1645, (uint8_t)(i % 250)), i % 2 ? r[i] : NULL);
@@ -263,7 +263,7 @@ START_TEST(reqpool_reuse_without_growth)
             r[i] = rlb_req_get(&pool);
             /* Handed out zeroed. */
             ck_assert_uint_eq(r[i]->client_id, 0);
-            ck_assert_ptr_null(r[i]->hnext);
+            ck_assert_ptr_null(r[i]->hnode.next);
             r[i]->client_id = (uint8_t)(i + 1);
         }
         ck_assert_uint_eq(pool.total, total);

@@ -170,12 +170,12 @@ START_TEST(new_authenticator_supersedes)
     ck_assert_ptr_ne(cur, old);
     ck_assert_uint_eq(old->state, RLB_REQ_SUPERSEDED);
     ck_assert_uint_eq(cur->state, RLB_REQ_PENDING);
-    ck_assert_uint_eq(ctx->pending.count, 2);      /* the old one still holds its Identifier */
+    ck_assert_uint_eq(rlb_timeq_count(&ctx->pending), 2);      /* the old one still holds its Identifier */
 
     ck_assert_int_eq(from_server(old, RLB_ACCESS_ACCEPT, NULL), RLB_DROP_NONE);
     ck_assert_uint_eq(ctx->stats.drops[RLB_DROP_SUPERSEDED], dropped + 1);
     ck_assert_uint_eq(old->state, RLB_REQ_NEW);     /* freed */
-    ck_assert_uint_eq(ctx->pending.count, 1);
+    ck_assert_uint_eq(rlb_timeq_count(&ctx->pending), 1);
     ck_assert_uint_eq(cur->state, RLB_REQ_PENDING);
 }
 END_TEST
@@ -197,8 +197,8 @@ START_TEST(reply_cached_for_retransmissions)
     c = req->client;
     ck_assert_int_eq(from_server(req, RLB_ACCESS_REJECT, NULL), RLB_DROP_NONE);
     ck_assert_uint_eq(req->state, RLB_REQ_DONE);
-    ck_assert_uint_eq(ctx->done.count, 1);
-    ck_assert_uint_eq(ctx->pending.count, 0);
+    ck_assert_uint_eq(rlb_timeq_count(&ctx->done), 1);
+    ck_assert_uint_eq(rlb_timeq_count(&ctx->pending), 0);
     n = ctx->outq->n;
     ck_assert_uint_eq(last_out()[0], RLB_ACCESS_REJECT);
     ck_assert_uint_eq(last_out()[1], 3);
@@ -210,7 +210,7 @@ START_TEST(reply_cached_for_retransmissions)
     ck_assert_uint_eq(ctx->outq->n, n + 1);
     ck_assert_uint_eq(ctx->outq->len[n], flen);
     ck_assert_mem_eq(ctx->outq->buf[n], first, flen);
-    ck_assert_uint_eq(ctx->pending.count, 0);
+    ck_assert_uint_eq(rlb_timeq_count(&ctx->pending), 0);
 }
 END_TEST
 
@@ -315,14 +315,14 @@ START_TEST(timeout_is_answered_and_never_moved)
     req->when -= ctx->pending.wait + 1;             /* sent long ago */
     rlb_px_pending_expired(ctx->loop, &ctx->pending.timer, 0);
     ck_assert_uint_eq(s->stats.timeouts, 1);
-    ck_assert_uint_eq(ctx->pending.count, 0);
+    ck_assert_uint_eq(rlb_timeq_count(&ctx->pending), 0);
     ck_assert_uint_eq(req->state, RLB_REQ_DONE);
     ck_assert_uint_eq(s->outstanding, 0);
     if (ctx->conf->proxy.timeout_action == RLB_TIMEOUT_REJECT)
         ck_assert_uint_eq(last_out()[0], RLB_ACCESS_REJECT);
     /* a late retransmission does not start the login elsewhere */
     from_nas(&p);
-    ck_assert_uint_eq(ctx->pending.count, 0);
+    ck_assert_uint_eq(rlb_timeq_count(&ctx->pending), 0);
     ck_assert_uint_eq(s->stats.requests, 1);
 }
 END_TEST
@@ -333,7 +333,7 @@ START_TEST(illegal_transition_aborts)
     struct rlb_request *req = rlb_req_get(&ctx->reqs);
 
     rlb_req_move(ctx, req, RLB_REQ_DONE);
-    ck_assert_uint_eq(ctx->done.count, 1);
+    ck_assert_uint_eq(rlb_timeq_count(&ctx->done), 1);
     rlb_req_move(ctx, req, RLB_REQ_PENDING);       /* DONE -> PENDING: abort() */
 }
 END_TEST

@@ -61,7 +61,7 @@ START_TEST(insert_and_lookup)
     table(300, 1000);
     add("state-one", S1, 100);
     add("state-two", S2, 100);
-    ck_assert_uint_eq(t.count, 2);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 2);
     ck_assert_uint_eq(t.stats.inserted, 2);
     ck_assert_ptr_eq(find("state-one", 101), S1);
     ck_assert_ptr_eq(find("state-two", 101), S2);
@@ -100,7 +100,7 @@ START_TEST(re_add_updates_server)
     table(300, 1000);
     add("abc", S1, 0);
     add("abc", S2, 10);
-    ck_assert_uint_eq(t.count, 1);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 1);
     ck_assert_uint_eq(t.stats.inserted, 1);
     ck_assert_ptr_eq(find("abc", 11), S2);
 }
@@ -114,9 +114,9 @@ START_TEST(ignored_lengths)
     memset(big, 'x', sizeof(big));
     rlb_sticky_add(&t, big, 0, S1, 0);
     rlb_sticky_add(&t, big, 254, S1, 0);
-    ck_assert_uint_eq(t.count, 0);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 0);
     rlb_sticky_add(&t, big, 253, S1, 0);
-    ck_assert_uint_eq(t.count, 1);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 1);
 }
 END_TEST
 
@@ -124,7 +124,7 @@ START_TEST(disabled_when_max_is_0)
 {
     table(300, 0);
     add("abc", S1, 0);
-    ck_assert_uint_eq(t.count, 0);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 0);
     ck_assert_ptr_null(find("abc", 1));
 }
 END_TEST
@@ -135,13 +135,13 @@ START_TEST(expiry_after_ttl)
     add("early", S1, 100);
     add("late", S2, 105);
     ck_assert_uint_eq(rlb_sticky_expire(&t, 109.9), 0);
-    ck_assert_uint_eq(t.count, 2);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 2);
     ck_assert_uint_eq(rlb_sticky_expire(&t, 110), 1);     /* used + ttl <= now */
-    ck_assert_uint_eq(t.count, 1);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 1);
     ck_assert_uint_eq(t.stats.expired, 1);
     ck_assert_ptr_null(find("early", 110));
     ck_assert_uint_eq(rlb_sticky_expire(&t, 200), 1);
-    ck_assert_uint_eq(t.count, 0);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 0);
     ck_assert_uint_eq(t.stats.expired, 2);
     ck_assert_uint_eq(rlb_sticky_expire(&t, 300), 0);
 }
@@ -155,7 +155,7 @@ START_TEST(lookup_after_ttl_is_orphan)
     ck_assert_ptr_eq(find("stale", 9.5), S1);    /* refreshed: used at 9.5 */
     ck_assert_ptr_eq(find("stale", 19.25), S1);
     ck_assert_ptr_null(find("stale", 29.25));
-    ck_assert_uint_eq(t.count, 1);        /* still there until the timer expires it */
+    ck_assert_uint_eq(rlb_sticky_count(&t), 1);        /* still there until the timer expires it */
 }
 END_TEST
 
@@ -170,7 +170,7 @@ START_TEST(refresh_on_lookup)
     ck_assert_ptr_eq(find("a", 15), S1);         /* 8 + 10 > 15; now used at 15 */
     ck_assert_uint_eq(rlb_sticky_expire(&t, 24.9), 0);
     ck_assert_uint_eq(rlb_sticky_expire(&t, 25), 1);
-    ck_assert_uint_eq(t.count, 0);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 0);
 }
 END_TEST
 
@@ -193,7 +193,7 @@ START_TEST(max_entries_evicts_lru)
     add("C", S3, 2);
     ck_assert_ptr_eq(find("A", 3), S1);          /* A is now the most recent */
     add("D", S1, 4);                             /* evicts B */
-    ck_assert_uint_eq(t.count, 3);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 3);
     ck_assert_uint_eq(t.stats.evicted, 1);
     ck_assert_ptr_null(find("B", 5));
     ck_assert_ptr_eq(find("A", 5), S1);
@@ -202,7 +202,7 @@ START_TEST(max_entries_evicts_lru)
     add("E", S2, 6);                             /* evicts A (used at 5 before C, D) */
     ck_assert_uint_eq(t.stats.evicted, 2);
     ck_assert_ptr_null(find("A", 7));
-    ck_assert_uint_eq(t.count, 3);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 3);
     ck_assert_uint_eq(t.stats.expired, 0);
     ck_assert_uint_eq(t.stats.inserted, 5);
 }
@@ -218,8 +218,8 @@ START_TEST(many_entries_grow)
         snprintf(s, sizeof(s), "state-%d", i);
         add(s, i % 2 ? S1 : S2, 0);
     }
-    ck_assert_uint_eq(t.count, 20000);
-    ck_assert_uint_gt(t.mask, 4095);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 20000);
+    ck_assert_uint_gt(t.tab.mask, 4095);
     for (int i = 0; i < 20000; i++) {
         snprintf(s, sizeof(s), "state-%d", i);
         ck_assert_ptr_eq(find(s, 1), i % 2 ? S1 : S2);
@@ -236,7 +236,7 @@ START_TEST(forget_server)
     add("d", S3, 0);
     add("e", S1, 0);
     rlb_sticky_forget_server(&t, S1);
-    ck_assert_uint_eq(t.count, 2);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 2);
     ck_assert_ptr_null(find("a", 1));
     ck_assert_ptr_null(find("c", 1));
     ck_assert_ptr_null(find("e", 1));
@@ -244,7 +244,7 @@ START_TEST(forget_server)
     ck_assert_ptr_eq(find("d", 1), S3);
     /* The list is intact: expiry takes what is left. */
     ck_assert_uint_eq(rlb_sticky_expire(&t, 1000), 2);
-    ck_assert_uint_eq(t.count, 0);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 0);
 }
 END_TEST
 
@@ -265,7 +265,7 @@ START_TEST(expiry_timer_on_event_loop)
     ck_assert(ev_is_active(&t.timer));
     ev_run(loop, 0);
     ev_now_update(loop);
-    ck_assert_uint_eq(t.count, 0);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 0);
     ck_assert_uint_eq(t.stats.expired, 1);
     ck_assert(ev_now(loop) - start >= 0.05);
     ck_assert(ev_now(loop) - start < 3.0);
@@ -292,7 +292,7 @@ START_TEST(consume_by_fingerprint)
     ck_assert_mem_eq(out, "state-one", 9);
     ck_assert_ptr_null(find("state-one", 101));
     ck_assert_ptr_eq(find("state-two", 101), S2);
-    ck_assert_uint_eq(t.count, 1);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 1);
     ck_assert_uint_eq(t.stats.consumed, 1);
     ck_assert_uint_eq(rlb_sticky_consume(&t, fp, 9, out), 0);       /* only once */
 }
@@ -325,7 +325,7 @@ START_TEST(per_server_session_counts)
     ck_assert_uint_eq(srv2.sessions, 1);
     rlb_sticky_forget_server(&t, S2);
     ck_assert_uint_eq(srv2.sessions, 0);
-    ck_assert_uint_eq(t.count, 0);
+    ck_assert_uint_eq(rlb_sticky_count(&t), 0);
 }
 END_TEST
 

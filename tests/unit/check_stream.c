@@ -272,7 +272,7 @@ START_TEST(test_writes_batched)
     ck_assert_uint_eq(got[1], 20);
     ck_assert_uint_eq(got[101], 21);
     ck_assert_uint_eq(got[201], 22);
-    ck_assert_ptr_null(set.dirty);
+    ck_assert_ptr_null(set.dirty.head);
 }
 END_TEST
 
