@@ -2,7 +2,7 @@
 # scripts/embed-www.sh OUT.c FILE...
 #
 # Writes OUT.c, a C file that embeds FILE... as byte arrays and lists them in
-# rlb_assets[] (struct rlb_asset, src/www.h) for radlb's HTTP server: the URL
+# rlb_assets[] (struct rlb_asset, src/ops/www.h) for radlb's HTTP server: the URL
 # path is "/" for index.html, else "/" + the file's basename; the Content-Type
 # comes from the extension (.html .css .js .svg .png .ico, else
 # application/octet-stream).

@@ -1,5 +1,5 @@
 /*
- * fuzz_stream.c: RADIUS over a byte stream (src/stream.c, RFC 6613/6614
+ * fuzz_stream.c: RADIUS over a byte stream (src/wire/stream.c, RFC 6613/6614
  * framing): bytes arrive on a socketpair standing for a TCP connection,
  * in pieces, and the stream must hand its owner whole packets of 20 to
  * 4096 octets (their Length field), keep partial records until the rest

@@ -5,18 +5,18 @@ Prints TAP. Each check lists what the code has and a document lacks (or
 the reverse), so a new option, counter, command or message cannot land
 undocumented, and a removed one cannot stay in the pages:
 
-1. every configuration key of src/conf.c's tables has an entry (.TP/.B)
+1. every configuration key of src/conf/conf.c's tables has an entry (.TP/.B)
    in its section of radlb.conf(5) and a row in README.md's table;
    every entry of those sections is a key the code knows;
 2. every figure of `radlb -M` (the show-stats names) has an entry in
    radlb(8)'s COUNTERS, and every entry there is a figure;
-3. every command of src/cmd.c's table has an entry in radlbctl(8)'s
+3. every command of src/ops/cmd.c's table has an entry in radlbctl(8)'s
    COMMANDS, and every entry there is a command;
 4. every option letter of radlb's and radlbctl's getopt strings is in
    the OPTIONS section of its page, and the reverse;
 5. every message of radlb(8)'s DIAGNOSTICS: each literal piece of it
    (the roman/bold parts, not the italic placeholders) occurs in a
-   string of src/*.c.
+   string of src/**/*.c.
 """
 import os
 import re
@@ -111,7 +111,7 @@ def tag_names(tag):
 
 
 # 1. configuration keys -------------------------------------------------
-conf_c = read('src/conf.c')
+conf_c = read('src/conf/conf.c')
 tables = {}
 for m in re.finditer(r'struct conf_item (\w+)\[\] = \{(.*?)\n\};', conf_c, re.S):
     tables[m.group(1)] = re.findall(r'^\s*\{ "(\w+)",', m.group(2), re.M)
@@ -125,7 +125,7 @@ for table, names in tables.items():
         continue
     keys[sec] = names
 tap(len(keys) >= 10 and sum(map(len, keys.values())) >= 60,
-    'src/conf.c: %d sections, %d keys read' % (len(keys), sum(map(len, keys.values()))))
+    'src/conf/conf.c: %d sections, %d keys read' % (len(keys), sum(map(len, keys.values()))))
 
 conf5 = sections(read('doc/radlb.conf.5'))
 readme = read('README.md')
@@ -157,7 +157,7 @@ for sec, names in sorted(keys.items()):
         if full not in readme_keys:
             missing_readme.append('%s: no row "| `%s` |" in README.md' % (full, full))
     for d in sorted(documented - set(names)):
-        extra_man.append('radlb.conf.5 %s documents "%s", which src/conf.c does not have'
+        extra_man.append('radlb.conf.5 %s documents "%s", which src/conf/conf.c does not have'
                          % (title, d))
 tap(not missing_man, 'every configuration key is in radlb.conf(5)', missing_man)
 tap(not extra_man, 'every key radlb.conf(5) documents exists', extra_man)
@@ -165,7 +165,7 @@ tap(not missing_readme, "every configuration key has a row in README.md's table"
 stale = sorted(readme_keys - {k if s == '' else s + '.' + k
                               for s, ks in keys.items() for k in ks})
 tap(not stale, "every key in README.md's table exists",
-    ['README.md documents %s, which src/conf.c does not have' % k for k in stale])
+    ['README.md documents %s, which src/conf/conf.c does not have' % k for k in stale])
 
 # 2. counters -------------------------------------------------------------
 metrics = subprocess.run([RADLB, '-M'], capture_output=True, text=True, check=True).stdout
@@ -174,7 +174,7 @@ for row in metrics.splitlines():
     cells = [c.strip() for c in row.split('|')]
     if len(cells) > 5 and cells[4].startswith('`'):
         figures.append(cells[4].strip('`'))
-drops = re.findall(r'X\((\w+),', read('src/drop.h'))
+drops = re.findall(r'X\((\w+),', read('src/base/drop.h'))
 expanded = []
 for f in figures:
     if f == 'drop.REASON':
@@ -195,7 +195,7 @@ tap(not sorted(counters - set(figures)), 'every entry of radlb(8) COUNTERS is a 
      for c in sorted(counters - set(figures))])
 
 # 3. radlbctl commands ------------------------------------------------------
-commands = re.findall(r'^\s*\{ "([a-z ]+)", RLB_CMD_', read('src/cmd.c'), re.M)
+commands = re.findall(r'^\s*\{ "([a-z ]+)", RLB_CMD_', read('src/ops/cmd.c'), re.M)
 ctl8 = sections(read('doc/radlbctl.8'))
 documented = set()
 for tag in tp_tags(ctl8['COMMANDS']):
@@ -204,12 +204,12 @@ for tag in tp_tags(ctl8['COMMANDS']):
         documented.add(roff_text(' '.join(args)).strip())
     elif args and (tag.startswith('.BR ') or tag.startswith('.BI ')):
         documented.add(roff_text(args[0]).strip())
-tap(len(commands) >= 10, 'src/cmd.c: %d commands read' % len(commands))
+tap(len(commands) >= 10, 'src/ops/cmd.c: %d commands read' % len(commands))
 tap(not [c for c in commands if c not in documented],
     'every command is in radlbctl(8) COMMANDS',
     ['"%s": no entry in radlbctl(8) COMMANDS' % c for c in commands if c not in documented])
 tap(not sorted(documented - set(commands)), 'every entry of radlbctl(8) COMMANDS is a command',
-    ['radlbctl(8) COMMANDS documents "%s", which src/cmd.c does not have' % c
+    ['radlbctl(8) COMMANDS documents "%s", which src/ops/cmd.c does not have' % c
      for c in sorted(documented - set(commands))])
 
 # 4. options ------------------------------------------------------------------
@@ -235,9 +235,10 @@ for prog, page in (('main.c', man8), ('radlbctl.c', ctl8)):
 
 # 5. diagnostics ---------------------------------------------------------------
 code = ''
-for f in sorted(os.listdir(os.path.join(TOP, 'src'))):
-    if f.endswith('.c') or f.endswith('.h'):
-        code += read('src/' + f)
+for d, _, files in sorted(os.walk(os.path.join(TOP, 'src'))):
+    for f in sorted(files):
+        if f.endswith('.c') or f.endswith('.h'):
+            code += read(os.path.relpath(os.path.join(d, f), TOP))
 # adjacent C string literals concatenated, escapes resolved
 strings = ''
 for m in re.finditer(r'"((?:[^"\\\n]|\\.)*)"(?:\s*"((?:[^"\\\n]|\\.)*)")*', code):

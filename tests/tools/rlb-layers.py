@@ -3,7 +3,7 @@
 files define and use (nm -P), checked against the layers of
 doc/architecture.md ("The dependency rule").
 
-A module is one src/*.c file. Module A depends on B when A calls (or reads)
+A module is one .c file under src/; its layer is its folder. Module A depends on B when A calls (or reads)
 a symbol B defines. Calls by name go down: a module may use its own layer
 and the layers below, never one above (the lower layers report upward
 through callback tables: upcalls.h, rlb_stream_ops, rlb_rstore_hooks), so
@@ -18,16 +18,18 @@ import subprocess
 import sys
 
 
-# Bottom to top. A new file goes in the layer of what it owns (and in the
-# doc's list).
+# Bottom to top: each layer is one or more folders of src/ (a module's
+# layer is its folder: a new file goes in the folder of what it owns, and
+# in doc/architecture.md's list). '.' is src/ itself.
 LAYERS = [
-    ('wire and tools', 'log strbuf addr crypto dict drop pkt stats netio stream tls www_assets'),
-    ('tables', 'htab client server balance dedup sticky affinity writes reqpool spool'),
-    ('configuration', 'conf confcheck'),
-    ('transports and cluster', 'front backend health master rstore'),
-    ('request flow', 'request ingress route forward reply timeout droplog proxy acctspool'),
-    ('operations', 'cmd control metrics report httpd reload'),
-    ('daemon', 'daemon main radlbctl'),
+    ('tools', 'base'),
+    ('wire', 'wire'),
+    ('tables', 'tables'),
+    ('configuration', 'conf'),
+    ('transports and cluster', 'net cluster'),
+    ('request flow', 'flow'),
+    ('operations', 'ops'),
+    ('daemon', '.'),
 ]
 
 
@@ -41,12 +43,13 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith('--')]
     dot = '--dot' in sys.argv
     objdir = args[0] if args else 'src'
-    objs = sorted(glob.glob(os.path.join(objdir, 'librlb_a-*.o')))
+    objs = sorted(glob.glob(os.path.join(objdir, '**', 'librlb_a-*.o'), recursive=True))
     if not objs:
         sys.exit('rlb-layers.py: no librlb_a-*.o in %s (build first)' % objdir)
-    defines, uses = {}, {}
+    defines, uses, folder = {}, {}, {}
     for o in objs:
         m = module_of(o)
+        folder[m] = os.path.relpath(os.path.dirname(o), objdir)
         out = subprocess.run(['nm', '-P', o], check=True, capture_output=True, text=True).stdout
         d, u = set(), set()
         for line in out.splitlines():
@@ -75,9 +78,11 @@ def main():
         print('}')
         return 0
     layer = {}
-    for i, (_, mods) in enumerate(LAYERS):
-        for m in mods.split():
-            layer[m] = i
+    for i, (_, folders) in enumerate(LAYERS):
+        for d in folders.split():
+            for m in graph:
+                if folder[m] == d:
+                    layer[m] = i
     n = [0]
     failed = [False]
 
@@ -90,10 +95,10 @@ def main():
             failed[0] = True
 
     unplaced = sorted(m for m in graph if m not in layer)
-    tap(not unplaced, 'every module of src/ has a layer (%d modules, %d dependencies)'
+    tap(not unplaced, "every module of src/ is in a layer's folder (%d modules, %d dependencies)"
         % (len(graph), sum(len(t) for t in graph.values())),
-        ['%s is in no layer: add it to LAYERS here and to doc/architecture.md' % m
-         for m in unplaced])
+        ['%s is in src/%s, a folder of no layer: move it, or add the folder to LAYERS here '
+         'and to doc/architecture.md' % (m, folder[m]) for m in unplaced])
     up = []
     for m in sorted(graph):
         for t in sorted(graph[m]):

@@ -1,5 +1,5 @@
 /*
- * check_addr.c: unit tests of src/addr.c: address and network parsing,
+ * check_addr.c: unit tests of src/base/addr.c: address and network parsing,
  * matching (host bits, IPv4-mapped IPv6 peers, /0), printing.
  */
 #include "config.h"

@@ -1,5 +1,5 @@
 /*
- * check_affinity.c: the affinity key of a request (src/affinity.c): MD5
+ * check_affinity.c: the affinity key of a request (src/tables/affinity.c): MD5
  * over the configured attributes' values, in configuration order, each
  * with its length; standard and vendor-specific attributes; no key when
  * an attribute is missing or affinity is off.

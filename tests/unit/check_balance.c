@@ -1,5 +1,5 @@
 /*
- * check_balance.c: unit tests of src/balance.c: least-outstanding (relative
+ * check_balance.c: unit tests of src/tables/balance.c: least-outstanding (relative
  * to weight, ties rotated), round-robin, and smooth weighted round robin.
  */
 #include "config.h"

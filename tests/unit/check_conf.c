@@ -1,5 +1,5 @@
 /*
- * check_conf.c: unit tests of src/conf.c and src/confcheck.c over the
+ * check_conf.c: unit tests of src/conf/conf.c and src/conf/confcheck.c over the
  * files in tests/unit/conf (CONF_DIR, compiled in by unit.am):
  *
  *   good/NAME.conf  load with no error; "# warnings: N" on one of the first

@@ -1,5 +1,5 @@
 /*
- * check_crypto.c: unit tests of src/crypto.c: HMAC-MD5 (RFC 2104 and
+ * check_crypto.c: unit tests of src/wire/crypto.c: HMAC-MD5 (RFC 2104 and
  * RFC 2202 vectors, a key longer than a block), the RADIUS keystreams
  * against libfreeradius rad_pwencode()/rad_tunnel_pwencode(), secret
  * comparison, and the random pool.

@@ -1,6 +1,6 @@
 /*
- * check_dedup.c: unit tests of src/dedup.c (the duplicate table) and
- * src/request.c (request and buffer pools).
+ * check_dedup.c: unit tests of src/tables/dedup.c (the duplicate table) and
+ * src/flow/request.c (request and buffer pools).
  *
  * rfc-checklist.md item 13: a request is found by (listener, client
  * address, port, Identifier) exactly; the authenticator comparison that

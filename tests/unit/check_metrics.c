@@ -1,5 +1,5 @@
 /*
- * check_metrics.c: unit tests of src/metrics.c: the list is well formed
+ * check_metrics.c: unit tests of src/ops/metrics.c: the list is well formed
  * (Prometheus names, one per family, counters ending in _total, help for
  * each), every counter of stats.h is in it, and the writers agree: a value
  * set in the running state shows up in the Prometheus text, the show-stats

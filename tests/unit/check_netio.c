@@ -1,5 +1,5 @@
 /*
- * check_netio.c: the outbox (src/netio.c): datagrams queued for one
+ * check_netio.c: the outbox (src/wire/netio.c): datagrams queued for one
  * socket leave in as few system calls as possible, runs of same-size
  * datagrams to one destination as one UDP_SEGMENT message, and every
  * datagram arrives whole, in order, at the right place, also when the

@@ -1,5 +1,5 @@
 /*
- * check_pkt.c: unit tests of src/pkt.c: structural validation with the
+ * check_pkt.c: unit tests of src/wire/pkt.c: structural validation with the
  * exact drop reason, typed attribute checks, authenticator and
  * Message-Authenticator verification (RFC 2865 section 7.1 vectors), and
  * the request, reply and local-reply rewrites, cross-checked against

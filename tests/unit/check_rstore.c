@@ -1,5 +1,5 @@
 /*
- * check_rstore.c: the Redis store (src/rstore.c) against a fake Redis in
+ * check_rstore.c: the Redis store (src/cluster/rstore.c) against a fake Redis in
  * the same process: a TCP listener on the test's libev loop that parses
  * the commands hiredis sends and answers each with the next scripted
  * reply. It reaches what a real Redis cannot: bytes that are not RESP, a

@@ -1,5 +1,5 @@
 /*
- * check_server.c: unit tests of src/server.c: Identifier allocation. Each
+ * check_server.c: unit tests of src/tables/server.c: Identifier allocation. Each
  * socket toward a server owns 256 Identifiers, handed out least recently
  * released first; a 257th request in flight opens a second socket; up to
  * proxy.max_sockets. Sockets are connected UDP sockets to 127.0.0.1 (no

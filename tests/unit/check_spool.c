@@ -1,5 +1,5 @@
 /*
- * check_spool.c: unit tests of src/spool.c, the durable accounting spool:
+ * check_spool.c: unit tests of src/tables/spool.c, the durable accounting spool:
  * append, group commit and replay in order; acknowledgements out of order
  * and the persisted position; rewind; segment roll-over and deletion;
  * reopening; recovery from kill -9 (a real one, in a child process) and

@@ -1,5 +1,5 @@
 /*
- * check_sticky.c: unit tests of src/sticky.c, the challenge-session table
+ * check_sticky.c: unit tests of src/tables/sticky.c, the challenge-session table
  * (State -> server): lookup, refresh on use, expiry, the max_entries cap
  * (least recently used evicted), counters, forgetting a server, and the
  * expiry timer on a real libev loop.

@@ -1,6 +1,6 @@
 /*
- * check_stream.c: RADIUS over a byte stream (src/stream.c) and the
- * certificate fingerprints (src/tls.c). A socketpair stands for the TCP
+ * check_stream.c: RADIUS over a byte stream (src/wire/stream.c) and the
+ * certificate fingerprints (src/wire/tls.c). A socketpair stands for the TCP
  * connection: packets split over several reads come out whole, several
  * in one read come out in order, a Length outside 20..4096 closes the
  * stream as malformed (RFC 6613 2.6.4), writes queued in one iteration

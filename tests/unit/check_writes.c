@@ -1,6 +1,6 @@
 /*
  * check_writes.c: the classification of requests into writes and reads
- * (src/writes.c) with the FreeRADIUS dictionary: the default without a
+ * (src/tables/writes.c) with the FreeRADIUS dictionary: the default without a
  * writes list, an empty list, rules on the code, on standard and vendor
  * attributes (equals in the attribute's type, extended regex on the
  * printed value, exists, missing), first match wins, the per-rule

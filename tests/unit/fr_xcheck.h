@@ -32,7 +32,7 @@ void xfr_md5(uint8_t out[16], const uint8_t *data, size_t len);
 
 /*
  * Signing and verification written with the libfreeradius MD5 and
- * HMAC-MD5, independent of src/pkt.c and src/crypto.c.
+ * HMAC-MD5, independent of src/wire/pkt.c and src/crypto.c.
  *
  * xfr_sign: sets the Length field to len; ma_off (0: none) gets a
  * Message-Authenticator. Access-Request (code 1) and Status-Server (12):

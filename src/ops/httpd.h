@@ -7,7 +7,7 @@
  *                     spool and Redis (report.c; as radlbctl --json show stats)
  *   GET /healthz      200 while at least one server is up, else 503 (for
  *                     keepalived or any VIP manager)
- *   GET /             the status page (src/www/, built into radlb: no CDN)
+ *   GET /             the status page (src/ops/www/, built into radlb: no CDN)
  *
  * libmicrohttpd runs without a thread of its own: its epoll descriptor is
  * one more ev_io of radlb's loop, so every answer is built on the loop

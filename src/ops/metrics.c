@@ -581,7 +581,7 @@ rlb_metrics_doc(struct rlb_strbuf *out)
 
     rlb_sb_printf(out,
         "# radlb metrics\n\n"
-        "Every figure radlb exports, from the one list in `src/metrics.c`; this file is\n"
+        "Every figure radlb exports, from the one list in `src/ops/metrics.c`; this file is\n"
         "the output of `radlb -M > doc/metrics.md` (t-stats.sh checks that it is up to date).\n\n"
         "The same figures appear in three places:\n\n"
         "- `GET /metrics` on the stats port: the Prometheus text format, every name\n"
