@@ -7,7 +7,8 @@
  * the counters and the outbox.
  *
  * Each test runs in its own process (Check's fork mode), from the context
- * the unchecked fixture started: servers up, no request.
+ * the unchecked fixture started (tests/unit/flowenv.c): servers up, no
+ * request.
  */
 #include "config.h"
 
@@ -21,100 +22,15 @@
 #include "proxy.h"
 #include "radius.h"
 
-#include "../fuzz/fuzz_common.h"
-#include "testutil.h"
+#include "flowenv.h"
 
-static struct fz_env env;
 static struct rlb_ctx *ctx;
-static union rlb_sockaddr nas;     /* client "plain" */
-static double damping;             /* the configuration's, put back before each test */
-static bool serves_reads;
 
 static void
 start_env(void)
 {
-    fz_env_start(&env);
-    ctx = &env.ctx;
-    fz_client_addr(0, &nas);
-    damping = ctx->conf->proxy.retransmit_damping;
-    serves_reads = ctx->conf->health.master_serves_reads;
-}
-
-
-/* Before each test. In fork mode each test starts from the fixture's
- * context anyway; with CK_FORK=no (make unit-valgrind) this undoes what
- * the previous test changed. */
-static void
-reset_env(void)
-{
-    fz_env_reset(&env);
-    ctx->conf->proxy.retransmit_damping = damping;
-    ctx->conf->health.master_serves_reads = serves_reads;
-    for (unsigned i = 0; i < ctx->servers.n; i++) {
-        struct rlb_server *s = ctx->servers.v[i];
-
-        s->health = RLB_HEALTH_UP;
-        memset(&s->stats, 0, sizeof(s->stats));
-    }
-    for (unsigned i = 0; i < ctx->clients.n; i++)
-        memset(&ctx->clients.v[i]->stats, 0, sizeof(ctx->clients.v[i]->stats));
-    memset(&ctx->stats, 0, sizeof(ctx->stats));
-}
-
-/* An Access-Request from the NAS: Identifier id, authenticator filled with
- * seed, User-Name user, and State when state is not NULL. */
-static void
-request(struct tpkt *p, uint8_t id, uint8_t seed, const char *user, const char *state)
-{
-    uint8_t auth[16];
-
-    memset(auth, seed, sizeof(auth));
-    tp_init(p, RLB_ACCESS_REQUEST, id, auth);
-    tp_attr(p, RLB_ATTR_USER_NAME, user, strlen(user));
-    if (state)
-        tp_attr(p, RLB_ATTR_STATE, state, strlen(state));
-}
-
-static rlb_drop_t
-from_nas(const struct tpkt *p)
-{
-    uint8_t copy[RLB_PKT_MAX];
-
-    memcpy(copy, p->b, p->len);
-    return rlb_proxy_client_packet(ctx, fz_listener(&env, RLB_LISTEN_AUTH), NULL, copy, p->len,
-                                   &nas, NULL);
-}
-
-/* The request the duplicate table holds for the NAS's Identifier id. */
-static struct rlb_request *
-find(uint8_t id)
-{
-    struct rlb_listener *l = fz_listener(&env, RLB_LISTEN_AUTH);
-
-    return rlb_dedup_find(&ctx->dedup, rlb_dedup_hash(&ctx->dedup, l, &nas, id), l, &nas, id);
-}
-
-/* The server answers req with code (and State when not NULL), signed as
- * it would sign it. */
-static rlb_drop_t
-from_server(struct rlb_request *req, uint8_t code, const char *state)
-{
-    struct rlb_server *s = req->bsock->server;
-    struct tpkt p;
-
-    tp_init(&p, code, req->proxied_id, NULL);
-    tp_ma(&p);
-    if (state)
-        tp_attr(&p, RLB_ATTR_STATE, state, strlen(state));
-    fz_sign_reply(p.b, p.len, req->proxied_auth, &s->secret);
-    return rlb_proxy_server_packet(ctx, req->bsock, p.b, p.len);
-}
-
-static const uint8_t *
-last_out(void)
-{
-    ck_assert_uint_gt(ctx->outq->n, 0);
-    return ctx->outq->buf[ctx->outq->n - 1];
+    flow_start();
+    ctx = flow_ctx;
 }
 
 /* A NAS's retransmission goes to the same server with the same Identifier
@@ -126,23 +42,23 @@ START_TEST(retransmission_to_the_same_server)
     struct rlb_server *s;
     unsigned n0;
 
-    request(&p, 1, 1, "alice", NULL);
-    ck_assert_int_eq(from_nas(&p), RLB_DROP_NONE);
-    req = find(1);
+    flow_request(&p, 1, 1, "alice", NULL);
+    ck_assert_int_eq(flow_from_nas(&p), RLB_DROP_NONE);
+    req = flow_find(1);
     ck_assert_ptr_nonnull(req);
     ck_assert_uint_eq(req->state, RLB_REQ_PENDING);
     s = req->bsock->server;
     n0 = ctx->outq->n;
-    ck_assert_uint_eq(last_out()[1], req->proxied_id);
+    ck_assert_uint_eq(flow_last_out()[1], req->proxied_id);
 
     /* within the damping interval (the loop's clock has not moved) */
-    ck_assert_int_eq(from_nas(&p), RLB_DROP_NONE);
+    ck_assert_int_eq(flow_from_nas(&p), RLB_DROP_NONE);
     ck_assert_uint_eq(s->stats.retransmissions_absorbed, 1);
     ck_assert_uint_eq(ctx->outq->n, n0);
 
     ctx->conf->proxy.retransmit_damping = 0;
-    ck_assert_int_eq(from_nas(&p), RLB_DROP_NONE);
-    ck_assert_ptr_eq(find(1), req);
+    ck_assert_int_eq(flow_from_nas(&p), RLB_DROP_NONE);
+    ck_assert_ptr_eq(flow_find(1), req);
     ck_assert_uint_eq(s->stats.retransmissions, 1);
     ck_assert_uint_eq(ctx->outq->n, n0 + 1);
     ck_assert_int_eq(ctx->outq->fd[n0], ctx->outq->fd[n0 - 1]);
@@ -160,19 +76,20 @@ START_TEST(new_authenticator_supersedes)
     struct rlb_request *old, *cur;
     uint64_t dropped = ctx->stats.drops[RLB_DROP_SUPERSEDED];
 
-    request(&p, 2, 1, "bob", NULL);
-    from_nas(&p);
-    old = find(2);
-    request(&p, 2, 2, "bob", NULL);
-    from_nas(&p);
-    cur = find(2);
+    flow_request(&p, 2, 1, "bob", NULL);
+    flow_from_nas(&p);
+    old = flow_find(2);
+    flow_request(&p, 2, 2, "bob", NULL);
+    flow_from_nas(&p);
+    cur = flow_find(2);
     ck_assert_ptr_nonnull(cur);
     ck_assert_ptr_ne(cur, old);
     ck_assert_uint_eq(old->state, RLB_REQ_SUPERSEDED);
     ck_assert_uint_eq(cur->state, RLB_REQ_PENDING);
-    ck_assert_uint_eq(rlb_timeq_count(&ctx->pending), 2);      /* the old one still holds its Identifier */
+    /* the old one still holds its Identifier */
+    ck_assert_uint_eq(rlb_timeq_count(&ctx->pending), 2);
 
-    ck_assert_int_eq(from_server(old, RLB_ACCESS_ACCEPT, NULL), RLB_DROP_NONE);
+    ck_assert_int_eq(flow_from_server(old, RLB_ACCESS_ACCEPT, NULL), RLB_DROP_NONE);
     ck_assert_uint_eq(ctx->stats.drops[RLB_DROP_SUPERSEDED], dropped + 1);
     ck_assert_uint_eq(old->state, RLB_REQ_NEW);     /* freed */
     ck_assert_uint_eq(rlb_timeq_count(&ctx->pending), 1);
@@ -191,21 +108,21 @@ START_TEST(reply_cached_for_retransmissions)
     uint16_t flen;
     unsigned n;
 
-    request(&p, 3, 1, "carol", NULL);
-    from_nas(&p);
-    req = find(3);
+    flow_request(&p, 3, 1, "carol", NULL);
+    flow_from_nas(&p);
+    req = flow_find(3);
     c = req->client;
-    ck_assert_int_eq(from_server(req, RLB_ACCESS_REJECT, NULL), RLB_DROP_NONE);
+    ck_assert_int_eq(flow_from_server(req, RLB_ACCESS_REJECT, NULL), RLB_DROP_NONE);
     ck_assert_uint_eq(req->state, RLB_REQ_DONE);
     ck_assert_uint_eq(rlb_timeq_count(&ctx->done), 1);
     ck_assert_uint_eq(rlb_timeq_count(&ctx->pending), 0);
     n = ctx->outq->n;
-    ck_assert_uint_eq(last_out()[0], RLB_ACCESS_REJECT);
-    ck_assert_uint_eq(last_out()[1], 3);
+    ck_assert_uint_eq(flow_last_out()[0], RLB_ACCESS_REJECT);
+    ck_assert_uint_eq(flow_last_out()[1], 3);
     flen = ctx->outq->len[n - 1];
-    memcpy(first, last_out(), flen);
+    memcpy(first, flow_last_out(), flen);
 
-    from_nas(&p);
+    flow_from_nas(&p);
     ck_assert_uint_eq(c->stats.duplicates, 1);
     ck_assert_uint_eq(ctx->outq->n, n + 1);
     ck_assert_uint_eq(ctx->outq->len[n], flen);
@@ -223,9 +140,9 @@ START_TEST(reroute_only_after_a_refusal)
     struct rlb_request *req;
     struct rlb_server *s;
 
-    request(&p, 4, 1, "dave", NULL);
-    from_nas(&p);
-    req = find(4);
+    flow_request(&p, 4, 1, "dave", NULL);
+    flow_from_nas(&p);
+    req = flow_find(4);
     s = req->bsock->server;
 
     rlb_proxy_server_down(ctx, s, false);
@@ -238,8 +155,8 @@ START_TEST(reroute_only_after_a_refusal)
     ck_assert_uint_eq(s->stats.rerouted, 1);
     ck_assert_uint_eq(s->outstanding, 0);
 
-    from_nas(&p);
-    ck_assert_ptr_eq(find(4), req);
+    flow_from_nas(&p);
+    ck_assert_ptr_eq(flow_find(4), req);
     ck_assert_uint_eq(req->state, RLB_REQ_PENDING);
     ck_assert_ptr_ne(req->bsock->server, s);
     ck_assert_uint_eq(req->bsock->server->outstanding, 1);
@@ -261,13 +178,13 @@ START_TEST(challenge_answers_go_to_their_issuer)
         char user[16];
 
         snprintf(user, sizeof(user), "erin%u", i);
-        request(&p, (uint8_t)(10 + i), 1, user, NULL);
-        from_nas(&p);
-        req = find((uint8_t)(10 + i));
+        flow_request(&p, (uint8_t)(10 + i), 1, user, NULL);
+        flow_from_nas(&p);
+        req = flow_find((uint8_t)(10 + i));
         issuer[i] = req->bsock->server;
         snprintf(state, sizeof(state), "challenge-%u", i);
-        ck_assert_int_eq(from_server(req, RLB_ACCESS_CHALLENGE, state), RLB_DROP_NONE);
-        ck_assert_uint_eq(last_out()[0], RLB_ACCESS_CHALLENGE);
+        ck_assert_int_eq(flow_from_server(req, RLB_ACCESS_CHALLENGE, state), RLB_DROP_NONE);
+        ck_assert_uint_eq(flow_last_out()[0], RLB_ACCESS_CHALLENGE);
     }
     /* round-robin: the servers took turns */
     ck_assert_ptr_ne(issuer[0], issuer[1]);
@@ -281,16 +198,16 @@ START_TEST(challenge_answers_go_to_their_issuer)
 
         snprintf(user, sizeof(user), "erin%u", i);
         snprintf(state, sizeof(state), "challenge-%u", i);
-        request(&p, (uint8_t)(20 + i), 2, user, state);
-        from_nas(&p);
-        req = find((uint8_t)(20 + i));
+        flow_request(&p, (uint8_t)(20 + i), 2, user, state);
+        flow_from_nas(&p);
+        req = flow_find((uint8_t)(20 + i));
         ck_assert_uint_eq(req->state, RLB_REQ_PENDING);
         ck_assert(req->flags & RLB_REQF_PINNED);
         ck_assert_ptr_eq(req->bsock->server, issuer[i]);
     }
     /* issuer[0] refuses: its open answers are rejected by radlb at once */
     {
-        struct rlb_request *req0 = find(20), *req1 = find(21);
+        struct rlb_request *req0 = flow_find(20), *req1 = flow_find(21);
 
         rlb_health_port_unreachable(ctx, issuer[0], RLB_KIND_AUTH);
         ck_assert_uint_eq(req0->state, RLB_REQ_DONE);
@@ -308,9 +225,9 @@ START_TEST(timeout_is_answered_and_never_moved)
     struct rlb_request *req;
     struct rlb_server *s;
 
-    request(&p, 5, 1, "frank", NULL);
-    from_nas(&p);
-    req = find(5);
+    flow_request(&p, 5, 1, "frank", NULL);
+    flow_from_nas(&p);
+    req = flow_find(5);
     s = req->bsock->server;
     req->when -= ctx->pending.wait + 1;             /* sent long ago */
     rlb_px_pending_expired(ctx->loop, &ctx->pending.timer, 0);
@@ -319,9 +236,9 @@ START_TEST(timeout_is_answered_and_never_moved)
     ck_assert_uint_eq(req->state, RLB_REQ_DONE);
     ck_assert_uint_eq(s->outstanding, 0);
     if (ctx->conf->proxy.timeout_action == RLB_TIMEOUT_REJECT)
-        ck_assert_uint_eq(last_out()[0], RLB_ACCESS_REJECT);
+        ck_assert_uint_eq(flow_last_out()[0], RLB_ACCESS_REJECT);
     /* a late retransmission does not start the login elsewhere */
-    from_nas(&p);
+    flow_from_nas(&p);
     ck_assert_uint_eq(rlb_timeq_count(&ctx->pending), 0);
     ck_assert_uint_eq(s->stats.requests, 1);
 }
@@ -356,7 +273,7 @@ main(void)
     int failed;
 
     tcase_add_unchecked_fixture(tc, start_env, NULL);
-    tcase_add_checked_fixture(tc, reset_env, NULL);
+    tcase_add_checked_fixture(tc, flow_reset, NULL);
     tcase_add_test(tc, retransmission_to_the_same_server);
     tcase_add_test(tc, new_authenticator_supersedes);
     tcase_add_test(tc, reply_cached_for_retransmissions);

@@ -1,0 +1,122 @@
+/*
+ * flowenv.c: the running context of the flow's Check tests (flowenv.h).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <string.h>
+
+#include "flowenv.h"
+#include "flow.h"
+#include "master.h"
+#include "proxy.h"
+#include "radius.h"
+
+#include "../fuzz/fuzz_common.h"
+
+struct rlb_ctx *flow_ctx;
+
+static struct fz_env env;
+static union rlb_sockaddr nas;     /* client "plain" */
+/* the configuration's, put back before each test */
+static double damping;
+static bool serves_reads;
+static struct rlb_server *master;
+static uint64_t epoch;
+
+void
+flow_start(void)
+{
+    fz_env_start(&env);
+    flow_ctx = &env.ctx;
+    fz_client_addr(0, &nas);
+    damping = flow_ctx->conf->proxy.retransmit_damping;
+    serves_reads = flow_ctx->conf->health.master_serves_reads;
+    master = flow_ctx->master.server;
+    epoch = flow_ctx->master.epoch;
+}
+
+void
+flow_reset(void)
+{
+    struct rlb_ctx *ctx = flow_ctx;
+
+    fz_env_reset(&env);
+    ctx->conf->proxy.retransmit_damping = damping;
+    ctx->conf->health.master_serves_reads = serves_reads;
+    for (unsigned i = 0; i < ctx->servers.n; i++) {
+        struct rlb_server *s = ctx->servers.v[i];
+
+        s->health = RLB_HEALTH_UP;
+        s->admin = RLB_ADMIN_ENABLED;
+        s->role = s == master ? RLB_ROLE_MASTER : RLB_ROLE_SUBORDINATE;
+        memset(&s->stats, 0, sizeof(s->stats));
+    }
+    ctx->master.server = master;
+    ctx->master.epoch = epoch;
+    for (unsigned i = 0; i < ctx->clients.n; i++)
+        memset(&ctx->clients.v[i]->stats, 0, sizeof(ctx->clients.v[i]->stats));
+    memset(&ctx->stats, 0, sizeof(ctx->stats));
+}
+
+void
+flow_request(struct tpkt *p, uint8_t id, uint8_t seed, const char *user, const char *state)
+{
+    uint8_t auth[16];
+
+    memset(auth, seed, sizeof(auth));
+    tp_init(p, RLB_ACCESS_REQUEST, id, auth);
+    tp_attr(p, RLB_ATTR_USER_NAME, user, strlen(user));
+    if (state)
+        tp_attr(p, RLB_ATTR_STATE, state, strlen(state));
+}
+
+rlb_drop_t
+flow_from_nas(const struct tpkt *p)
+{
+    uint8_t copy[RLB_PKT_MAX];
+
+    memcpy(copy, p->b, p->len);
+    return rlb_proxy_client_packet(flow_ctx, fz_listener(&env, RLB_LISTEN_AUTH), NULL, copy,
+                                   p->len, &nas, NULL);
+}
+
+struct rlb_request *
+flow_find(uint8_t id)
+{
+    struct rlb_listener *l = fz_listener(&env, RLB_LISTEN_AUTH);
+    struct rlb_dedup *d = &flow_ctx->dedup;
+
+    return rlb_dedup_find(d, rlb_dedup_hash(d, l, &nas, id), l, &nas, id);
+}
+
+rlb_drop_t
+flow_from_server(struct rlb_request *req, uint8_t code, const char *state)
+{
+    struct rlb_server *s = req->bsock->server;
+    struct tpkt p;
+
+    tp_init(&p, code, req->proxied_id, NULL);
+    tp_ma(&p);
+    if (state)
+        tp_attr(&p, RLB_ATTR_STATE, state, strlen(state));
+    fz_sign_reply(p.b, p.len, req->proxied_auth, &s->secret);
+    return rlb_proxy_server_packet(flow_ctx, req->bsock, p.b, p.len);
+}
+
+const uint8_t *
+flow_last_out(void)
+{
+    ck_assert_uint_gt(flow_ctx->outq->n, 0);
+    return flow_ctx->outq->buf[flow_ctx->outq->n - 1];
+}
+
+struct rlb_server *
+flow_server(const char *name)
+{
+    for (unsigned i = 0; i < flow_ctx->servers.n; i++)
+        if (strcmp(flow_ctx->servers.v[i]->name, name) == 0)
+            return flow_ctx->servers.v[i];
+    ck_abort_msg("no server %s", name);
+    return NULL;
+}
