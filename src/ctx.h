@@ -62,7 +62,8 @@ struct rlb_ctx {
     struct rlb_rxbatch     *rx;
     struct rlb_outq        *outq;
     struct rlb_global_stats stats;
-    struct rlb_ratelimit    rl_unknown;   /* "unknown client" lines (per client and server: theirs) */
+    /* "unknown client" lines (per client and server: theirs) */
+    struct rlb_ratelimit    rl_unknown;
     struct rlb_ratelimit    rl_reroute;   /* rerouted requests that timed out */
     struct rlb_control     *control;
     struct rlb_httpd       *httpd;        /* the stats port (httpd.c) */

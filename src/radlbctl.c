@@ -24,7 +24,8 @@ usage(FILE *fp)
 {
     fprintf(fp,
             "usage: radlbctl [-s SOCKET] [--json] COMMAND [ARGS...]\n"
-            "  -s SOCKET  radlb's control socket (default $RADLB_SOCKET or " RLB_DEFAULT_SOCKET ")\n"
+            "  -s SOCKET  radlb's control socket (default $RADLB_SOCKET or "
+            RLB_DEFAULT_SOCKET ")\n"
             "  --json     answer in JSON\n"
             "  radlbctl help   lists the commands radlb knows\n");
 }
@@ -63,7 +64,8 @@ main(int argc, char **argv)
 
     used = (size_t)snprintf(line, sizeof(line), "%s", json ? "json" : "");
     for (int i = optind; i < argc && used < sizeof(line); i++)
-        used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s", used ? " " : "", argv[i]);
+        used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s", used ? " " : "",
+                                 argv[i]);
     if (used + 2 > sizeof(line)) {
         fprintf(stderr, "radlbctl: command too long\n");
         return 2;
@@ -81,12 +83,14 @@ main(int argc, char **argv)
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         fprintf(stderr, "radlbctl: cannot reach radlb at %s: %s%s\n", path, strerror(errno),
                 errno == EACCES ? " (ask for the control socket's group)" :
-                errno == ENOENT ? " (is radlb running? is control.socket set elsewhere? use -s)" : "");
+                errno == ENOENT ? " (is radlb running? is control.socket set elsewhere? "
+                                  "use -s)" : "");
         return 2;
     }
     if (send(fd, line, used, MSG_NOSIGNAL) != (ssize_t)used) {
         fprintf(stderr, "radlbctl: radlb closed the connection: %s%s\n", strerror(errno),
-                errno == EPIPE || errno == ECONNRESET ? " (out of file descriptors? see its log)" : "");
+                errno == EPIPE || errno == ECONNRESET ?
+                " (out of file descriptors? see its log)" : "");
         return 2;
     }
     for (;;) {

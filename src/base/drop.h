@@ -14,7 +14,8 @@
     X(TOO_SHORT,                  "datagram or Length field under 20 octets")               \
     X(TOO_LONG,                   "datagram or Length field over 4096 octets")              \
     X(LENGTH_MISMATCH,            "datagram shorter than its Length field")                 \
-    X(MALFORMED_ATTRIBUTES,       "attribute framing broken (length 0/1, overflow, underfill, type 0)") \
+    X(MALFORMED_ATTRIBUTES,       "attribute framing broken (length 0/1, overflow, underfill, "    \
+                                  "type 0)")                                                       \
     X(MA_INVALID_LENGTH,          "Message-Authenticator not 18 octets")                    \
     X(MA_DUPLICATE,               "more than one Message-Authenticator")                    \
     X(MA_MISSING,                 "Message-Authenticator required but absent")              \
@@ -25,7 +26,8 @@
     X(BAD_MESSAGE_AUTHENTICATOR,  "Message-Authenticator does not verify")                  \
     X(BAD_REQUEST_AUTHENTICATOR,  "Accounting-Request authenticator does not verify")       \
     X(BAD_RESPONSE_AUTHENTICATOR, "server reply authenticator does not verify")             \
-    X(BAD_ATTRIBUTE,              "malformed typed attribute (encrypted length, abinary, WiMAX, empty concat)") \
+    X(BAD_ATTRIBUTE,              "malformed typed attribute (encrypted length, abinary, WiMAX, "  \
+                                  "empty concat)")                                                 \
     X(TOO_BIG,                    "packet over 4096 octets once rewritten")                 \
     X(UNKNOWN_CLIENT,             "source address matches no client")                       \
     X(UNKNOWN_REPLY,              "server reply matches no outstanding request")            \

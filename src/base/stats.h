@@ -17,7 +17,8 @@
     X(access_requests,     "Access-Requests received")                                          \
     X(accounting_requests, "Accounting-Requests received")                                      \
     X(status_server,       "Status-Server requests answered by radlb itself")                   \
-    X(retransmissions,     "retransmissions of a request still in flight (to the same server, or absorbed)") \
+    X(retransmissions,     "retransmissions of a request still in flight (to the same server, or " \
+                           "absorbed)")                                                            \
     X(duplicates,          "retransmissions answered from the reply cache")                     \
     X(replies,             "replies sent")                                                      \
     X(timeouts,            "requests that no server answered within response_timeout")          \
@@ -26,7 +27,8 @@
 #define RLB_SERVER_COUNTERS(X)                                                                  \
     X(requests,             "requests forwarded")                                               \
     X(retransmissions,      "client retransmissions passed on (same Identifier)")               \
-    X(retransmissions_absorbed, "client retransmissions not passed on: within proxy.retransmit_damping of the last copy") \
+    X(retransmissions_absorbed, "client retransmissions not passed on: within "                    \
+                                "proxy.retransmit_damping of the last copy")                       \
     X(access_accepts,       "Access-Accept replies")                                            \
     X(access_rejects,       "Access-Reject replies")                                            \
     X(access_challenges,    "Access-Challenge replies")                                         \
@@ -37,7 +39,8 @@
     X(went_down,            "times the server was marked down")                                 \
     X(probes,               "health probes sent")                                               \
     X(probe_failures,       "health probes not answered in time or refused")                    \
-    X(probes_late,          "probes not answered in time while the server answered requests (slow, not down)") \
+    X(probes_late,          "probes not answered in time while the server answered requests "      \
+                            "(slow, not down)")                                                    \
     X(suspicions,           "probes sent at once because live requests went unanswered")       \
     X(rerouted,             "requests moved to another server after this one went down")        \
     X(pinned_rejects,       "challenge answers rejected because this server could not take them")

@@ -106,7 +106,8 @@ rlb_backend_send(struct rlb_ctx *ctx, struct rlb_bsock *b, const uint8_t *pkt, s
             link_connect(l);
         } else {
             rlb_info("server %s: reconnecting its %s connection in %.1f s (attempt %u)",
-                     b->server->name, proto_name(b->server), l->next_connect - now, l->failures + 1);
+                     b->server->name, proto_name(b->server), l->next_connect - now,
+                     l->failures + 1);
             ev_timer_set(&l->retry, l->next_connect - now, 0);
             ev_timer_start(ctx->loop, &l->retry);
         }
@@ -261,7 +262,8 @@ watchdog(struct rlb_ctx *ctx, struct rlb_blink *l, double now)
         if (now - l->wd_sent >= ctx->conf->health.timeout) {
             ctx->conns.watchdog_failures++;
             rlb_stream_close(&l->st, RLB_STREAM_TIMEOUT,
-                             "watchdog: no answer to Status-Server within %g s", ctx->conf->health.timeout);
+                             "watchdog: no answer to Status-Server within %g s",
+                             ctx->conf->health.timeout);
         }
         return;
     }
@@ -278,7 +280,8 @@ watchdog(struct rlb_ctx *ctx, struct rlb_blink *l, double now)
     l->wd_sent = now;
     rlb_random_bytes(l->wd_auth, sizeof(l->wd_auth));
     ctx->conns.watchdogs++;
-    rlb_stream_send(&l->st, pkt, rlb_pkt_build_status_server(l->wd_id, l->wd_auth, &b->server->secret, pkt));
+    rlb_stream_send(&l->st, pkt, rlb_pkt_build_status_server(l->wd_id, l->wd_auth,
+                                                             &b->server->secret, pkt));
 }
 
 static void

@@ -66,6 +66,7 @@ int  rlb_backend_send(struct rlb_ctx *ctx, struct rlb_bsock *b, const uint8_t *p
 bool rlb_backend_peer_ok(struct rlb_ctx *ctx, struct rlb_server *s, struct rlb_stream *st);
 
 /* A stream toward server s (the probe's, or a link's) starts connecting. */
-int  rlb_backend_connect(struct rlb_ctx *ctx, struct rlb_server *s, int kind, struct rlb_stream *st);
+int  rlb_backend_connect(struct rlb_ctx *ctx, struct rlb_server *s, int kind,
+                         struct rlb_stream *st);
 
 #endif

@@ -66,8 +66,8 @@ conn_open(struct rlb_stream *st)
         if (!rlb_tls_peer_fp(st->ssl, fp) || memcmp(fp, cl->fp, RLB_FP_LEN) != 0) {
             ctx->conns.pin_mismatches++;
             rlb_err("client %s (%s): TLS certificate refused: its fingerprint %s is not the pinned "
-                    "fingerprint %s. If the client's certificate was replaced on purpose, put the new "
-                    "fingerprint in its \"fingerprint\" setting and reload",
+                    "fingerprint %s. If the client's certificate was replaced on purpose, "
+                    "put the new fingerprint in its \"fingerprint\" setting and reload",
                     cl->name, rlb_sockaddr_str(&st->peer, where, sizeof(where)),
                     rlb_tls_fp_str(fp, got), rlb_tls_fp_str(cl->fp, want));
             rlb_stream_close(st, RLB_STREAM_LOCAL, "certificate fingerprint mismatch");
@@ -75,7 +75,8 @@ conn_open(struct rlb_stream *st)
         }
     }
     rlb_debug("client %s (%s): %s connection open", cl->name,
-              rlb_sockaddr_str(&st->peer, where, sizeof(where)), proto_name(st->ssl ? RLB_PROTO_TLS : RLB_PROTO_TCP));
+              rlb_sockaddr_str(&st->peer, where, sizeof(where)),
+              proto_name(st->ssl ? RLB_PROTO_TLS : RLB_PROTO_TCP));
 }
 
 static void
@@ -216,7 +217,8 @@ idle_check(struct ev_loop *loop, ev_timer *w, int revents)
         next = CONN(c->link.next);
         if (c->open && now - c->st.last_rx >= idle && now - c->st.last_tx >= idle) {
             ctx->conns.closed_idle++;
-            rlb_stream_close(&c->st, RLB_STREAM_TIMEOUT, "idle for %g s (connections.idle_timeout)", idle);
+            rlb_stream_close(&c->st, RLB_STREAM_TIMEOUT,
+                             "idle for %g s (connections.idle_timeout)", idle);
         }
     }
 }
@@ -316,7 +318,8 @@ rlb_front_reloaded(struct rlb_ctx *ctx)
     for (c = CONN(ctx->front.conns.head); c; c = next) {
         next = CONN(c->link.next);
         if (rlb_clients_find(&ctx->clients, &c->st.peer) != c->client)
-            rlb_stream_close(&c->st, RLB_STREAM_LOCAL, "its client is no longer configured for this "
+            rlb_stream_close(&c->st, RLB_STREAM_LOCAL,
+                             "its client is no longer configured for this "
                              "address (reload)");
     }
 }
@@ -336,12 +339,14 @@ listener_open(struct rlb_listener *l, const struct rlb_conf_listen *cl, char *er
     rlb_sockaddr_str(&cl->addr, where, sizeof(where));
     fd = socket(cl->addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        snprintf(err, errlen, "listen %s/%s: socket: %s", where, proto_name(cl->proto), strerror(errno));
+        snprintf(err, errlen, "listen %s/%s: socket: %s", where, proto_name(cl->proto),
+                 strerror(errno));
         return -1;
     }
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (bind(fd, &cl->addr.sa, rlb_sockaddr_len(&cl->addr)) < 0 || listen(fd, 1024) < 0) {
-        snprintf(err, errlen, "listen %s/%s: bind: %s%s", where, proto_name(cl->proto), strerror(errno),
+        snprintf(err, errlen, "listen %s/%s: bind: %s%s", where, proto_name(cl->proto),
+                 strerror(errno),
                  errno == EADDRINUSE ? " (another program already uses this port?)" :
                  errno == EACCES ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : "");
         close(fd);

@@ -38,8 +38,10 @@ struct rlb_request;
 /* Connections, both directions (metrics.c lists them). */
 #define RLB_CONN_COUNTERS(X)                                                                      \
     X(accepted,          "TCP/TLS connections accepted from clients")                              \
-    X(refused,           "inbound connections refused (unknown address, connections.max, max_handshakes)") \
-    X(closed_malformed,  "inbound connections closed: malformed stream or packet (RFC 6613 2.6.4)") \
+    X(refused,           "inbound connections refused (unknown address, connections.max, "         \
+                         "max_handshakes)")                                                        \
+    X(closed_malformed,  "inbound connections closed: malformed stream or packet (RFC 6613 "       \
+                         "2.6.4)")                                                                 \
     X(closed_idle,       "inbound connections closed after connections.idle_timeout")             \
     X(replies_lost,      "replies not delivered: their client connection had closed")             \
     X(retransmitted,     "retransmissions radlb sent to UDP servers for TCP/TLS clients")         \

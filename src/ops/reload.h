@@ -23,7 +23,8 @@ struct rlb_strbuf;
 
 /* Re-reads ctx->conf->file and swaps it in. who: "SIGHUP", "uid 0"...
  * Returns 0 (out: a summary) or -1 (err: why; nothing changed). */
-int rlb_reload(struct rlb_ctx *ctx, const char *who, struct rlb_strbuf *out, struct rlb_strbuf *err);
+int rlb_reload(struct rlb_ctx *ctx, const char *who, struct rlb_strbuf *out,
+               struct rlb_strbuf *err);
 
 /* At stop: the first configuration, when reloads replaced it. */
 void rlb_reload_free(struct rlb_ctx *ctx);

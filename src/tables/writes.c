@@ -32,7 +32,8 @@ wire_value(struct rlb_wrule *r, const char *text, char *err, size_t errlen)
         v = (uint32_t)ul;
         if (errno || *end || !isdigit((unsigned char)text[0]) || ul > UINT32_MAX) {
             if (rlb_dict_value_by_name(r->vendor, r->attr, text, &v) < 0) {
-                snprintf(err, errlen, "\"%s\" is neither a number nor a value name of the attribute",
+                snprintf(err, errlen,
+                         "\"%s\" is neither a number nor a value name of the attribute",
                          text);
                 return -1;
             }
@@ -60,7 +61,8 @@ wire_value(struct rlb_wrule *r, const char *text, char *err, size_t errlen)
                 return -1;
             }
             if (n % 2) {
-                snprintf(err, errlen, "\"%s\" is not a hex value: give two hex digits per octet", text);
+                snprintf(err, errlen, "\"%s\" is not a hex value: give two hex digits per octet",
+                         text);
                 return -1;
             }
             for (size_t i = 0; i < n / 2; i++) {
@@ -83,7 +85,8 @@ wire_value(struct rlb_wrule *r, const char *text, char *err, size_t errlen)
     default:
         r->eqlen = strlen(text);
         if (r->eqlen > sizeof(r->eq)) {
-            snprintf(err, errlen, "the value is %zu octets: an attribute holds 253 at most", r->eqlen);
+            snprintf(err, errlen, "the value is %zu octets: an attribute holds 253 at most",
+                     r->eqlen);
             return -1;
         }
         memcpy(r->eq, text, r->eqlen);
@@ -180,7 +183,8 @@ text_value(const struct rlb_wrule *r, const uint8_t *v, size_t len, char *out, s
     case RLB_ATYPE_INTEGER:
     case RLB_ATYPE_DATE:
         if (len == 4) {
-            snprintf(out, outsize, "%u", (unsigned)((v[0] << 24) | (v[1] << 16) | (v[2] << 8) | v[3]));
+            snprintf(out, outsize, "%u",
+                     (unsigned)((v[0] << 24) | (v[1] << 16) | (v[2] << 8) | v[3]));
             return;
         }
         break;

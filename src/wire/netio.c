@@ -289,7 +289,8 @@ flush_fd(struct rlb_outq *q, int fd, unsigned from)
             if (errno == ECONNREFUSED) {
                 note_refused(q, fd);
                 q->send_failed += h->msg_iovlen;
-            } else if (h->msg_iovlen > 1 && (errno == EINVAL || errno == EMSGSIZE || errno == EIO)) {
+            } else if (h->msg_iovlen > 1 &&
+                       (errno == EINVAL || errno == EMSGSIZE || errno == EIO)) {
                 /* The path refused segmentation: the datagrams one by one. */
                 send_singly(q, fd, done);
             } else {

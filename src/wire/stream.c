@@ -337,7 +337,8 @@ frame(struct rlb_stream *st)
 
         if (plen < RLB_HDR_LEN || plen > RLB_PKT_MAX) {
             rlb_stream_close(st, RLB_STREAM_MALFORMED,
-                             "malformed stream: a packet of length %zu (RADIUS allows 20 to 4096)", plen);
+                             "malformed stream: a packet of length %zu (RADIUS allows 20 to 4096)",
+                             plen);
             return;
         }
         if (st->rlen - off < plen)
@@ -375,7 +376,8 @@ do_read(struct rlb_stream *st)
                 if (e == SSL_ERROR_ZERO_RETURN)
                     rlb_stream_close(st, RLB_STREAM_BY_PEER, "closed by the peer");
                 else if (e == SSL_ERROR_SYSCALL && (ret == 0 || errno == ECONNRESET || errno == 0))
-                    rlb_stream_close(st, RLB_STREAM_BY_PEER, "closed by the peer (no TLS close_notify)");
+                    rlb_stream_close(st, RLB_STREAM_BY_PEER,
+                                     "closed by the peer (no TLS close_notify)");
                 else
                     rlb_stream_close(st, RLB_STREAM_FAILED, "TLS read: %s",
                                      rlb_tls_error(st->ssl, ret, buf, sizeof(buf)));

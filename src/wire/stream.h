@@ -68,7 +68,7 @@ struct rlb_stream {
     bool                         blocked;     /* the last write could not finish */
     bool                         busy;        /* inside its own I/O callback */
     bool                         close_pending;
-    int                          connect_errno; /* connect() failed at once: reported by the timer */
+    int                          connect_errno; /* connect() failed at once: the timer says */
     int                          close_why;
     char                         close_text[160];
     struct rlb_link              dlink;       /* on the set's flush list */

@@ -100,7 +100,8 @@ rlb_tls_ctx_new(const struct rlb_conf_tls *t, bool server_side, char *err, size_
         snprintf(err, errlen, "cannot create a TLS context (OpenSSL)");
         return NULL;
     }
-    SSL_CTX_set_min_proto_version(ctx, t->min_version == RLB_TLS_1_3 ? TLS1_3_VERSION : TLS1_2_VERSION);
+    SSL_CTX_set_min_proto_version(ctx,
+                                  t->min_version == RLB_TLS_1_3 ? TLS1_3_VERSION : TLS1_2_VERSION);
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
                              SSL_OP_CIPHER_SERVER_PREFERENCE);
     SSL_CTX_set_max_early_data(ctx, 0);
@@ -108,7 +109,8 @@ rlb_tls_ctx_new(const struct rlb_conf_tls *t, bool server_side, char *err, size_
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                           SSL_MODE_RELEASE_BUFFERS);
     if (!t->certificate || !t->certificate[0]) {
-        snprintf(err, errlen, "tls.certificate is not set: radlb needs its own certificate for RadSec");
+        snprintf(err, errlen,
+                 "tls.certificate is not set: radlb needs its own certificate for RadSec");
         goto fail;
     }
     if (SSL_CTX_use_certificate_chain_file(ctx, t->certificate) != 1) {
