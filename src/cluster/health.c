@@ -20,8 +20,6 @@
 #define SUSPECT_CHECK 0.25         /* seconds between passive checks */
 #define PROBE_NAS_ID  "radlb-health-probe"
 
-static const char *const admin_names[] = { "enabled", "draining", "maintenance" };
-
 static void probe_start(struct rlb_ctx *ctx, struct rlb_server *s);
 static void probe_stop(struct rlb_ctx *ctx, struct rlb_server *s);
 static void probe_readable(struct ev_loop *loop, ev_io *w, int revents);
@@ -98,9 +96,10 @@ rlb_health_set_up(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason)
 void
 rlb_health_port_unreachable(struct rlb_ctx *ctx, struct rlb_server *s, int kind)
 {
-    rlb_health_link_failed(ctx, s, kind, kind == RLB_KIND_AUTH
-                                             ? "port unreachable: nothing listens on its auth port"
-                                             : "port unreachable: nothing listens on its acct port");
+    rlb_health_link_failed(ctx, s, kind,
+                           kind == RLB_KIND_AUTH
+                               ? "port unreachable: nothing listens on its auth port"
+                               : "port unreachable: nothing listens on its acct port");
 }
 
 void
@@ -132,11 +131,11 @@ rlb_health_link_failed(struct rlb_ctx *ctx, struct rlb_server *s, int kind, cons
 }
 
 void
-rlb_server_set_admin(struct rlb_ctx *ctx, struct rlb_server *s, int admin, const char *who)
+rlb_health_set_admin(struct rlb_ctx *ctx, struct rlb_server *s, int admin, const char *who)
 {
     char reason[96];
 
-    snprintf(reason, sizeof(reason), "%s by %s", admin_names[admin], who);
+    snprintf(reason, sizeof(reason), "%s by %s", rlb_admin_name(admin), who);
     transition(ctx, s, admin, s->health, reason, false);
 }
 

@@ -62,7 +62,7 @@ void rlb_health_link_failed(struct rlb_ctx *ctx, struct rlb_server *s, int kind,
 void rlb_health_set_down(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason);
 void rlb_health_set_up(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason);
 /* radlbctl drain/maintenance/enable; who: "uid 0" for the audit line. */
-void rlb_server_set_admin(struct rlb_ctx *ctx, struct rlb_server *s, int admin, const char *who);
+void rlb_health_set_admin(struct rlb_ctx *ctx, struct rlb_server *s, int admin, const char *who);
 
 /* Live traffic: a request went to s, a reply came from s (passive detection). */
 static inline void

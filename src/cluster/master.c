@@ -89,7 +89,8 @@ load_state(struct rlb_ctx *ctx)
 
     if (!path[0] || !(fp = fopen(path, "r"))) {
         if (path[0] && errno != ENOENT)
-            rlb_warn("cannot read %s: %s; the master comes from the configuration", path, strerror(errno));
+            rlb_warn("cannot read %s: %s; the master comes from the configuration", path,
+                     strerror(errno));
         return;
     }
     while (fgets(line, sizeof(line), fp)) {
@@ -101,7 +102,8 @@ load_state(struct rlb_ctx *ctx)
     s = name[0] ? rlb_servers_find(&ctx->servers, name) : NULL;
     if (!s) {
         rlb_warn("%s names master \"%s\", which is not a configured server; the master comes "
-                 "from the configuration (%s)", path, name, ctx->master.server ? ctx->master.server->name : "none");
+                 "from the configuration (%s)", path, name,
+                 ctx->master.server ? ctx->master.server->name : "none");
         ctx->master.epoch = epoch;
         return;
     }
@@ -201,7 +203,8 @@ rlb_master_apply(struct rlb_ctx *ctx, struct rlb_server *s, uint64_t epoch, cons
     struct rlb_master *m = &ctx->master;
     struct rlb_server *old = m->server;
 
-    if (ctx->conf->state_file[0] && save_state(ctx->conf->state_file, s->name, epoch, err, errlen) < 0)
+    if (ctx->conf->state_file[0] &&
+        save_state(ctx->conf->state_file, s->name, epoch, err, errlen) < 0)
         return -1;
     if (old && old != s)
         old->role = RLB_ROLE_SUBORDINATE;
@@ -230,7 +233,8 @@ rlb_master_promote(struct rlb_ctx *ctx, struct rlb_server *s, bool force, const 
         return -1;
     }
     if (s == m->server) {
-        rlb_sb_printf(err, "%s is already the master (epoch %llu)", s->name, (unsigned long long)m->epoch);
+        rlb_sb_printf(err, "%s is already the master (epoch %llu)", s->name,
+                      (unsigned long long)m->epoch);
         return -1;
     }
     if (!force && s->health == RLB_HEALTH_DOWN) {
@@ -304,7 +308,8 @@ rlb_master_cas_done(struct rlb_ctx *ctx, bool ok, bool answered, const char *nam
     if (ok) {
         struct rlb_server *s = m->pending_server;
 
-        if (rlb_master_apply(ctx, s, m->pending_epoch, m->pending_who, true, why, sizeof(why)) < 0) {
+        if (rlb_master_apply(ctx, s, m->pending_epoch, m->pending_who, true, why,
+                             sizeof(why)) < 0) {
             snprintf(text, sizeof(text), "Redis has the promotion but %s: restart this instance "
                      "to follow it", why);
             finish_pending(ctx, -1, NULL, text);
@@ -363,7 +368,8 @@ rlb_master_seen(struct rlb_ctx *ctx, const char *name, uint64_t epoch)
     s = rlb_servers_find(&ctx->servers, name);
     if (!s) {
         rlb_err("Redis names %s as the master (epoch %llu), which this instance does not have: "
-                "keeping %s", name, (unsigned long long)epoch, m->server ? m->server->name : "none");
+                "keeping %s", name, (unsigned long long)epoch,
+                m->server ? m->server->name : "none");
         return;
     }
     if (rlb_master_apply(ctx, s, epoch, "another instance (Redis)", false, why, sizeof(why)) < 0)

@@ -252,11 +252,9 @@ int rlb_conf_host_port(const char *text, union rlb_sockaddr *out);
 void rlb_conf_dump(const struct rlb_conf *conf, void (*out)(void *arg, const char *line),
                    void *arg);
 
-const char *rlb_balance_name(int balance);
-const char *rlb_role_name(int role);
-
 /* Reload: true when now differs from old only in keys a reload may
  * change; otherwise false with the first key that needs a restart. */
-bool rlb_conf_reloadable(const struct rlb_conf *old, const struct rlb_conf *now, char *key, size_t len);
+bool rlb_conf_reloadable(const struct rlb_conf *old, const struct rlb_conf *now, char *key,
+                         size_t len);
 
 #endif

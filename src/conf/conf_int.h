@@ -1,11 +1,12 @@
 /*
- * conf_int.h: what the configuration's parse pass (conf.c) and validate
- * pass (confcheck.c) share: the schema types and the message helpers.
+ * conf_int.h: the schema's types and the schema itself (confschema.c),
+ * shared by the code that walks it: conf.c (parse, free, dump) and
+ * confdiff.c (what a reload changes).
  */
 #ifndef RLB_CONF_INT_H
 #define RLB_CONF_INT_H
 
-#include <libconfig.h>
+#include <stddef.h>
 
 #include "conf.h"
 
@@ -47,16 +48,5 @@ struct conf_section {
 };
 
 extern const struct conf_section rlb_conf_schema;
-
-/* Appends "file:line: key "x": message" (key may be NULL). */
-void conf_msg(struct rlb_conf_msgs *m, bool error, const config_setting_t *where,
-              const char *key, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* Same, for a setting that may be missing from its group: the group's line. */
-void conf_msg_member(struct rlb_conf_msgs *m, bool error, const config_setting_t *group,
-                     const char *key, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-/* Validate pass: cross-references and meaning. Settings of the file are
- * still there to point at lines. */
-void conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_msgs *m);
 
 #endif

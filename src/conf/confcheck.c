@@ -16,7 +16,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "conf_int.h"
+#include "confcheck.h"
+#include "confmsg.h"
 #include "tls.h"
 #include "writes.h"
 #include "dict.h"
@@ -56,10 +57,12 @@ check_secret(const struct vctx *v, const config_setting_t *e, const char *what,
     size_t len = strlen(secret);
 
     if (len == 0)
-        conf_msg_member(v->m, true, e, "secret", "the secret of %s \"%s\" is empty: set the shared secret", what, name);
+        conf_msg_member(v->m, true, e, "secret",
+                        "the secret of %s \"%s\" is empty: set the shared secret", what, name);
     else if (len <= 12)
         conf_msg_member(v->m, false, e, "secret",
-                        "the secret of %s \"%s\" is only %zu octets: use a random secret of 16 octets or more",
+                        "the secret of %s \"%s\" is only %zu octets: "
+                        "use a random secret of 16 octets or more",
                         what, name, len);
 }
 
@@ -68,11 +71,13 @@ check_name(const struct vctx *v, const config_setting_t *e, const char *what, co
 {
     if (!name_ok(name))
         conf_msg_member(v->m, true, e, "name",
-                        "%s name \"%s\" must be 1 to 64 letters, digits, '-', '_' or '.'", what, name);
+                        "%s name \"%s\" must be 1 to 64 letters, digits, '-', '_' or '.'", what,
+                        name);
 }
 
 static void
-check_fp(const struct vctx *v, const config_setting_t *e, const char *text, bool *has, unsigned char *fp)
+check_fp(const struct vctx *v, const config_setting_t *e, const char *text, bool *has,
+         unsigned char *fp)
 {
     *has = false;
     if (!text || !text[0])
@@ -80,7 +85,8 @@ check_fp(const struct vctx *v, const config_setting_t *e, const char *text, bool
     if (rlb_tls_fp_parse(text, fp) < 0) {
         conf_msg_member(v->m, true, e, "fingerprint",
                         "\"%s\" is not a SHA-256 certificate fingerprint: write it as printed by "
-                        "\"openssl x509 -noout -fingerprint -sha256 -in CERT\" (sha256:AB:CD:...)", text);
+                        "\"openssl x509 -noout -fingerprint -sha256 -in CERT\" (sha256:AB:CD:...)",
+                        text);
         return;
     }
     *has = true;
@@ -98,15 +104,16 @@ check_listen(struct rlb_conf *c, const struct vctx *v)
 
         if (l->proto == RLB_PROTO_UDP && l->type == RLB_LISTEN_ANY)
             conf_msg_member(v->m, true, e, "type",
-                            "a UDP listener needs type = \"auth\" or \"acct\" (\"any\" is for tcp and tls, "
-                            "where one connection carries both)");
+                            "a UDP listener needs type = \"auth\" or \"acct\" (\"any\" is for tcp "
+                            "and tls, where one connection carries both)");
         if (l->proto != RLB_PROTO_UDP)
             c->uses_stream = true;
         if (l->proto == RLB_PROTO_TLS)
             c->uses_tls = true;
         if (rlb_addr_parse(l->address, (uint16_t)l->port, &l->addr) < 0) {
             conf_msg_member(v->m, true, e, "address",
-                            "\"%s\" is not an IPv4 or IPv6 address (use 0.0.0.0 or :: for every address)",
+                            "\"%s\" is not an IPv4 or IPv6 address "
+                            "(use 0.0.0.0 or :: for every address)",
                             l->address);
             continue;
         }
@@ -115,8 +122,9 @@ check_listen(struct rlb_conf *c, const struct vctx *v)
             if ((c->listen[j].proto == RLB_PROTO_UDP) != (l->proto == RLB_PROTO_UDP))
                 continue;
             if (rlb_sockaddr_equal(&c->listen[j].addr, &l->addr))
-                conf_msg_member(v->m, true, e, "port", "%s port %d is already used by the listener at line %d",
-                                l->address, l->port, c->listen[j].line);
+                conf_msg_member(v->m, true, e, "port",
+                                "%s port %d is already used by the listener at line %d", l->address,
+                                l->port, c->listen[j].line);
         }
     }
 }
@@ -136,7 +144,8 @@ static void
 check_clients(struct rlb_conf *c, const struct vctx *v)
 {
     if (c->nclients == 0)
-        conf_msg(v->m, true, config_lookup(v->cfg, "clients"), "clients", "needs at least one entry");
+        conf_msg(v->m, true, config_lookup(v->cfg, "clients"), "clients",
+                 "needs at least one entry");
 
     for (unsigned i = 0; i < c->nclients; i++) {
         struct rlb_conf_client *cl = &c->clients[i];
@@ -148,7 +157,8 @@ check_clients(struct rlb_conf *c, const struct vctx *v)
         check_fp(v, e, cl->fingerprint, &cl->has_fp, cl->fp);
         if (rlb_network_parse(cl->network, &cl->net) < 0) {
             conf_msg_member(v->m, true, e, "network",
-                            "\"%s\" is not a network: write an address or address/prefix, like 10.0.0.0/8",
+                            "\"%s\" is not a network: "
+                            "write an address or address/prefix, like 10.0.0.0/8",
                             cl->network);
             continue;
         }
@@ -156,8 +166,8 @@ check_clients(struct rlb_conf *c, const struct vctx *v)
             const struct rlb_conf_client *o = &c->clients[j];
 
             if (strcmp(o->name, cl->name) == 0)
-                conf_msg_member(v->m, true, e, "name", "client \"%s\" is already defined at line %d",
-                                cl->name, o->line);
+                conf_msg_member(v->m, true, e, "name",
+                                "client \"%s\" is already defined at line %d", cl->name, o->line);
             if (o->net.family == cl->net.family && o->net.prefix == cl->net.prefix &&
                 memcmp(o->net.addr, cl->net.addr, sizeof(o->net.addr)) == 0)
                 conf_msg_member(v->m, true, e, "network",
@@ -173,7 +183,8 @@ check_servers(struct rlb_conf *c, const struct vctx *v)
     int master = -1;
 
     if (c->nservers == 0)
-        conf_msg(v->m, true, config_lookup(v->cfg, "servers"), "servers", "needs at least one entry");
+        conf_msg(v->m, true, config_lookup(v->cfg, "servers"), "servers",
+                 "needs at least one entry");
 
     for (unsigned i = 0; i < c->nservers; i++) {
         struct rlb_conf_server *s = &c->servers[i];
@@ -183,7 +194,8 @@ check_servers(struct rlb_conf *c, const struct vctx *v)
         if (s->proto != RLB_PROTO_TLS)
             check_secret(v, e, "server", s->name, s->secret);
         else if (!s->secret[0])        /* RadSec's secret is "radsec" (RFC 6614): not weak */
-            conf_msg_member(v->m, true, e, "secret", "the secret of server \"%s\" is empty: RadSec uses \"radsec\"",
+            conf_msg_member(v->m, true, e, "secret",
+                            "the secret of server \"%s\" is empty: RadSec uses \"radsec\"",
                             s->name);
         check_fp(v, e, s->fingerprint, &s->has_fp, s->fp);
         if (s->proto != RLB_PROTO_UDP)
@@ -197,11 +209,13 @@ check_servers(struct rlb_conf *c, const struct vctx *v)
                 s->acct_port = 2083;
         } else if (s->tls_name[0] || s->has_fp) {
             conf_msg_member(v->m, true, e, s->has_fp ? "fingerprint" : "tls_name",
-                            "server \"%s\" does not use TLS: set proto = \"tls\" or remove the key", s->name);
+                            "server \"%s\" does not use TLS: set proto = \"tls\" or remove the key",
+                            s->name);
         }
         if (rlb_addr_parse(s->address, (uint16_t)s->auth_port, &s->auth_addr) < 0 ||
             rlb_addr_parse(s->address, (uint16_t)s->acct_port, &s->acct_addr) < 0) {
-            conf_msg_member(v->m, true, e, "address", "\"%s\" is not an IPv4 or IPv6 address", s->address);
+            conf_msg_member(v->m, true, e, "address", "\"%s\" is not an IPv4 or IPv6 address",
+                            s->address);
             continue;
         }
         if (rlb_sockaddr_is_any(&s->auth_addr))
@@ -209,7 +223,8 @@ check_servers(struct rlb_conf *c, const struct vctx *v)
         if (s->role == RLB_ROLE_MASTER) {
             if (master >= 0)
                 conf_msg_member(v->m, true, e, "role",
-                                "\"%s\" and \"%s\" are both masters: exactly one server has role = \"master\"",
+                                "\"%s\" and \"%s\" are both masters: "
+                                "exactly one server has role = \"master\"",
                                 c->servers[master].name, s->name);
             else
                 master = (int)i;
@@ -218,16 +233,18 @@ check_servers(struct rlb_conf *c, const struct vctx *v)
             const struct rlb_conf_server *o = &c->servers[j];
 
             if (strcmp(o->name, s->name) == 0)
-                conf_msg_member(v->m, true, e, "name", "server \"%s\" is already defined at line %d",
-                                s->name, o->line);
+                conf_msg_member(v->m, true, e, "name",
+                                "server \"%s\" is already defined at line %d", s->name, o->line);
             if (rlb_sockaddr_equal(&o->auth_addr, &s->auth_addr))
-                conf_msg_member(v->m, true, e, "auth_port", "%s port %d is already server \"%s\" (line %d)",
-                                s->address, s->auth_port, o->name, o->line);
+                conf_msg_member(v->m, true, e, "auth_port",
+                                "%s port %d is already server \"%s\" (line %d)", s->address,
+                                s->auth_port, o->name, o->line);
         }
     }
     if (c->nservers > 0 && master < 0)
         conf_msg(v->m, true, config_lookup(v->cfg, "servers"), "servers",
-                 "no server has role = \"master\": mark exactly one (the one with the writable MFA database)");
+                 "no server has role = \"master\": "
+                 "mark exactly one (the one with the writable MFA database)");
 }
 
 static const struct { const char *name; int code; } facilities[] = {
@@ -264,18 +281,22 @@ check_misc(struct rlb_conf *c, const struct vctx *v)
     }
     if (!found)
         conf_msg_member(v->m, true, log, "facility",
-                        "\"%s\" is not a syslog facility: use daemon, auth, authpriv, user or local0 to local7",
+                        "\"%s\" is not a syslog facility: "
+                        "use daemon, auth, authpriv, user or local0 to local7",
                         c->log.facility);
 
     if (c->control.socket[0]) {
         if (c->control.socket[0] != '/')
-            conf_msg_member(v->m, true, ctl, "socket", "\"%s\" must be an absolute path (or \"\" for none)",
+            conf_msg_member(v->m, true, ctl, "socket",
+                            "\"%s\" must be an absolute path (or \"\" for none)",
                             c->control.socket);
         else if (strlen(c->control.socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-            conf_msg_member(v->m, true, ctl, "socket", "the path is longer than a unix socket allows (%zu)",
+            conf_msg_member(v->m, true, ctl, "socket",
+                            "the path is longer than a unix socket allows (%zu)",
                             sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
         if (c->control.mode & 0007)
-            conf_msg_member(v->m, true, ctl, "mode", "\"%04o\" gives every local user access: use 0600 or 0660",
+            conf_msg_member(v->m, true, ctl, "mode",
+                            "\"%04o\" gives every local user access: use 0600 or 0660",
                             (unsigned)c->control.mode);
     }
     if (c->control.group[0] && !getgrnam(c->control.group))
@@ -289,7 +310,8 @@ check_misc(struct rlb_conf *c, const struct vctx *v)
     snprintf(path, sizeof(path), "%s/dictionary", c->dictionary);
     if (access(path, R_OK) != 0)
         conf_msg_member(v->m, true, root, "dictionary",
-                        "cannot read %s: point it at the FreeRADIUS dictionary directory (apt-get install freeradius-common)",
+                        "cannot read %s: point it at the FreeRADIUS dictionary directory "
+                        "(apt-get install freeradius-common)",
                         path);
 }
 
@@ -332,7 +354,8 @@ check_sticky(struct rlb_conf *c, const struct vctx *v)
     char err[256];
 
     if (s->naffinity > RLB_AFFINITY_MAX) {
-        conf_msg_member(v->m, true, st, "affinity_attributes", "at most %d attributes", RLB_AFFINITY_MAX);
+        conf_msg_member(v->m, true, st, "affinity_attributes", "at most %d attributes",
+                        RLB_AFFINITY_MAX);
         return;
     }
     if (s->naffinity && rlb_dict_load(c->dictionary, err, sizeof(err)) < 0) {
@@ -340,7 +363,8 @@ check_sticky(struct rlb_conf *c, const struct vctx *v)
         return;
     }
     for (unsigned i = 0; i < s->naffinity; i++) {
-        if (rlb_dict_attr_by_name(s->affinity_attributes[i], &s->aff_vendor[i], &s->aff_attr[i]) < 0) {
+        if (rlb_dict_attr_by_name(s->affinity_attributes[i], &s->aff_vendor[i],
+                                  &s->aff_attr[i]) < 0) {
             conf_msg_member(v->m, true, st, "affinity_attributes",
                             "\"%s\" is not an attribute of the RADIUS dictionary (see %s)",
                             s->affinity_attributes[i], c->dictionary);
@@ -357,12 +381,15 @@ check_sticky(struct rlb_conf *c, const struct vctx *v)
         conf_msg_member(v->m, true, rs, "prefix", "is %zu octets: 64 at most", strlen(r->prefix));
     if (s->store != RLB_STORE_REDIS) {
         if (rs)
-            conf_msg(v->m, false, rs, "redis", "is not used: sessions are shared through Redis only with sticky.store = \"redis\"");
+            conf_msg(v->m, false, rs, "redis",
+                     "is not used: sessions are shared through Redis only with "
+                     "sticky.store = \"redis\"");
         return;
     }
     if (r->nsentinels == 0) {
         if (rlb_addr_parse(r->address, (uint16_t)r->port, &r->addr) < 0)
-            conf_msg_member(v->m, true, rs, "address", "\"%s\" is not an IPv4 or IPv6 address", r->address);
+            conf_msg_member(v->m, true, rs, "address", "\"%s\" is not an IPv4 or IPv6 address",
+                            r->address);
         return;
     }
     if (!r->master_name[0])
@@ -373,7 +400,8 @@ check_sticky(struct rlb_conf *c, const struct vctx *v)
 
         if (rlb_conf_host_port(r->sentinels[i], &sa) < 0)
             conf_msg_member(v->m, true, rs, "sentinels",
-                            "\"%s\" is not address:port (like \"10.0.0.5:26379\" or \"[2001:db8::5]:26379\")",
+                            "\"%s\" is not address:port "
+                            "(like \"10.0.0.5:26379\" or \"[2001:db8::5]:26379\")",
                             r->sentinels[i]);
     }
 }
@@ -402,10 +430,12 @@ check_writes(struct rlb_conf *c, const struct vctx *v)
 
         if (w->code[0] && (w->code_num = rlb_conf_code_number(w->code)) < 0)
             conf_msg_member(v->m, true, e, "code",
-                            "\"%s\" is not a code a writes rule can test: use \"Access-Request\" or \"Accounting-Request\"",
+                            "\"%s\" is not a code a writes rule can test: "
+                            "use \"Access-Request\" or \"Accounting-Request\"",
                             w->code);
         if (!w->code[0] && !w->attribute[0])
-            conf_msg(v->m, true, e, "writes", "entry %u needs a code, an attribute, or both", i + 1);
+            conf_msg(v->m, true, e, "writes", "entry %u needs a code, an attribute, or both",
+                     i + 1);
         if (!w->attribute[0]) {
             if (tests)
                 conf_msg_member(v->m, true, e, "attribute",
@@ -414,7 +444,8 @@ check_writes(struct rlb_conf *c, const struct vctx *v)
         }
         if (tests != 1) {
             conf_msg_member(v->m, true, e, "attribute",
-                            "\"%s\" has %d tests: give exactly one of equals, regex, exists = true or missing = true",
+                            "\"%s\" has %d tests: give exactly one of "
+                            "equals, regex, exists = true or missing = true",
                             w->attribute, tests);
             continue;
         }
@@ -434,8 +465,9 @@ check_writes(struct rlb_conf *c, const struct vctx *v)
 
             if (rc != 0) {
                 regerror(rc, &re, err, sizeof(err));
-                conf_msg_member(v->m, true, e, "regex", "\"%s\" is not a POSIX extended regular expression: %s",
-                                w->regex, err);
+                conf_msg_member(v->m, true, e, "regex",
+                                "\"%s\" is not a POSIX extended regular expression: %s", w->regex,
+                                err);
             } else {
                 regfree(&re);
             }
@@ -457,7 +489,8 @@ check_writes(struct rlb_conf *c, const struct vctx *v)
                 continue;
             }
         }
-        if (w->equals[0] && rlb_writes_check_value(w->vendor, w->attr, w->equals, err, sizeof(err)) < 0)
+        if (w->equals[0] &&
+            rlb_writes_check_value(w->vendor, w->attr, w->equals, err, sizeof(err)) < 0)
             conf_msg_member(v->m, true, e, "equals", "%s (attribute %s)", err, w->attribute);
     }
 }
@@ -469,15 +502,18 @@ check_health(struct rlb_conf *c, const struct vctx *v)
 
     if (c->health.probe == RLB_PROBE_ACCESS_REQUEST && !c->health.probe_password[0])
         conf_msg_member(v->m, true, h, "probe_password",
-                        "is required with probe = \"access-request\": the password of probe_user \"%s\"",
+                        "is required with probe = \"access-request\": "
+                        "the password of probe_user \"%s\"",
                         c->health.probe_user);
     if (c->health.probe != RLB_PROBE_NONE && c->health.timeout > c->health.interval)
         conf_msg_member(v->m, false, h, "timeout",
-                        "%g s is longer than the interval (%g s): a probe may still wait when the next goes",
+                        "%g s is longer than the interval (%g s): "
+                        "a probe may still wait when the next goes",
                         c->health.timeout, c->health.interval);
     if (c->spool.directory[0] && c->spool.directory[0] != '/')
         conf_msg_member(v->m, true, config_lookup(v->cfg, "spool"), "directory",
-                        "\"%s\" must be an absolute path (or \"\" for no spool)", c->spool.directory);
+                        "\"%s\" must be an absolute path (or \"\" for no spool)",
+                        c->spool.directory);
     if (c->state_file[0] && c->state_file[0] != '/')
         conf_msg_member(v->m, true, config_root_setting(v->cfg), "state_file",
                         "\"%s\" must be an absolute path (or \"\": promotions are then not kept)",
@@ -495,7 +531,8 @@ check_stats(struct rlb_conf *c, const struct vctx *v)
         return;
     if (rlb_addr_parse(st->address, (uint16_t)st->port, &st->addr) < 0) {
         conf_msg_member(v->m, true, g, "address",
-                        "\"%s\" is not an IPv4 or IPv6 address (127.0.0.1 keeps the stats port local)",
+                        "\"%s\" is not an IPv4 or IPv6 address "
+                        "(127.0.0.1 keeps the stats port local)",
                         st->address);
         return;
     }
@@ -505,13 +542,14 @@ check_stats(struct rlb_conf *c, const struct vctx *v)
     for (unsigned i = 0; i < st->nallow && i < RLB_STATS_ALLOW_MAX; i++) {
         if (rlb_network_parse(st->allow[i], &st->nets[i]) < 0)
             conf_msg_member(v->m, true, g, "allow",
-                            "\"%s\" is not a network: write an address or address/prefix, like 10.0.0.0/8",
+                            "\"%s\" is not a network: "
+                            "write an address or address/prefix, like 10.0.0.0/8",
                             st->allow[i]);
     }
     if (!rlb_sockaddr_is_loopback(&st->addr) && st->nallow == 0)
         conf_msg_member(v->m, true, g, "allow",
-                        "stats.address %s is not a loopback address: list the networks that may read "
-                        "the stats port (allow = [ \"10.0.0.0/8\" ]), or use 127.0.0.1",
+                        "stats.address %s is not a loopback address: list the networks that may "
+                        "read the stats port (allow = [ \"10.0.0.0/8\" ]), or use 127.0.0.1",
                         st->address);
 }
 
@@ -531,7 +569,8 @@ check_tls(struct rlb_conf *c, const struct vctx *v)
                  c->conns.backoff_max);
     if (!c->uses_tls) {
         if (g)
-            conf_msg(v->m, false, g, NULL, "no listener or server uses proto = \"tls\": the tls section is unused");
+            conf_msg(v->m, false, g, NULL,
+                     "no listener or server uses proto = \"tls\": the tls section is unused");
         return;
     }
     if (!have_ca) {
@@ -541,8 +580,9 @@ check_tls(struct rlb_conf *c, const struct vctx *v)
             for (unsigned j = 0; j < c->nclients; j++) {
                 if (!c->clients[j].has_fp)
                     conf_msg_member(v->m, true, elem(v, "clients", j), "fingerprint",
-                                    "client \"%s\" may connect to a TLS listener, but nothing says which "
-                                    "certificate to trust: set tls.ca_file or this client's fingerprint",
+                                    "client \"%s\" may connect to a TLS listener, but nothing "
+                                    "says which certificate to trust: set tls.ca_file or this "
+                                    "client's fingerprint",
                                     c->clients[j].name);
             }
             break;
@@ -550,14 +590,15 @@ check_tls(struct rlb_conf *c, const struct vctx *v)
         for (unsigned i = 0; i < c->nservers; i++) {
             if (c->servers[i].proto == RLB_PROTO_TLS && !c->servers[i].has_fp)
                 conf_msg_member(v->m, true, elem(v, "servers", i), "fingerprint",
-                                "server \"%s\" uses TLS, but nothing says which certificate to trust: "
-                                "set tls.ca_file or this server's fingerprint", c->servers[i].name);
+                                "server \"%s\" uses TLS, but nothing says which certificate to "
+                                "trust: set tls.ca_file or this server's fingerprint",
+                                c->servers[i].name);
         }
     }
     if (!c->tls.certificate[0] || !c->tls.private_key[0]) {
         conf_msg(v->m, true, where, "tls",
-                 "a listener or server uses proto = \"tls\": set tls.certificate and tls.private_key "
-                 "(radlb's own certificate, PEM)");
+                 "a listener or server uses proto = \"tls\": set tls.certificate and "
+                 "tls.private_key (radlb's own certificate, PEM)");
         return;
     }
     /* Load everything now, so that "radlb -C" finds a bad file. */
@@ -573,7 +614,7 @@ check_tls(struct rlb_conf *c, const struct vctx *v)
 }
 
 void
-conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_msgs *m)
+rlb_conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_msgs *m)
 {
     struct vctx v = { cfg, m };
 

@@ -63,8 +63,8 @@ master_text(const struct rlb_ctx *ctx, struct rlb_strbuf *out)
                       (unsigned long long)m->epoch);
     else
         rlb_sb_printf(out, "master: %s (epoch %llu) is %s: NO MASTER TAKES WRITES for %.0f s\n",
-                      m->server->name, (unsigned long long)m->epoch, rlb_server_state_name(m->server),
-                      rlb_master_seconds_without(ctx));
+                      m->server->name, (unsigned long long)m->epoch,
+                      rlb_server_state_name(m->server), rlb_master_seconds_without(ctx));
 }
 
 /* ------------------------------------------------------------------ */
@@ -82,7 +82,8 @@ cmd_help(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
 
             json_object_set_new(o, "command", json_string(c->name));
             json_object_set_new(o, "args", json_string(c->args));
-            json_object_set_new(o, "level", json_string(c->level == RLB_CMD_ADMIN ? "admin" : "read"));
+            json_object_set_new(o, "level",
+                                json_string(c->level == RLB_CMD_ADMIN ? "admin" : "read"));
             json_object_set_new(o, "help", json_string(c->help));
             json_array_append_new(a, o);
         }
@@ -106,7 +107,8 @@ server_where(const struct rlb_server *s, char *buf, size_t len)
     char a[RLB_ADDRSTRLEN];
 
     rlb_sockaddr_str(&s->addr[RLB_KIND_AUTH], a, sizeof(a));
-    snprintf(buf, len, "%s%s", a, s->proto == RLB_PROTO_TLS ? "/tls" : s->proto == RLB_PROTO_TCP ? "/tcp" : "");
+    snprintf(buf, len, "%s%s", a,
+             s->proto == RLB_PROTO_TLS ? "/tls" : s->proto == RLB_PROTO_TCP ? "/tcp" : "");
     return buf;
 }
 
@@ -125,14 +127,17 @@ cmd_show_servers(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
         return 0;
     }
     master_text(r->ctx, out);
-    rlb_sb_printf(out, "%-12s %-11s %-11s %-22s %-22s %6s %11s %8s %9s %8s %8s %9s %8s %8s %8s %8s\n",
+    rlb_sb_printf(out, "%-12s %-11s %-11s %-22s %-22s %6s %11s %8s "
+                  "%9s %8s %8s %9s %8s %8s %8s %8s\n",
                   "NAME", "ROLE", "STATE", "HEALTH", "ADDRESS", "WEIGHT", "OUTSTANDING", "SESSIONS",
-                  "REQUESTS", "ACCEPT", "REJECT", "CHALLENGE", "ACCT", "TIMEOUTS", "P50_MS", "P99_MS");
+                  "REQUESTS", "ACCEPT", "REJECT", "CHALLENGE", "ACCT", "TIMEOUTS", "P50_MS",
+                  "P99_MS");
     for (unsigned i = 0; i < ss->n; i++) {
         const struct rlb_server *s = ss->v[i];
         char where[RLB_ADDRSTRLEN + 8], health[64];
 
-        rlb_sb_printf(out, "%-12s %-11s %-11s %-22s %-22s %6d %11u %8lu %9llu %8llu %8llu %9llu %8llu %8llu %8.1f %8.1f\n",
+        rlb_sb_printf(out, "%-12s %-11s %-11s %-22s %-22s %6d %11u %8lu "
+                      "%9llu %8llu %8llu %9llu %8llu %8llu %8.1f %8.1f\n",
                       s->name, rlb_role_name(s->role), rlb_server_state_name(s),
                       health_text(s, health, sizeof(health)),
                       server_where(s, where, sizeof(where)), s->weight,
@@ -169,10 +174,12 @@ cmd_show_clients(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
             const struct rlb_client *c = cs->v[i];
 
             json_array_append_new(a, json_pack("{s:s,s:s,s:b,s:b,s:o}", "name", c->name,
-                                               "network", rlb_network_str(&c->net, net, sizeof(net)),
+                                               "network",
+                                               rlb_network_str(&c->net, net, sizeof(net)),
                                                "require_message_authenticator", c->require_ma,
                                                "limit_proxy_state", c->limit_proxy_state,
-                                               "counters", rlb_metrics_json_of(r->ctx, RLB_MS_CLIENT, c)));
+                                               "counters",
+                                               rlb_metrics_json_of(r->ctx, RLB_MS_CLIENT, c)));
         }
         json_out(out, json_pack("{s:o}", "clients", a));
         return 0;
@@ -246,7 +253,7 @@ set_admin(struct rlb_cmd_req *r, int admin, struct rlb_strbuf *out, struct rlb_s
     }
     snprintf(who, sizeof(who), "uid %u", (unsigned)r->uid);
     rlb_info("control: %s %s (%s)", r->argv[0], s->name, who);
-    rlb_server_set_admin(r->ctx, s, admin, who);
+    rlb_health_set_admin(r->ctx, s, admin, who);
     if (r->json)
         json_out(out, json_pack("{s:s,s:s}", "server", s->name, "state", rlb_server_state_name(s)));
     else
@@ -366,10 +373,11 @@ cmd_show_sessions(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strb
                           e->used + t->ttl - now);
     }
     if (r->json) {
-        json_out(out, json_pack("{s:I,s:f,s:I,s:I,s:o,s:o}", "sessions", (json_int_t)rlb_sticky_count(t),
+        json_out(out, json_pack("{s:I,s:f,s:I,s:I,s:o,s:o}",
+                                "sessions", (json_int_t)rlb_sticky_count(t),
                                 "ttl", t->ttl, "max", (json_int_t)t->max, "affinity_entries",
-                                (json_int_t)rlb_sticky_count(&ctx->affinity), "per_server", per, "recent",
-                                recent));
+                                (json_int_t)rlb_sticky_count(&ctx->affinity), "per_server", per,
+                                "recent", recent));
     } else if (rlb_sticky_count(t) > shown) {
         rlb_sb_printf(out, "(%lu older sessions not shown)\n", rlb_sticky_count(t) - shown);
     }
@@ -413,17 +421,29 @@ cmd_show_spool(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
 
 const struct rlb_cmd rlb_commands[] = {
     { "help", RLB_CMD_READ, "", "list the commands", cmd_help },
-    { "show servers", RLB_CMD_READ, "", "the master; servers: role, state, health, outstanding, sessions, replies, latency", cmd_show_servers },
-    { "show sessions", RLB_CMD_READ, "", "open challenge sessions: per server, and the newest", cmd_show_sessions },
-    { "show spool", RLB_CMD_READ, "", "the accounting spool: records waiting, bytes, replay", cmd_show_spool },
+    { "show servers", RLB_CMD_READ, "",
+      "the master; servers: role, state, health, outstanding, sessions, replies, latency",
+      cmd_show_servers },
+    { "show sessions", RLB_CMD_READ, "",
+      "open challenge sessions: per server, and the newest", cmd_show_sessions },
+    { "show spool", RLB_CMD_READ, "",
+      "the accounting spool: records waiting, bytes, replay", cmd_show_spool },
     { "show clients", RLB_CMD_READ, "", "clients: network and counters", cmd_show_clients },
-    { "show stats", RLB_CMD_READ, "", "every counter: global, drops by reason, clients, servers", cmd_show_stats },
-    { "show config", RLB_CMD_READ, "", "the running configuration, secrets masked", cmd_show_config },
-    { "drain", RLB_CMD_ADMIN, "NAME", "no new logins to NAME; answers to its open challenges still go there", cmd_drain },
-    { "maintenance", RLB_CMD_ADMIN, "NAME", "nothing to NAME; answers to its open challenges are rejected", cmd_maintenance },
+    { "show stats", RLB_CMD_READ, "",
+      "every counter: global, drops by reason, clients, servers", cmd_show_stats },
+    { "show config", RLB_CMD_READ, "",
+      "the running configuration, secrets masked", cmd_show_config },
+    { "drain", RLB_CMD_ADMIN, "NAME",
+      "no new logins to NAME; answers to its open challenges still go there", cmd_drain },
+    { "maintenance", RLB_CMD_ADMIN, "NAME",
+      "nothing to NAME; answers to its open challenges are rejected", cmd_maintenance },
     { "enable", RLB_CMD_ADMIN, "NAME", "NAME takes new logins again", cmd_enable },
-    { "reload", RLB_CMD_ADMIN, "", "re-read the configuration file and apply it without dropping a request (a bad file changes nothing)", cmd_reload },
-    { "promote", RLB_CMD_ADMIN, "NAME [force]", "make NAME the master (writes go there); force: even if down or Redis is unreachable", cmd_promote },
+    { "reload", RLB_CMD_ADMIN, "",
+      "re-read the configuration file and apply it without dropping a request "
+      "(a bad file changes nothing)", cmd_reload },
+    { "promote", RLB_CMD_ADMIN, "NAME [force]",
+      "make NAME the master (writes go there); force: even if down or Redis is unreachable",
+      cmd_promote },
     { NULL, 0, NULL, NULL, NULL },
 };
 

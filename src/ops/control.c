@@ -285,7 +285,8 @@ rlb_control_start(struct rlb_ctx *ctx)
     }
     umask(old);
     if (chmod(cc->socket, (mode_t)cc->mode) < 0)
-        rlb_warn("control socket %s: chmod %04o: %s", cc->socket, (unsigned)cc->mode, strerror(errno));
+        rlb_warn("control socket %s: chmod %04o: %s", cc->socket, (unsigned)cc->mode,
+                 strerror(errno));
     if (cc->group[0]) {
         struct group *g = getgrnam(cc->group);
 

@@ -130,20 +130,11 @@ SERVER_GAUGE(server_outstanding, s->outstanding)
 SERVER_GAUGE(server_sessions, s->sessions)
 SERVER_GAUGE(server_up, s->health == RLB_HEALTH_UP)
 
-static const char *const server_states[] = { "up", "down", "draining", "maintenance", NULL };
-static const char *const roles[] = { "subordinate", "master", NULL };
-
 static int
 server_state(const struct rlb_ctx *ctx, const void *obj)
 {
-    const char *name = rlb_server_state_name(obj);
-
     (void)ctx;
-    for (int i = 0; server_states[i]; i++) {
-        if (strcmp(server_states[i], name) == 0)
-            return i;
-    }
-    return 0;
+    return (int)rlb_server_state(obj);
 }
 
 static int
@@ -166,15 +157,16 @@ server_role(const struct rlb_ctx *ctx, const void *obj)
 #define INFO(scope, prom, text, label, fn, help) \
     { prom, text, RLB_MT_INFO, scope, 0, help, 0, NULL, label, NULL, NULL, fn }
 
-#define GLOBAL_C(name, help) COUNTER_AT(RLB_MS_GLOBAL, #name "_total", #name, struct rlb_global_stats, name, help),
+#define GLOBAL_C(name, help) \
+    COUNTER_AT(RLB_MS_GLOBAL, #name "_total", #name, struct rlb_global_stats, name, help),
 #define CLIENT_C(name, help) \
     COUNTER_AT(RLB_MS_CLIENT, "client_" #name "_total", #name, struct rlb_client_stats, name, help),
 #define SERVER_C(name, help) \
     COUNTER_AT(RLB_MS_SERVER, "server_" #name "_total", #name, struct rlb_server_stats, name, help),
 
 #define CONN_C(name, help) \
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "connections_" #name "_total", "connections." #name, \
-             conns_##name, help),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "connections_" #name "_total", \
+             "connections." #name, conns_##name, help),
 
 const struct rlb_metric rlb_metrics[] = {
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 1, "uptime_seconds", "uptime_seconds", uptime,
@@ -197,8 +189,8 @@ const struct rlb_metric rlb_metrics[] = {
                               "sticky." #f, sticky_##f, help),
     RLB_STICKY_COUNTERS(ROW)
 #undef ROW
-    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "affinity_entries", "affinity.entries", affinity_entries,
-             "affinity records (key -> server) for answers without State"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "affinity_entries", "affinity.entries",
+             affinity_entries, "affinity records (key -> server) for answers without State"),
 #define ROW(name, f, help) COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "affinity_" #name "_total", \
                                     "affinity." #name, affinity_##name, help),
     RLB_AFFINITY_COUNTERS(ROW)
@@ -208,62 +200,68 @@ const struct rlb_metric rlb_metrics[] = {
           "the Redis link: off (not used), down, connecting or ready"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "redis_up", "redis.up", redis_up,
              "1 when Redis is connected and usable"),
-    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "redis_outstanding", "redis.outstanding", redis_outstanding,
-             "Redis commands waiting for an answer"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_gets_total", "redis.gets", redis_gets, "session lookups sent"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "redis_outstanding", "redis.outstanding",
+             redis_outstanding, "Redis commands waiting for an answer"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_gets_total", "redis.gets", redis_gets,
+             "session lookups sent"),
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_hits_total", "redis.hits", redis_hits,
              "lookups that named a server"),
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_misses_total", "redis.misses", redis_misses,
              "lookups that found nothing"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_timeouts_total", "redis.timeouts", redis_timeouts,
-             "lookups not answered within redis.timeout"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_sets_total", "redis.sets", redis_sets, "sessions written"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_timeouts_total", "redis.timeouts",
+             redis_timeouts, "lookups not answered within redis.timeout"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_sets_total", "redis.sets", redis_sets,
+             "sessions written"),
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_write_timeouts_total", "redis.write_timeouts",
-             redis_write_timeouts, "challenges sent without Redis's acknowledgement (redis.timeout)"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_dels_total", "redis.dels", redis_dels, "sessions deleted"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_skipped_total", "redis.skipped", redis_skipped,
-             "lookups and writes not sent: Redis not usable"),
+             redis_write_timeouts,
+             "challenges sent without Redis's acknowledgement (redis.timeout)"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_dels_total", "redis.dels", redis_dels,
+             "sessions deleted"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_skipped_total", "redis.skipped",
+             redis_skipped, "lookups and writes not sent: Redis not usable"),
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_errors_total", "redis.errors", redis_errors,
              "Redis error replies and failed connections"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_outages_total", "redis.outages", redis_outages,
-             "times Redis became unusable"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_connects_total", "redis.connects", redis_connects,
-             "connections to Redis that became ready"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_outages_total", "redis.outages",
+             redis_outages, "times Redis became unusable"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_connects_total", "redis.connects",
+             redis_connects, "connections to Redis that became ready"),
 
     INFO(RLB_MS_GLOBAL, "master_info", "master.name", "server", master_name,
          "the master (the server with the writable MFA database)"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "master_epoch", "master.epoch", master_epoch,
              "epoch of the last promotion (0 before any)"),
-    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "master_takes_writes", "master.takes_writes", master_takes_writes,
-             "1 while the master is up and not in maintenance"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "master_takes_writes", "master.takes_writes",
+             master_takes_writes, "1 while the master is up and not in maintenance"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 1, "seconds_without_master", "master.seconds_without",
-             master_seconds_without, "seconds since writes last had a master (0 while they have one)"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "promotions_total", "master.promotions", master_promotions,
-             "promotions made here or followed from Redis"),
+             master_seconds_without,
+             "seconds since writes last had a master (0 while they have one)"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "promotions_total", "master.promotions",
+             master_promotions, "promotions made here or followed from Redis"),
 
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "spool_records", "spool.records", spool_records,
              "accounting records waiting in the spool"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "spool_bytes", "spool.bytes", spool_bytes,
              "octets of the spool's files"),
-    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 1, "spool_oldest_seconds", "spool.oldest_seconds", spool_oldest,
-             "how long the oldest spooled record has waited"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_appended_total", "spool.appended", spool_appended,
-             "records made durable in the spool"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_replayed_total", "spool.replayed", spool_replayed,
-             "records sent to a master (retries included)"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 1, "spool_oldest_seconds", "spool.oldest_seconds",
+             spool_oldest, "how long the oldest spooled record has waited"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_appended_total", "spool.appended",
+             spool_appended, "records made durable in the spool"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_replayed_total", "spool.replayed",
+             spool_replayed, "records sent to a master (retries included)"),
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_acked_total", "spool.acked", spool_acked,
              "records acknowledged by a master"),
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_full_total", "spool.full", spool_full,
              "appends refused: spool.max_bytes reached"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_commits_total", "spool.commits", spool_commits,
-             "group commits (fdatasync calls)"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_commits_total", "spool.commits",
+             spool_commits, "group commits (fdatasync calls)"),
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_errors_total", "spool.errors", spool_errors,
              "spool write, sync and read errors, corrupt records included"),
 
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "reloads_total", "reloads", reloads,
              "configuration reloads applied (SIGHUP, radlbctl reload)"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "reload_failures_total", "reload_failures", reload_failures,
-             "reloads refused (bad file, a key that needs a restart): the running configuration was kept"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "reload_failures_total", "reload_failures",
+             reload_failures, "reloads refused (bad file, a key that needs a restart): "
+             "the running configuration was kept"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "connections_open", "connections.open", conns_open,
              "TCP/TLS connections from clients open now"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "connections_handshaking", "connections.handshaking",
@@ -273,20 +271,21 @@ const struct rlb_metric rlb_metrics[] = {
     RLB_CONN_COUNTERS(CONN_C)
 
     { "drops_total", "drop", RLB_MT_COUNTER, RLB_MS_DROP, 0,
-      "datagrams dropped, by reason (see radlb(8), Drop reasons)", 0, NULL, NULL, NULL, NULL, NULL },
+      "datagrams dropped, by reason (see radlb(8), Drop reasons)",
+      0, NULL, NULL, NULL, NULL, NULL },
 
     RLB_CLIENT_COUNTERS(CLIENT_C)
 
     RLB_SERVER_COUNTERS(SERVER_C)
-    COMPUTED(RLB_MT_GAUGE, RLB_MS_SERVER, 0, "server_outstanding", "outstanding", server_outstanding,
-             "requests in flight to the server now"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_SERVER, 0, "server_outstanding", "outstanding",
+             server_outstanding, "requests in flight to the server now"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_SERVER, 0, "server_sessions", "sessions", server_sessions,
              "open challenge sessions the server issued"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_SERVER, 0, "server_up", "up", server_up,
              "1 when the server is healthy (probes answered, port open)"),
-    STATE(RLB_MS_SERVER, "server_state", "state", "state", server_states, server_state,
+    STATE(RLB_MS_SERVER, "server_state", "state", "state", rlb_server_state_names, server_state,
           "what the server takes: up, down, draining or maintenance"),
-    STATE(RLB_MS_SERVER, "server_role", "role", "role", roles, server_role,
+    STATE(RLB_MS_SERVER, "server_role", "role", "role", rlb_role_names, server_role,
           "master (the writable MFA database) or subordinate"),
     { "server_response_seconds", "latency", RLB_MT_HISTOGRAM, RLB_MS_SERVER, 1,
       "time from forwarding a request to the server's reply", 0, NULL, NULL, NULL, NULL, NULL },
@@ -626,9 +625,11 @@ rlb_metrics_doc(struct rlb_strbuf *out)
         }
         rlb_sb_printf(out, " |\n");
     }
-    rlb_sb_printf(out, "\nDrop reasons (`reason` label, `drop.REASON`):\n\n| reason | meaning |\n|---|---|\n");
+    rlb_sb_printf(out, "\nDrop reasons (`reason` label, `drop.REASON`):\n\n"
+                  "| reason | meaning |\n|---|---|\n");
     for (int i = 1; i < RLB_DROP_MAX; i++)
-        rlb_sb_printf(out, "| `%s` | %s |\n", rlb_drop_name((rlb_drop_t)i), rlb_drop_help((rlb_drop_t)i));
+        rlb_sb_printf(out, "| `%s` | %s |\n", rlb_drop_name((rlb_drop_t)i),
+                      rlb_drop_help((rlb_drop_t)i));
     rlb_sb_printf(out, "\nResponse-time buckets (`le`, seconds):");
     for (unsigned i = 0; i < RLB_LATENCY_BUCKETS - 1; i++)
         rlb_sb_printf(out, " %g", rlb_latency_bounds[i]);

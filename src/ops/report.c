@@ -60,8 +60,10 @@ rlb_report_server(const struct rlb_ctx *ctx, const struct rlb_server *s)
     json_object_set_new(o, "state", json_string(rlb_server_state_name(s)));
     json_object_set_new(o, "state_reason", json_string(rlb_server_state_reason(s)));
     json_object_set_new(o, "state_since_seconds",
-                        json_real(s->since ? ev_now(ctx->loop) - s->since : ev_now(ctx->loop) - ctx->started));
-    json_object_set_new(o, "address", json_string(rlb_sockaddr_host(&s->addr[0], host, sizeof(host))));
+                        json_real(s->since ? ev_now(ctx->loop) - s->since
+                                           : ev_now(ctx->loop) - ctx->started));
+    json_object_set_new(o, "address",
+                        json_string(rlb_sockaddr_host(&s->addr[0], host, sizeof(host))));
     json_object_set_new(o, "auth_port", json_integer(rlb_sockaddr_port(&s->addr[RLB_KIND_AUTH])));
     json_object_set_new(o, "acct_port", json_integer(rlb_sockaddr_port(&s->addr[RLB_KIND_ACCT])));
     json_object_set_new(o, "proto", json_string(s->proto == RLB_PROTO_TLS ? "tls" :
@@ -114,7 +116,8 @@ rlb_report_spool(const struct rlb_ctx *ctx)
     double oldest;
 
     if (!ctx->spool)
-        return json_pack("{s:b,s:I}", "enabled", 0, "acct_no_master", (json_int_t)g->acct_no_master);
+        return json_pack("{s:b,s:I}", "enabled", 0, "acct_no_master",
+                         (json_int_t)g->acct_no_master);
     st = rlb_spool_stats(ctx->spool);
     oldest = rlb_spool_oldest(ctx->spool);
     return json_pack("{s:b,s:s,s:s,s:I,s:I,s:f,s:f,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",

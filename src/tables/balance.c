@@ -5,6 +5,14 @@
 
 #include "balance.h"
 
+const char *const rlb_balance_names[] = { "least-outstanding", "round-robin", "weighted", NULL };
+
+const char *
+rlb_balance_name(int balance)
+{
+    return balance >= 0 && balance <= RLB_BALANCE_WEIGHTED ? rlb_balance_names[balance] : "?";
+}
+
 static struct rlb_server *
 least_outstanding(struct rlb_balancer *b, struct rlb_server *const *v, unsigned n,
                   const struct rlb_server *except)

@@ -26,4 +26,10 @@ struct rlb_server *rlb_balance_pick(struct rlb_balancer *b, struct rlb_server *c
 struct rlb_server *rlb_balance_pick_except(struct rlb_balancer *b, struct rlb_server *const *v,
                                            unsigned n, const struct rlb_server *except);
 
+/* The algorithms' names by enum rlb_balance, NULL-terminated (the choices
+ * of proxy.balance). */
+extern const char *const rlb_balance_names[];
+/* "least-outstanding", "round-robin", "weighted"; "?" for anything else. */
+const char *rlb_balance_name(int balance);
+
 #endif

@@ -76,7 +76,8 @@ rlb_servers_reload(struct rlb_servers *ss, const struct rlb_conf *conf, bool rol
             goto fail;
         }
         if (!find_in(ss->v, ss->n, cs->name, &at) && !find_in(ss->gone, ss->ngone, cs->name, &at) &&
-            (!(fresh[ok] = calloc(1, sizeof(*fresh[ok]))) || !(fresh[ok]->name = strdup(cs->name)))) {
+            (!(fresh[ok] = calloc(1, sizeof(*fresh[ok]))) ||
+             !(fresh[ok]->name = strdup(cs->name)))) {
             rlb_secret_free(&secrets[ok]);
             free(names[ok]);
             ok++;                  /* fresh[ok] is freed below */
@@ -180,16 +181,38 @@ rlb_servers_build(struct rlb_servers *ss, const struct rlb_conf *conf)
     return 0;
 }
 
+const char *const rlb_role_names[] = { "subordinate", "master", NULL };
+const char *const rlb_admin_names[] = { "enabled", "draining", "maintenance", NULL };
+const char *const rlb_server_state_names[] = { "up", "down", "draining", "maintenance", NULL };
+
+const char *
+rlb_role_name(int role)
+{
+    return role >= 0 && role <= RLB_ROLE_MASTER ? rlb_role_names[role] : "?";
+}
+
+const char *
+rlb_admin_name(int admin)
+{
+    return admin >= 0 && admin <= RLB_ADMIN_MAINTENANCE ? rlb_admin_names[admin] : "?";
+}
+
+enum rlb_server_state
+rlb_server_state(const struct rlb_server *s)
+{
+    if (s->admin == RLB_ADMIN_MAINTENANCE)
+        return RLB_STATE_MAINTENANCE;
+    if (s->health == RLB_HEALTH_DOWN)
+        return RLB_STATE_DOWN;
+    if (s->admin == RLB_ADMIN_DRAINING)
+        return RLB_STATE_DRAINING;
+    return RLB_STATE_UP;
+}
+
 const char *
 rlb_server_state_name(const struct rlb_server *s)
 {
-    if (s->admin == RLB_ADMIN_MAINTENANCE)
-        return "maintenance";
-    if (s->health == RLB_HEALTH_DOWN)
-        return "down";
-    if (s->admin == RLB_ADMIN_DRAINING)
-        return "draining";
-    return "up";
+    return rlb_server_state_names[rlb_server_state(s)];
 }
 
 const char *

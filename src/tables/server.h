@@ -136,7 +136,28 @@ rlb_server_takes_pinned(const struct rlb_server *s)
     return s->admin != RLB_ADMIN_MAINTENANCE && s->health == RLB_HEALTH_UP;
 }
 
-/* "up", "down", "draining" or "maintenance" (the most important first). */
+/* What a server takes, the most important first (rlb_server_state). */
+enum rlb_server_state {
+    RLB_STATE_UP = 0,
+    RLB_STATE_DOWN,
+    RLB_STATE_DRAINING,
+    RLB_STATE_MAINTENANCE,
+};
+
+/* Names by enum, each table NULL-terminated: rlb_role_names are the
+ * choices of a server's role, the others name states in the control
+ * commands, the reports and the metrics. */
+extern const char *const rlb_role_names[];         /* enum rlb_role */
+extern const char *const rlb_admin_names[];        /* enum rlb_admin */
+extern const char *const rlb_server_state_names[]; /* enum rlb_server_state */
+
+/* "subordinate" or "master"; "?" for anything else. */
+const char *rlb_role_name(int role);
+/* "enabled", "draining" or "maintenance"; "?" for anything else. */
+const char *rlb_admin_name(int admin);
+/* Maintenance, else down, else draining, else up. */
+enum rlb_server_state rlb_server_state(const struct rlb_server *s);
+/* "up", "down", "draining" or "maintenance": rlb_server_state's name. */
 const char *rlb_server_state_name(const struct rlb_server *s);
 /* Why: the health reason when down, else the admin's when not enabled. */
 const char *rlb_server_state_reason(const struct rlb_server *s);

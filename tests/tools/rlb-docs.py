@@ -5,7 +5,7 @@ Prints TAP. Each check lists what the code has and a document lacks (or
 the reverse), so a new option, counter, command or message cannot land
 undocumented, and a removed one cannot stay in the pages:
 
-1. every configuration key of src/conf/conf.c's tables has an entry (.TP/.B)
+1. every configuration key of src/conf/confschema.c's tables has an entry (.TP/.B)
    in its section of radlb.conf(5) and a row in README.md's table;
    every entry of those sections is a key the code knows;
 2. every figure of `radlb -M` (the show-stats names) has an entry in
@@ -111,12 +111,12 @@ def tag_names(tag):
 
 
 # 1. configuration keys -------------------------------------------------
-conf_c = read('src/conf/conf.c')
+schema_c = read('src/conf/confschema.c')
 tables = {}
-for m in re.finditer(r'struct conf_item (\w+)\[\] = \{(.*?)\n\};', conf_c, re.S):
+for m in re.finditer(r'struct conf_item (\w+)\[\] = \{(.*?)\n\};', schema_c, re.S):
     tables[m.group(1)] = re.findall(r'^\s*\{ "(\w+)",', m.group(2), re.M)
 section_of = {}
-for m in re.finditer(r'conf_section \w+ = \{\s*"(\w*)", (\w+),', conf_c):
+for m in re.finditer(r'conf_section \w+ = \{\s*"(\w*)", (\w+),', schema_c):
     section_of[m.group(2)] = m.group(1)
 keys = {}
 for table, names in tables.items():
@@ -125,7 +125,7 @@ for table, names in tables.items():
         continue
     keys[sec] = names
 tap(len(keys) >= 10 and sum(map(len, keys.values())) >= 60,
-    'src/conf/conf.c: %d sections, %d keys read' % (len(keys), sum(map(len, keys.values()))))
+    'src/conf/confschema.c: %d sections, %d keys read' % (len(keys), sum(map(len, keys.values()))))
 
 conf5 = sections(read('doc/radlb.conf.5'))
 readme = read('README.md')
@@ -157,7 +157,7 @@ for sec, names in sorted(keys.items()):
         if full not in readme_keys:
             missing_readme.append('%s: no row "| `%s` |" in README.md' % (full, full))
     for d in sorted(documented - set(names)):
-        extra_man.append('radlb.conf.5 %s documents "%s", which src/conf/conf.c does not have'
+        extra_man.append('radlb.conf.5 %s documents "%s", which src/conf/confschema.c does not have'
                          % (title, d))
 tap(not missing_man, 'every configuration key is in radlb.conf(5)', missing_man)
 tap(not extra_man, 'every key radlb.conf(5) documents exists', extra_man)
@@ -165,7 +165,7 @@ tap(not missing_readme, "every configuration key has a row in README.md's table"
 stale = sorted(readme_keys - {k if s == '' else s + '.' + k
                               for s, ks in keys.items() for k in ks})
 tap(not stale, "every key in README.md's table exists",
-    ['README.md documents %s, which src/conf/conf.c does not have' % k for k in stale])
+    ['README.md documents %s, which src/conf/confschema.c does not have' % k for k in stale])
 
 # 2. counters -------------------------------------------------------------
 metrics = subprocess.run([RADLB, '-M'], capture_output=True, text=True, check=True).stdout

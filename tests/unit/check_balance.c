@@ -1,6 +1,7 @@
 /*
  * check_balance.c: unit tests of src/tables/balance.c: least-outstanding (relative
- * to weight, ties rotated), round-robin, and smooth weighted round robin.
+ * to weight, ties rotated), round-robin, smooth weighted round robin, and
+ * the algorithms' names.
  */
 #include "config.h"
 
@@ -227,6 +228,17 @@ START_TEST(except_never_picks_it)
 }
 END_TEST
 
+START_TEST(names)
+{
+    ck_assert_str_eq(rlb_balance_name(RLB_BALANCE_LEAST_OUTSTANDING), "least-outstanding");
+    ck_assert_str_eq(rlb_balance_name(RLB_BALANCE_ROUND_ROBIN), "round-robin");
+    ck_assert_str_eq(rlb_balance_name(RLB_BALANCE_WEIGHTED), "weighted");
+    ck_assert_str_eq(rlb_balance_name(RLB_BALANCE_WEIGHTED + 1), "?");
+    ck_assert_str_eq(rlb_balance_name(-1), "?");
+    ck_assert_ptr_null(rlb_balance_names[RLB_BALANCE_WEIGHTED + 1]);
+}
+END_TEST
+
 static Suite *
 balance_suite(void)
 {
@@ -245,6 +257,7 @@ balance_suite(void)
     tcase_add_test(tc, weighted_proportions);
     tcase_add_test(tc, weighted_equal_weights_rotate);
     tcase_add_test(tc, except_never_picks_it);
+    tcase_add_test(tc, names);
     suite_add_tcase(s, tc);
     return s;
 }

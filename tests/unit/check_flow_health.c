@@ -151,7 +151,7 @@ START_TEST(challenge_answer_to_a_down_issuer_is_rejected)
     ck_assert_int_eq(flow_from_server(req, RLB_ACCESS_CHALLENGE, "otp-6"), RLB_DROP_NONE);
 
     /* draining: the answer still goes to the issuer */
-    rlb_server_set_admin(ctx, s, RLB_ADMIN_DRAINING, "test");
+    rlb_health_set_admin(ctx, s, RLB_ADMIN_DRAINING, "test");
     flow_request(&p, 7, 2, "frank", "otp-6");
     ck_assert_int_eq(flow_from_nas(&p), RLB_DROP_NONE);
     req = flow_find(7);
@@ -227,7 +227,7 @@ START_TEST(promotion_refusals)
     ck_assert_uint_eq(ctx->master.epoch, epoch);
 
     rlb_health_set_up(ctx, m2, "probe answered");
-    rlb_server_set_admin(ctx, m2, RLB_ADMIN_MAINTENANCE, "test");
+    rlb_health_set_admin(ctx, m2, RLB_ADMIN_MAINTENANCE, "test");
     rlb_sb_free(&err);
     ck_assert_int_eq(rlb_master_promote(ctx, m2, false, "uid 0", 0, &out, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.p, "maintenance"));

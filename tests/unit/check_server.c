@@ -3,7 +3,8 @@
  * socket toward a server owns 256 Identifiers, handed out least recently
  * released first; a 257th request in flight opens a second socket; up to
  * proxy.max_sockets. Sockets are connected UDP sockets to 127.0.0.1 (no
- * listener needed) and no event loop is used.
+ * listener needed) and no event loop is used. Also the names of roles,
+ * admin states and server states.
  *
  * rfc-checklist.md item 3.
  */
@@ -286,6 +287,28 @@ START_TEST(servers_find)
 }
 END_TEST
 
+/* The state names: maintenance first, then down, then draining. */
+START_TEST(names)
+{
+    ck_assert_str_eq(rlb_role_name(RLB_ROLE_SUBORDINATE), "subordinate");
+    ck_assert_str_eq(rlb_role_name(RLB_ROLE_MASTER), "master");
+    ck_assert_str_eq(rlb_role_name(2), "?");
+    ck_assert_str_eq(rlb_admin_name(RLB_ADMIN_ENABLED), "enabled");
+    ck_assert_str_eq(rlb_admin_name(RLB_ADMIN_DRAINING), "draining");
+    ck_assert_str_eq(rlb_admin_name(RLB_ADMIN_MAINTENANCE), "maintenance");
+    ck_assert_str_eq(rlb_admin_name(-1), "?");
+    ck_assert_str_eq(rlb_server_state_name(srv), "up");
+    srv->admin = RLB_ADMIN_DRAINING;
+    ck_assert_str_eq(rlb_server_state_name(srv), "draining");
+    srv->health = RLB_HEALTH_DOWN;
+    ck_assert_str_eq(rlb_server_state_name(srv), "down");
+    srv->admin = RLB_ADMIN_MAINTENANCE;
+    ck_assert_str_eq(rlb_server_state_name(srv), "maintenance");
+    ck_assert_int_eq(rlb_server_state(srv), RLB_STATE_MAINTENANCE);
+    ck_assert_ptr_null(rlb_server_state_names[RLB_STATE_MAINTENANCE + 1]);
+}
+END_TEST
+
 static Suite *
 server_suite(void)
 {
@@ -304,6 +327,7 @@ server_suite(void)
     tcase_add_test(tc, release_all_on_two_sockets);
     tcase_add_test(tc, auth_and_acct_separate);
     tcase_add_test(tc, servers_find);
+    tcase_add_test(tc, names);
     suite_add_tcase(s, tc);
     return s;
 }
