@@ -148,15 +148,6 @@ build_status_server(struct rlb_probe *p, uint8_t *pkt)
     return rlb_pkt_build_status_server(p->id, p->auth, &p->server->secret, pkt);
 }
 
-static size_t
-put_attr(uint8_t *pkt, size_t off, uint8_t type, const void *val, size_t len)
-{
-    pkt[off] = type;
-    pkt[off + 1] = (uint8_t)(len + 2);
-    memcpy(pkt + off + 2, val, len);
-    return off + 2 + len;
-}
-
 /* Access-Request for probe_user: Message-Authenticator first (BlastRADIUS),
  * User-Name, User-Password hidden with the server's secret, NAS-Identifier. */
 static size_t
@@ -177,9 +168,10 @@ build_access_request(const struct rlb_conf_health *h, struct rlb_probe *p, uint8
     pkt[1] = p->id;
     memcpy(pkt + 4, p->auth, RLB_AUTH_LEN);
     off = RLB_HDR_LEN + RLB_MA_LEN;
-    off = put_attr(pkt, off, RLB_ATTR_USER_NAME, h->probe_user, ulen);
-    off = put_attr(pkt, off, RLB_ATTR_USER_PASSWORD, pw, pwlen);
-    off = put_attr(pkt, off, 32 /* NAS-Identifier */, PROBE_NAS_ID, sizeof(PROBE_NAS_ID) - 1);
+    off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_USER_NAME, h->probe_user, ulen);
+    off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_USER_PASSWORD, pw, pwlen);
+    off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_NAS_IDENTIFIER, PROBE_NAS_ID,
+                           sizeof(PROBE_NAS_ID) - 1);
     rlb_pkt_sign(pkt, off, RLB_HDR_LEN, NULL, &p->server->secret);
     return off;
 }

@@ -12,10 +12,10 @@
 #include "ctx.h"
 #include "master.h"
 #include "flow.h"
+#include "pkt.h"
 #include "spool.h"
 
 #define SPOOL_TICK            0.1  /* seconds: acknowledgement point saved, replay resumed */
-#define ATTR_ACCT_DELAY_TIME  41
 
 static double
 wall_now(void)
@@ -159,40 +159,6 @@ rlb_acctspool_commit(struct rlb_ctx *ctx)
     }
 }
 
-/* Raises Acct-Delay-Time by delay seconds (adds it when missing and there
- * is room). Returns the new length. */
-static size_t
-add_delay(uint8_t *pkt, size_t len, double delay)
-{
-    uint32_t d = delay > 0 ? (uint32_t)(delay + 0.5) : 0;
-
-    for (size_t off = RLB_HDR_LEN; off + 2 <= len && pkt[off + 1] >= 2; off += pkt[off + 1]) {
-        if (pkt[off] == ATTR_ACCT_DELAY_TIME && pkt[off + 1] == 6) {
-            uint32_t v = ((uint32_t)pkt[off + 2] << 24) | ((uint32_t)pkt[off + 3] << 16) |
-                         ((uint32_t)pkt[off + 4] << 8) | pkt[off + 5];
-
-            v += d;
-            pkt[off + 2] = (uint8_t)(v >> 24);
-            pkt[off + 3] = (uint8_t)(v >> 16);
-            pkt[off + 4] = (uint8_t)(v >> 8);
-            pkt[off + 5] = (uint8_t)v;
-            return len;
-        }
-    }
-    if (!d || len + 6 > RLB_PKT_MAX)
-        return len;
-    pkt[len] = ATTR_ACCT_DELAY_TIME;
-    pkt[len + 1] = 6;
-    pkt[len + 2] = (uint8_t)(d >> 24);
-    pkt[len + 3] = (uint8_t)(d >> 16);
-    pkt[len + 4] = (uint8_t)(d >> 8);
-    pkt[len + 5] = (uint8_t)d;
-    len += 6;
-    pkt[2] = (uint8_t)(len >> 8);
-    pkt[3] = (uint8_t)len;
-    return len;
-}
-
 static const struct rlb_client *
 client_named(const struct rlb_ctx *ctx, const char *name)
 {
@@ -215,7 +181,7 @@ replay(struct rlb_ctx *ctx, const struct rlb_spool_record *rec)
     size_t len;
 
     memcpy(pkt, rec->pkt, rec->len);
-    len = add_delay(pkt, rec->len, wall_now() - rec->arrived);
+    len = rlb_pkt_add_acct_delay(pkt, rec->len, wall_now() - rec->arrived);
     if (rlb_pkt_parse(pkt, &len, false, &info) != RLB_DROP_NONE ||
         info.code != RLB_ACCOUNTING_REQUEST) {
         rlb_err("accounting spool: record %llu is not an Accounting-Request: skipped",

@@ -34,7 +34,6 @@ CTX_GAUGE(buffer_bytes, ctx->bufs.bytes)
 
 #define REDIS_COUNTERS(X) X(gets) X(hits) X(misses) X(timeouts) X(sets) X(write_timeouts) X(dels) \
     X(skipped) X(errors) X(outages) X(connects)
-#define SPOOL_COUNTERS(X) X(appended) X(replayed) X(acked) X(full) X(commits) X(errors)
 
 CTX_GAUGE(sticky_sessions, rlb_sticky_count(&ctx->sticky))
 #define G(f, help) CTX_GAUGE(sticky_##f, ctx->sticky.stats.f)
@@ -88,8 +87,8 @@ spool_oldest(const struct rlb_ctx *ctx, const void *obj)
 
 CTX_GAUGE(spool_records, ctx->spool ? rlb_spool_depth(ctx->spool) : 0)
 CTX_GAUGE(spool_bytes, ctx->spool ? rlb_spool_bytes(ctx->spool) : 0)
-#define G(f) CTX_GAUGE(spool_##f, ctx->spool ? rlb_spool_stats(ctx->spool)->f : 0)
-SPOOL_COUNTERS(G)
+#define G(f, help) CTX_GAUGE(spool_##f, ctx->spool ? rlb_spool_stats(ctx->spool)->f : 0)
+RLB_SPOOL_COUNTERS(G)
 #undef G
 
 #define G(f, help) CTX_GAUGE(conns_##f, ctx->conns.f)
@@ -244,18 +243,10 @@ const struct rlb_metric rlb_metrics[] = {
              "octets of the spool's files"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 1, "spool_oldest_seconds", "spool.oldest_seconds",
              spool_oldest, "how long the oldest spooled record has waited"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_appended_total", "spool.appended",
-             spool_appended, "records made durable in the spool"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_replayed_total", "spool.replayed",
-             spool_replayed, "records sent to a master (retries included)"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_acked_total", "spool.acked", spool_acked,
-             "records acknowledged by a master"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_full_total", "spool.full", spool_full,
-             "appends refused: spool.max_bytes reached"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_commits_total", "spool.commits",
-             spool_commits, "group commits (fdatasync calls)"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_errors_total", "spool.errors", spool_errors,
-             "spool write, sync and read errors, corrupt records included"),
+#define ROW(f, help) COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_" #f "_total", \
+                              "spool." #f, spool_##f, help),
+    RLB_SPOOL_COUNTERS(ROW)
+#undef ROW
 
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "reloads_total", "reloads", reloads,
              "configuration reloads applied (SIGHUP, radlbctl reload)"),

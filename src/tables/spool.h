@@ -48,13 +48,23 @@ struct rlb_spool_record {
     size_t         len;                 /* its length (20..4096) */
 };
 
+/* The spool's counters, declared once: struct rlb_spool_stats and the
+ * spool_*_total rows of metrics.c come from this list (name, help). appended
+ * counts records committed, replayed records handed out for replay (retries
+ * included), full appends refused because max_bytes was reached, commits
+ * fsync'd batches, errors write/fsync/read errors (corrupt records too). */
+#define RLB_SPOOL_COUNTERS(X)                                                   \
+    X(appended, "records made durable in the spool")                           \
+    X(replayed, "records sent to a master (retries included)")                 \
+    X(acked, "records acknowledged by a master")                               \
+    X(full, "appends refused: spool.max_bytes reached")                        \
+    X(commits, "group commits (fdatasync calls)")                              \
+    X(errors, "spool write, sync and read errors, corrupt records included")
+
 struct rlb_spool_stats {
-    uint64_t appended;                  /* records committed */
-    uint64_t replayed;                  /* records handed out for replay (including retries) */
-    uint64_t acked;                     /* records acknowledged */
-    uint64_t full;                      /* appends refused: max_bytes reached */
-    uint64_t commits;                   /* fsync'd batches */
-    uint64_t errors;                    /* write/fsync/read errors (corrupt records included) */
+#define X(name, help) uint64_t name;
+    RLB_SPOOL_COUNTERS(X)
+#undef X
 };
 
 /* Opens (creating it, mode 0700) the spool in dir; recovers after a crash:

@@ -636,6 +636,38 @@ rlb_pkt_build_local_reply(uint8_t code, uint8_t id, bool ma, const uint8_t req_a
     return p - out;
 }
 
+/* ------------------------------------------------------------------ */
+/* Attributes written in place                                         */
+
+size_t
+rlb_pkt_put_attr(uint8_t *pkt, size_t off, uint8_t type, const void *val, size_t len)
+{
+    pkt[off] = type;
+    pkt[off + 1] = (uint8_t)(len + 2);
+    memcpy(pkt + off + 2, val, len);
+    return off + 2 + len;
+}
+
+size_t
+rlb_pkt_add_acct_delay(uint8_t *pkt, size_t len, double delay)
+{
+    uint32_t d = delay > 0 ? (uint32_t)(delay + 0.5) : 0;
+    uint8_t v[4];
+
+    for (size_t off = RLB_HDR_LEN; off + 2 <= len && pkt[off + 1] >= 2; off += pkt[off + 1]) {
+        if (pkt[off] == RLB_ATTR_ACCT_DELAY_TIME && pkt[off + 1] == 6) {
+            rlb_put32(pkt + off + 2, rlb_get32(pkt + off + 2) + d);
+            return len;
+        }
+    }
+    if (!d || len + 6 > RLB_PKT_MAX)
+        return len;
+    rlb_put32(v, d);
+    len = rlb_pkt_put_attr(pkt, len, RLB_ATTR_ACCT_DELAY_TIME, v, sizeof(v));
+    rlb_put16(pkt + 2, (uint16_t)len);
+    return len;
+}
+
 size_t
 rlb_pkt_build_status_server(uint8_t id, const uint8_t auth[RLB_AUTH_LEN],
                             const struct rlb_secret *secret, uint8_t *pkt)

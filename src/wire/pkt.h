@@ -146,6 +146,30 @@ rlb_get32(const uint8_t *p)
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
+static inline void
+rlb_put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* Writes one attribute (type, length, len octets of value: at most 253)
+ * at offset off of a packet being built; returns the offset after it. The
+ * caller has checked the room; the Length field is not changed. */
+size_t rlb_pkt_put_attr(uint8_t *pkt, size_t off, uint8_t type, const void *val, size_t len);
+
+/*
+ * Raises the Acct-Delay-Time (RFC 2866 5.2) of an Accounting-Request of
+ * len octets by delay seconds, rounded (negative: 0): the first one of
+ * length 6 is changed in place; without one, one is appended when the
+ * delay is not 0 and the packet stays within RLB_PKT_MAX octets (pkt has
+ * room for RLB_PKT_MAX), and the Length field follows. The authenticator
+ * is not recomputed. Returns the new length.
+ */
+size_t rlb_pkt_add_acct_delay(uint8_t *pkt, size_t len, double delay);
+
 /* Status-Server (RFC 5997) with Message-Authenticator, into pkt (38
  * octets); returns its length. */
 size_t rlb_pkt_build_status_server(uint8_t id, const uint8_t auth[RLB_AUTH_LEN],

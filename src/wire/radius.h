@@ -29,7 +29,9 @@
 #define RLB_ATTR_STATE                 24
 #define RLB_ATTR_CLASS                 25
 #define RLB_ATTR_VENDOR_SPECIFIC       26
+#define RLB_ATTR_NAS_IDENTIFIER        32
 #define RLB_ATTR_PROXY_STATE           33
+#define RLB_ATTR_ACCT_DELAY_TIME       41
 #define RLB_ATTR_CHAP_CHALLENGE        60
 #define RLB_ATTR_TUNNEL_PASSWORD       69
 #define RLB_ATTR_EAP_MESSAGE           79

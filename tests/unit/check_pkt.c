@@ -1817,6 +1817,147 @@ START_TEST(local_reply_too_big)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Attributes written in place                                        */
+
+/* An Accounting-Request: Acct-Status-Type Start, Acct-Session-Id "s-1",
+ * optionally Acct-Delay-Time delay; signed with SECRET_A. */
+static void
+acct_request(struct tpkt *p, bool with_delay, uint32_t delay)
+{
+    static const uint8_t start[4] = { 0, 0, 0, 1 };
+    uint8_t d[4];
+
+    tp_init(p, 4, 7, NULL);
+    tp_attr(p, 40, start, sizeof(start));
+    tp_attr(p, 44, "s-1", 3);
+    if (with_delay) {
+        rlb_put32(d, delay);
+        tp_attr(p, 41, d, sizeof(d));
+    }
+    xfr_sign(p->b, p->len, 0, NULL, SECRET_A);
+}
+
+/* The probe's attributes: type, length, value; the offset after each. */
+START_TEST(put_attr_writes_type_length_value)
+{
+    static const uint8_t want[] = { 1, 7, 'p', 'r', 'o', 'b', 'e', 32, 5, 'r', 'l', 'b' };
+    uint8_t pkt[64] = { 1, 3 };
+    char nas[32];
+    size_t off;
+
+    off = rlb_pkt_put_attr(pkt, RLB_HDR_LEN, RLB_ATTR_USER_NAME, "probe", 5);
+    ck_assert_uint_eq(off, 27);
+    off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_NAS_IDENTIFIER, "rlb", 3);
+    ck_assert_uint_eq(off, 32);
+    ck_assert_mem_eq(pkt + RLB_HDR_LEN, want, sizeof(want));
+    ck_assert_uint_eq(rlb_get16(pkt + 2), 0);  /* the Length field is the caller's */
+    rlb_put16(pkt + 2, (uint16_t)off);
+    ck_assert_drop(parse(pkt, off, false), RLB_DROP_NONE);
+    ck_assert_int_eq(xfr_attr_string(pkt, off, RLB_ATTR_NAS_IDENTIFIER, SECRET_A, nas,
+                                     sizeof(nas)), 1);
+    ck_assert_str_eq(nas, "rlb");
+}
+END_TEST
+
+/* No Acct-Delay-Time: one is appended, rounded, the Length field follows. */
+START_TEST(acct_delay_added)
+{
+    struct tpkt p;
+    uint32_t v = 0;
+    size_t len, before;
+
+    acct_request(&p, false, 0);
+    before = p.len;
+    len = rlb_pkt_add_acct_delay(p.b, p.len, 41.6);
+    ck_assert_uint_eq(len, before + 6);
+    ck_assert_uint_eq(rlb_get16(p.b + 2), len);
+    ck_assert_uint_eq(p.b[before], RLB_ATTR_ACCT_DELAY_TIME);
+    ck_assert_uint_eq(p.b[before + 1], 6);
+    ck_assert_uint_eq(rlb_get32(p.b + before + 2), 42);
+    ck_assert_drop(parse(p.b, len, false), RLB_DROP_NONE);
+    ck_assert_int_eq(xfr_attr_integer(p.b, len, 41, SECRET_A, &v), 1);
+    ck_assert_uint_eq(v, 42);
+}
+END_TEST
+
+/* An Acct-Delay-Time the NAS sent is raised in place; the length stays. */
+START_TEST(acct_delay_raised)
+{
+    struct tpkt p;
+    uint8_t copy[sizeof(p.b)];
+    uint32_t v = 0;
+    size_t len, at;
+
+    acct_request(&p, true, 5);
+    at = tp_find(p.b, p.len, 41, 0);
+    memcpy(copy, p.b, p.len);
+    len = rlb_pkt_add_acct_delay(p.b, p.len, 10.4);
+    ck_assert_uint_eq(len, p.len);
+    ck_assert_uint_eq(rlb_get32(p.b + at + 2), 15);
+    ck_assert_mem_eq(p.b, copy, at + 2);   /* nothing else moved */
+    ck_assert_int_eq(xfr_attr_integer(p.b, len, 41, SECRET_A, &v), 1);
+    ck_assert_uint_eq(v, 15);
+    /* A delay below half a second leaves the value. */
+    ck_assert_uint_eq(rlb_pkt_add_acct_delay(p.b, len, 0.4), len);
+    ck_assert_uint_eq(rlb_get32(p.b + at + 2), 15);
+}
+END_TEST
+
+/* Nothing to add: a delay that rounds to 0, or no room under 4096. */
+START_TEST(acct_delay_unchanged)
+{
+    static const uint8_t cls[253];
+    static uint8_t big[RLB_PKT_MAX];
+    struct tpkt p;
+    uint8_t copy[sizeof(p.b)];
+    uint32_t v = 7;
+    size_t len;
+
+    acct_request(&p, false, 0);
+    memcpy(copy, p.b, p.len);
+    ck_assert_uint_eq(rlb_pkt_add_acct_delay(p.b, p.len, 0.2), p.len);
+    ck_assert_uint_eq(rlb_pkt_add_acct_delay(p.b, p.len, -30), p.len);
+    ck_assert_mem_eq(p.b, copy, p.len);
+    ck_assert_int_eq(xfr_attr_integer(p.b, p.len, 41, SECRET_A, &v), 0);
+
+    /* 4092 octets: Acct-Session-Id then Class attributes filling it. */
+    len = RLB_HDR_LEN;
+    big[0] = 4;
+    len = rlb_pkt_put_attr(big, len, 44, "s-2", 3);
+    while (len + 255 <= RLB_PKT_MAX - 4)
+        len = rlb_pkt_put_attr(big, len, RLB_ATTR_CLASS, cls, sizeof(cls));
+    len = rlb_pkt_put_attr(big, len, RLB_ATTR_CLASS, cls, RLB_PKT_MAX - 4 - len - 2);
+    ck_assert_uint_eq(len, RLB_PKT_MAX - 4);
+    rlb_put16(big + 2, (uint16_t)len);
+    ck_assert_drop(parse(big, len, false), RLB_DROP_NONE);
+    ck_assert_uint_eq(rlb_pkt_add_acct_delay(big, len, 60), len);
+    ck_assert_uint_eq(rlb_get16(big + 2), len);
+    ck_assert_uint_eq(tp_find(big, len, 41, 0), 0);
+}
+END_TEST
+
+/* The replay's path: the delay added, then signed for the master as
+ * rlb_pkt_build_request does; libfreeradius accepts the authenticator. */
+START_TEST(acct_delay_then_signed)
+{
+    struct tpkt p;
+    uint8_t out[4096];
+    rlb_drop_t why;
+    uint32_t v = 0;
+    size_t len;
+    ssize_t n;
+
+    acct_request(&p, false, 0);
+    len = rlb_pkt_add_acct_delay(p.b, p.len, 3);
+    n = build_request(p.b, len, 21, NULL, out, sizeof(out), &why);
+    ck_assert_int_gt(n, 0);
+    ck_assert(xfr_auth_valid(out, (size_t)n, zero16, SECRET_B));
+    ck_assert_int_eq(xfr_attr_integer(out, (size_t)n, 41, SECRET_B, &v), 1);
+    ck_assert_uint_eq(v, 3);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *
 pkt_suite(void)
@@ -1925,6 +2066,16 @@ pkt_suite(void)
     tcase_add_test(tc, local_reply_minimal);
     tcase_add_test(tc, local_reply_too_big);
     tcase_add_test(tc, local_reply_without_ma);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("attrs_in_place");
+    tcase_add_unchecked_fixture(tc, dict_setup, NULL);
+    tcase_add_checked_fixture(tc, secrets_setup, secrets_teardown);
+    tcase_add_test(tc, put_attr_writes_type_length_value);
+    tcase_add_test(tc, acct_delay_added);
+    tcase_add_test(tc, acct_delay_raised);
+    tcase_add_test(tc, acct_delay_unchanged);
+    tcase_add_test(tc, acct_delay_then_signed);
     suite_add_tcase(s, tc);
 
     return s;

@@ -6,6 +6,7 @@
 #include <freeradius/libradius.h>
 #include <freeradius/md5.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "fr_xcheck.h"
@@ -110,4 +111,73 @@ xfr_auth_valid(const uint8_t *pkt, size_t len, const uint8_t auth_field[16], con
     memcpy(buf + 4, auth_field, 16);
     md5_with_secret(d, buf, len, secret);
     return memcmp(d, pkt + 4, 16) == 0;
+}
+
+/* Decodes pkt into a packet of its own (freed by the caller with
+ * rad_free()); NULL when libfreeradius refuses it. */
+static RADIUS_PACKET *
+decode(const uint8_t *pkt, size_t len, const char *secret)
+{
+    RADIUS_PACKET *p = rad_alloc(NULL, false);
+    decode_fail_t reason;
+
+    if (!p)
+        return NULL;
+    p->src_ipaddr.af = AF_INET;
+    p->dst_ipaddr.af = AF_INET;
+    p->data = talloc_memdup(p, pkt, len);
+    p->data_len = len;
+    if (!p->data || !rad_packet_ok(p, 0, &reason) || rad_decode(p, NULL, secret) < 0) {
+        rad_free(&p);
+        return NULL;
+    }
+    return p;
+}
+
+/* The first standard attribute attr of p in *first; how many there are. */
+static int
+count_attr(RADIUS_PACKET *p, unsigned attr, VALUE_PAIR **first)
+{
+    int n = 0;
+
+    *first = NULL;
+    for (VALUE_PAIR *vp = p->vps; vp; vp = vp->next) {
+        if (vp->da->vendor == 0 && vp->da->attr == attr && n++ == 0)
+            *first = vp;
+    }
+    return n;
+}
+
+int
+xfr_attr_integer(const uint8_t *pkt, size_t len, unsigned attr, const char *secret,
+                 uint32_t *val)
+{
+    RADIUS_PACKET *p = decode(pkt, len, secret);
+    VALUE_PAIR *vp;
+    int n;
+
+    if (!p)
+        return -1;
+    n = count_attr(p, attr, &vp);
+    if (vp)
+        *val = vp->vp_integer;
+    rad_free(&p);
+    return n;
+}
+
+int
+xfr_attr_string(const uint8_t *pkt, size_t len, unsigned attr, const char *secret, char *str,
+                size_t size)
+{
+    RADIUS_PACKET *p = decode(pkt, len, secret);
+    VALUE_PAIR *vp;
+    int n;
+
+    if (!p)
+        return -1;
+    n = count_attr(p, attr, &vp);
+    if (vp && size)
+        snprintf(str, size, "%s", vp->vp_strvalue);
+    rad_free(&p);
+    return n;
 }

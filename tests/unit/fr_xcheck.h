@@ -50,4 +50,16 @@ bool xfr_ma_valid(const uint8_t *pkt, size_t len, size_t ma_off, const uint8_t a
 bool xfr_auth_valid(const uint8_t *pkt, size_t len, const uint8_t auth_field[16],
                     const char *secret);
 
+/*
+ * libfreeradius's reading of a packet: rad_packet_ok() then rad_decode()
+ * (the dictionary loaded, as rlb_dict_load() does). The value of the first
+ * standard attribute attr: an integer in *val, a string (NUL-terminated,
+ * cut to size) in str. Return how many attributes attr the packet has, -1
+ * when it does not decode.
+ */
+int xfr_attr_integer(const uint8_t *pkt, size_t len, unsigned attr, const char *secret,
+                     uint32_t *val);
+int xfr_attr_string(const uint8_t *pkt, size_t len, unsigned attr, const char *secret,
+                    char *str, size_t size);
+
 #endif
