@@ -28,6 +28,34 @@ rlb_addr_parse(const char *text, uint16_t port, union rlb_sockaddr *out)
 }
 
 int
+rlb_addr_parse_host_port(const char *text, union rlb_sockaddr *out)
+{
+    char host[INET6_ADDRSTRLEN + 2];
+    const char *colon = strrchr(text, ':');
+    size_t hl;
+    long port;
+    char *end;
+
+    if (!colon || colon == text)
+        return -1;
+    hl = (size_t)(colon - text);
+    if (text[0] == '[') {
+        if (hl < 3 || text[hl - 1] != ']')
+            return -1;
+        text++;
+        hl -= 2;
+    }
+    if (hl >= sizeof(host))
+        return -1;
+    memcpy(host, text, hl);
+    host[hl] = '\0';
+    port = strtol(colon + 1, &end, 10);
+    if (*end || port < 1 || port > 65535)
+        return -1;
+    return rlb_addr_parse(host, (uint16_t)port, out);
+}
+
+int
 rlb_network_parse(const char *text, struct rlb_network *out)
 {
     char buf[INET6_ADDRSTRLEN + 8];

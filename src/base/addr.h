@@ -28,6 +28,8 @@ struct rlb_network {
 
 /* An IPv4 or IPv6 literal (no names: configuration must not depend on DNS). */
 int rlb_addr_parse(const char *text, uint16_t port, union rlb_sockaddr *out);
+/* "192.0.2.1:26379" or "[2001:db8::1]:26379": a literal and a port from 1 to 65535. */
+int rlb_addr_parse_host_port(const char *text, union rlb_sockaddr *out);
 /* "192.0.2.0/24", "2001:db8::/32" or a single address (full prefix). */
 int rlb_network_parse(const char *text, struct rlb_network *out);
 /* IPv4-mapped IPv6 peers match IPv4 networks. */

@@ -1,20 +1,14 @@
 /*
  * rstore.h: challenge sessions shared by several radlb instances through
- * Redis (sticky.store = "redis").
+ * Redis (sticky.store = "redis"), and the master they all follow.
  *
  * The local tables (sticky.c) stay in front: a challenge is recorded
  * locally and SET in Redis with its expiry; a request whose State (or
  * affinity key) is not in the local table is parked while one GET asks
  * Redis, then resumes with the answer, or without it after redis.timeout.
- * Commands are pipelined by hiredis's asynchronous API on radlb's own libev
- * loop; nothing ever blocks it.
- *
- * The connection goes to redis.address, or to the master that Redis
- * Sentinel names (re-resolved on every connection); AUTH, SELECT and ROLE
- * (which must say "master") come first. A lost, refused or stuck connection
- * is rebuilt with jittered exponential backoff; meanwhile lookups and
- * writes are skipped and RADIUS traffic goes on with the local tables. One
- * log line says when Redis becomes unusable, one when it is back.
+ * The commands go through the link to Redis (redis.h), pipelined on
+ * radlb's own libev loop; while the link is not ready, lookups and writes
+ * are skipped and RADIUS traffic goes on with the local tables.
  *
  * Keys: PREFIX "s:" hex(State) and PREFIX "a:" hex(affinity key); the value
  * is the server's name, which must be the same on every instance.
@@ -28,26 +22,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "redis.h"
+
 struct rlb_ctx;
 struct rlb_request;
 struct rlb_rstore;
 
 #define RLB_RKEY_STATE    's'
 #define RLB_RKEY_AFFINITY 'a'
-
-struct rlb_rstore_stats {
-    uint64_t gets;                 /* lookups sent */
-    uint64_t hits;                 /* lookups that named a server */
-    uint64_t misses;               /* lookups that found nothing */
-    uint64_t timeouts;             /* lookups not answered within redis.timeout */
-    uint64_t write_timeouts;       /* held challenges sent without Redis's acknowledgement */
-    uint64_t sets;                 /* challenges written */
-    uint64_t dels;
-    uint64_t skipped;              /* lookups and writes not sent: Redis not usable */
-    uint64_t errors;               /* error replies and failed connections */
-    uint64_t outages;              /* times Redis became unusable */
-    uint64_t connects;             /* connections that became ready */
-};
 
 /* What the owner (the request flow, route.c and reply.c) is told. */
 struct rlb_rstore_hooks {
@@ -95,9 +77,9 @@ void rlb_rstore_cancel(struct rlb_request *req);
 /* Counts a lookup (or, write, a held challenge's write) that outlived redis.timeout. */
 void rlb_rstore_timed_out(struct rlb_rstore *rs, bool write);
 
-const struct rlb_rstore_stats *rlb_rstore_stats(const struct rlb_rstore *rs);
-/* "ready", "connecting", "down" */
-const char *rlb_rstore_state(const struct rlb_rstore *rs);
+const struct rlb_redis_stats *rlb_rstore_stats(const struct rlb_rstore *rs);
+/* The link's state (its names: rlb_redis_state_names). */
+enum rlb_redis_state rlb_rstore_state(const struct rlb_rstore *rs);
 /* The address in use ("" when none) and the reason of the last failure. */
 const char *rlb_rstore_where(const struct rlb_rstore *rs);
 const char *rlb_rstore_last_error(const struct rlb_rstore *rs);
@@ -106,7 +88,5 @@ unsigned rlb_rstore_outstanding(const struct rlb_rstore *rs);
 /* Key encoding: PREFIX kind ':' hex(key); returns the length (for tests). */
 size_t rlb_rstore_key(const char *prefix, char kind, const uint8_t *key, size_t len, char *out,
                       size_t outsize);
-/* The backoff after n failures in a row, before jitter: 0.1 s doubling to 5 s. */
-double rlb_rstore_backoff(unsigned failures);
 
 #endif

@@ -245,8 +245,6 @@ void rlb_conf_msgs_free(struct rlb_conf_msgs *msgs);
 /* 1 for "Access-Request", 4 for "Accounting-Request", -1 otherwise. */
 int rlb_conf_code_number(const char *name);
 
-/* "address:port" or "[v6]:port" (Sentinel addresses). */
-int rlb_conf_host_port(const char *text, union rlb_sockaddr *out);
 
 /* Writes the configuration in libconfig syntax, secrets masked. */
 void rlb_conf_dump(const struct rlb_conf *conf, void (*out)(void *arg, const char *line),

@@ -315,35 +315,6 @@ check_misc(struct rlb_conf *c, const struct vctx *v)
                         path);
 }
 
-/* "192.0.2.1:26379" or "[2001:db8::1]:26379" */
-int
-rlb_conf_host_port(const char *text, union rlb_sockaddr *out)
-{
-    char host[INET6_ADDRSTRLEN + 2];
-    const char *colon = strrchr(text, ':');
-    size_t hl;
-    long port;
-    char *end;
-
-    if (!colon || colon == text)
-        return -1;
-    hl = (size_t)(colon - text);
-    if (text[0] == '[') {
-        if (hl < 3 || text[hl - 1] != ']')
-            return -1;
-        text++;
-        hl -= 2;
-    }
-    if (hl >= sizeof(host))
-        return -1;
-    memcpy(host, text, hl);
-    host[hl] = '\0';
-    port = strtol(colon + 1, &end, 10);
-    if (*end || port < 1 || port > 65535)
-        return -1;
-    return rlb_addr_parse(host, (uint16_t)port, out);
-}
-
 static void
 check_sticky(struct rlb_conf *c, const struct vctx *v)
 {
@@ -398,7 +369,7 @@ check_sticky(struct rlb_conf *c, const struct vctx *v)
     for (unsigned i = 0; i < r->nsentinels; i++) {
         union rlb_sockaddr sa;
 
-        if (rlb_conf_host_port(r->sentinels[i], &sa) < 0)
+        if (rlb_addr_parse_host_port(r->sentinels[i], &sa) < 0)
             conf_msg_member(v->m, true, rs, "sentinels",
                             "\"%s\" is not address:port "
                             "(like \"10.0.0.5:26379\" or \"[2001:db8::5]:26379\")",

@@ -32,8 +32,6 @@ CTX_GAUGE(cached_replies, rlb_timeq_count(&ctx->done))
 CTX_GAUGE(request_slots, ctx->reqs.total)
 CTX_GAUGE(buffer_bytes, ctx->bufs.bytes)
 
-#define REDIS_COUNTERS(X) X(gets) X(hits) X(misses) X(timeouts) X(sets) X(write_timeouts) X(dels) \
-    X(skipped) X(errors) X(outages) X(connects)
 
 CTX_GAUGE(sticky_sessions, rlb_sticky_count(&ctx->sticky))
 #define G(f, help) CTX_GAUGE(sticky_##f, ctx->sticky.stats.f)
@@ -44,24 +42,17 @@ CTX_GAUGE(affinity_entries, rlb_sticky_count(&ctx->affinity))
 RLB_AFFINITY_COUNTERS(G)
 #undef G
 
-static const char *const redis_states[] = { "off", "down", "connecting", "ready", NULL };
-
 static int
 redis_state(const struct rlb_ctx *ctx, const void *obj)
 {
-    const char *s;
-
     (void)obj;
-    if (!ctx->rstore)
-        return 0;
-    s = rlb_rstore_state(ctx->rstore);
-    return strcmp(s, "ready") == 0 ? 3 : strcmp(s, "connecting") == 0 ? 2 : 1;
+    return ctx->rstore ? (int)rlb_rstore_state(ctx->rstore) : RLB_REDIS_OFF;
 }
 
 CTX_GAUGE(redis_up, ctx->rstore && rlb_rstore_ready(ctx->rstore))
 CTX_GAUGE(redis_outstanding, ctx->rstore ? rlb_rstore_outstanding(ctx->rstore) : 0)
-#define G(f) CTX_GAUGE(redis_##f, ctx->rstore ? rlb_rstore_stats(ctx->rstore)->f : 0)
-REDIS_COUNTERS(G)
+#define G(f, help) CTX_GAUGE(redis_##f, ctx->rstore ? rlb_rstore_stats(ctx->rstore)->f : 0)
+RLB_REDIS_COUNTERS(G)
 #undef G
 
 static const char *
@@ -195,35 +186,16 @@ const struct rlb_metric rlb_metrics[] = {
     RLB_AFFINITY_COUNTERS(ROW)
 #undef ROW
 
-    STATE(RLB_MS_GLOBAL, "redis_state", "redis.state", "state", redis_states, redis_state,
+    STATE(RLB_MS_GLOBAL, "redis_state", "redis.state", "state", rlb_redis_state_names, redis_state,
           "the Redis link: off (not used), down, connecting or ready"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "redis_up", "redis.up", redis_up,
              "1 when Redis is connected and usable"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "redis_outstanding", "redis.outstanding",
              redis_outstanding, "Redis commands waiting for an answer"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_gets_total", "redis.gets", redis_gets,
-             "session lookups sent"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_hits_total", "redis.hits", redis_hits,
-             "lookups that named a server"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_misses_total", "redis.misses", redis_misses,
-             "lookups that found nothing"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_timeouts_total", "redis.timeouts",
-             redis_timeouts, "lookups not answered within redis.timeout"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_sets_total", "redis.sets", redis_sets,
-             "sessions written"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_write_timeouts_total", "redis.write_timeouts",
-             redis_write_timeouts,
-             "challenges sent without Redis's acknowledgement (redis.timeout)"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_dels_total", "redis.dels", redis_dels,
-             "sessions deleted"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_skipped_total", "redis.skipped",
-             redis_skipped, "lookups and writes not sent: Redis not usable"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_errors_total", "redis.errors", redis_errors,
-             "Redis error replies and failed connections"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_outages_total", "redis.outages",
-             redis_outages, "times Redis became unusable"),
-    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_connects_total", "redis.connects",
-             redis_connects, "connections to Redis that became ready"),
+#define ROW(f, help) COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "redis_" #f "_total", \
+                              "redis." #f, redis_##f, help),
+    RLB_REDIS_COUNTERS(ROW)
+#undef ROW
 
     INFO(RLB_MS_GLOBAL, "master_info", "master.name", "server", master_name,
          "the master (the server with the writable MFA database)"),

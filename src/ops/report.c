@@ -142,7 +142,8 @@ rlb_report_redis(const struct rlb_ctx *ctx)
 
     if (!rs)
         return json_null();
-    return json_pack("{s:s,s:b,s:s,s:s,s:i}", "state", rlb_rstore_state(rs), "up",
+    return json_pack("{s:s,s:b,s:s,s:s,s:i}", "state",
+                     rlb_redis_state_names[rlb_rstore_state(rs)], "up",
                      rlb_rstore_ready(rs), "address", rlb_rstore_where(rs), "last_error",
                      rlb_rstore_last_error(rs), "outstanding", (int)rlb_rstore_outstanding(rs));
 }

@@ -87,6 +87,31 @@ START_TEST(parse_bad_addresses)
 }
 END_TEST
 
+/* "address:port" and "[v6]:port" (Sentinel addresses): literals only, a port from 1 to 65535. */
+START_TEST(parse_host_port)
+{
+    static const char *const bad[] = {
+        "", ":", "192.0.2.1", "192.0.2.1:", ":26379", "192.0.2.1:0", "192.0.2.1:65536",
+        "192.0.2.1:-1", "192.0.2.1:26379x", "localhost:26379",
+        "2001:db8::1", "2001:db8::1:26379x", "[2001:db8::1]", "[2001:db8::1:26379",
+        "[]:26379", "2001:db8::1]:26379",
+    };
+    union rlb_sockaddr s;
+    char buf[RLB_ADDRSTRLEN];
+
+    ck_assert_int_eq(rlb_addr_parse_host_port("192.0.2.1:26379", &s), 0);
+    ck_assert_str_eq(rlb_sockaddr_str(&s, buf, sizeof(buf)), "192.0.2.1:26379");
+    ck_assert_int_eq(rlb_addr_parse_host_port("[2001:db8::1]:65535", &s), 0);
+    ck_assert_int_eq(s.sa.sa_family, AF_INET6);
+    ck_assert_str_eq(rlb_sockaddr_str(&s, buf, sizeof(buf)), "[2001:db8::1]:65535");
+    ck_assert_int_eq(rlb_addr_parse_host_port("127.0.0.1:1", &s), 0);
+    ck_assert_uint_eq(rlb_sockaddr_port(&s), 1);
+    for (size_t i = 0; i < N_ELEMS(bad); i++)
+        ck_assert_msg(rlb_addr_parse_host_port(bad[i], &s) == -1, "\"%s\" parsed as address:port",
+                      bad[i]);
+}
+END_TEST
+
 START_TEST(sockaddr_equal_and_any)
 {
     union rlb_sockaddr a = sa("192.0.2.1", 1812), b = sa("192.0.2.1", 1812);
@@ -227,6 +252,7 @@ addr_suite(void)
     tcase_add_test(tc, parse_ipv4);
     tcase_add_test(tc, parse_ipv6);
     tcase_add_test(tc, parse_bad_addresses);
+    tcase_add_test(tc, parse_host_port);
     tcase_add_test(tc, sockaddr_equal_and_any);
     suite_add_tcase(s, tc);
 

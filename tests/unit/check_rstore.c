@@ -276,7 +276,7 @@ run_until(bool (*cond)(void), double seconds)
 }
 
 static bool is_ready(void) { return rlb_rstore_ready(ctx.rstore); }
-static bool is_down(void) { return !strcmp(rlb_rstore_state(ctx.rstore), "down"); }
+static bool is_down(void) { return rlb_rstore_state(ctx.rstore) == RLB_REDIS_DOWN; }
 static bool one_answer(void) { return answers >= 1; }
 static bool two_answers(void) { return answers >= 2; }
 static bool one_write(void) { return writes >= 1; }
@@ -301,11 +301,16 @@ START_TEST(key_and_backoff)
     ck_assert_uint_eq(rlb_rstore_key("", 'a', key, 1, k, sizeof(k)), 4);
     ck_assert_str_eq(k, "a:01");
     ck_assert_uint_eq(rlb_rstore_key("p:", 's', key, 3, k, 8), 0);   /* does not fit */
-    ck_assert_double_eq_tol(rlb_rstore_backoff(1), 0.1, 1e-9);
-    ck_assert_double_eq_tol(rlb_rstore_backoff(2), 0.2, 1e-9);
-    ck_assert_double_eq_tol(rlb_rstore_backoff(4), 0.8, 1e-9);
-    ck_assert_double_eq_tol(rlb_rstore_backoff(7), 5.0, 1e-9);
-    ck_assert_double_eq_tol(rlb_rstore_backoff(50), 5.0, 1e-9);
+    ck_assert_double_eq_tol(rlb_redis_backoff(1), 0.1, 1e-9);
+    ck_assert_double_eq_tol(rlb_redis_backoff(2), 0.2, 1e-9);
+    ck_assert_double_eq_tol(rlb_redis_backoff(4), 0.8, 1e-9);
+    ck_assert_double_eq_tol(rlb_redis_backoff(7), 5.0, 1e-9);
+    ck_assert_double_eq_tol(rlb_redis_backoff(50), 5.0, 1e-9);
+    ck_assert_str_eq(rlb_redis_state_names[RLB_REDIS_OFF], "off");
+    ck_assert_str_eq(rlb_redis_state_names[RLB_REDIS_DOWN], "down");
+    ck_assert_str_eq(rlb_redis_state_names[RLB_REDIS_CONNECTING], "connecting");
+    ck_assert_str_eq(rlb_redis_state_names[RLB_REDIS_READY], "ready");
+    ck_assert_ptr_null(rlb_redis_state_names[RLB_REDIS_READY + 1]);
 }
 END_TEST
 
