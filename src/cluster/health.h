@@ -58,7 +58,8 @@ void rlb_health_port_unreachable(struct rlb_ctx *ctx, struct rlb_server *s, int 
 void rlb_health_server_added(struct rlb_ctx *ctx, struct rlb_server *s);
 void rlb_health_server_removed(struct rlb_ctx *ctx, struct rlb_server *s);
 /* A connection toward s (TCP/TLS) failed before opening: down at once. */
-void rlb_health_link_failed(struct rlb_ctx *ctx, struct rlb_server *s, int kind, const char *reason);
+void rlb_health_link_failed(struct rlb_ctx *ctx, struct rlb_server *s, int kind,
+                            const char *reason);
 void rlb_health_set_down(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason);
 void rlb_health_set_up(struct rlb_ctx *ctx, struct rlb_server *s, const char *reason);
 /* radlbctl drain/maintenance/enable; who: "uid 0" for the audit line. */

@@ -119,8 +119,8 @@ get_healthz(struct rlb_ctx *ctx, struct MHD_Connection *c)
         rlb_sb_printf(&sb, "ok: %u of %u servers up\n", up, ctx->servers.n);
     else
         rlb_sb_printf(&sb, "unavailable: none of %u servers is up\n", ctx->servers.n);
-    return answer_sb(c, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-                     &sb);
+    return answer_sb(c, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+                     "text/plain; charset=utf-8", &sb);
 }
 
 static enum MHD_Result
@@ -141,8 +141,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
             *upload_data_size = 0;
             return MHD_YES;
         }
-        r = MHD_create_response_from_buffer(strlen("only GET and HEAD\n"), (void *)"only GET and HEAD\n",
-                                            MHD_RESPMEM_PERSISTENT);
+        r = MHD_create_response_from_buffer(strlen("only GET and HEAD\n"),
+                                            (void *)"only GET and HEAD\n", MHD_RESPMEM_PERSISTENT);
         if (!r)
             return MHD_NO;
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");

@@ -44,7 +44,8 @@ struct rlb_spool_record {
     uint64_t       seq;                 /* 1, 2, 3... over the life of the spool directory */
     double         arrived;             /* when radlb received it (seconds since the epoch) */
     char           client[65];          /* the client's name (NUL-terminated, at most 64) */
-    const uint8_t *pkt;                 /* the Accounting-Request as received (valid until the next call) */
+    /* the Accounting-Request as received (valid until the next call) */
+    const uint8_t *pkt;
     size_t         len;                 /* its length (20..4096) */
 };
 
@@ -116,7 +117,8 @@ int  rlb_spool_save_ack(struct rlb_spool *sp);
 
 uint64_t rlb_spool_depth(const struct rlb_spool *sp);          /* committed, not acknowledged */
 uint64_t rlb_spool_bytes(const struct rlb_spool *sp);          /* on disk */
-double   rlb_spool_oldest(const struct rlb_spool *sp);         /* arrival of the oldest unacknowledged, 0 if none */
+/* arrival of the oldest unacknowledged, 0 if none */
+double   rlb_spool_oldest(const struct rlb_spool *sp);
 const struct rlb_spool_stats *rlb_spool_stats(const struct rlb_spool *sp);
 /* The directory, as given to rlb_spool_open() (for log lines). */
 const char *rlb_spool_dir(const struct rlb_spool *sp);
