@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""rlb-layers.py OBJDIR: radlb's module graph, from the symbols its object
-files define and use (nm -P), checked against the layers of
+"""rlb-layers.py OBJDIR [SRCDIR]: radlb's module graph, from the symbols its
+object files define and use (nm -P), checked against the layers of
 doc/architecture.md ("The dependency rule").
 
-A module is one .c file under src/; its layer is its folder. Module A depends on B when A calls (or reads)
-a symbol B defines. Calls by name go down: a module may use its own layer
-and the layers below, never one above (the lower layers report upward
-through callback tables: upcalls.h, rlb_stream_ops, rlb_rstore_hooks), so
-no circle crosses layers. TAP output: exits 1 on a call upward, on a circle
-between layers or on a module that LAYERS does not place; --dot prints
-the graph (Graphviz) instead.
+A module is one .c file under src/; its layer is its folder. Module A
+depends on B when A calls (or reads) a symbol B defines. Calls by name go
+down: a module may use its own layer and the layers below, never one above
+(the lower layers report upward through callback tables: upcalls.h,
+rlb_stream_ops, rlb_redis_hooks, rlb_rstore_hooks), so no circle crosses
+layers. With SRCDIR (the source tree's src/), includes are checked the
+same way: no file includes a header of a layer above its own, but the
+type-only headers of TYPE_HEADERS. TAP output: exits 1 on a call or an
+include upward, on a circle between layers or on a module outside the
+layers' folders; --dot prints the graph (Graphviz) instead.
 """
 import glob
 import os
@@ -33,6 +36,38 @@ LAYERS = [
 ]
 
 
+# Headers that any layer may include although they sit higher: types only,
+# read and never called. conf.h: the loaded configuration, which the
+# tables and the wire read (they never call the configuration layer);
+# ctx.h and upcalls.h: the root context every file receives, and the
+# table through which news goes up.
+TYPE_HEADERS = {'conf.h', 'ctx.h', 'upcalls.h'}
+
+
+def upward_includes(srcdir):
+    """Every #include "x.h" of a file of src/ that names a header of a
+    higher layer (by folder) than the file's own, but TYPE_HEADERS."""
+    layer_of = {}
+    for i, (_, folders) in enumerate(LAYERS):
+        for d in folders.split():
+            layer_of[d] = i
+    where = {}
+    for d, _, names in os.walk(srcdir):
+        rel = os.path.relpath(d, srcdir)
+        if rel in layer_of:
+            for f in names:
+                if f.endswith(('.c', '.h')):
+                    where[f] = rel
+    up = []
+    for f, d in sorted(where.items()):
+        with open(os.path.join(srcdir, d, f), encoding='utf-8') as fp:
+            for inc in re.findall(r'^#include "([^"]+)"', fp.read(), re.M):
+                if inc in where and inc not in TYPE_HEADERS and \
+                        layer_of[where[inc]] > layer_of[d]:
+                    up.append('%s/%s includes %s/%s, a layer above' % (d, f, where[inc], inc))
+    return up
+
+
 def module_of(path):
     base = os.path.basename(path)
     base = re.sub(r'^librlb_a-', '', base)
@@ -41,6 +76,7 @@ def module_of(path):
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith('--')]
+    srcdir = args[1] if len(args) > 1 else None
     dot = '--dot' in sys.argv
     objdir = args[0] if args else 'src'
     objs = sorted(glob.glob(os.path.join(objdir, '**', 'librlb_a-*.o'), recursive=True))
@@ -143,6 +179,9 @@ def main():
             visit(v)
     circles = [', '.join(LAYERS[i][0] for i in c) for c in sccs if len(c) > 1]
     tap(not circles, 'no circle between layers', circles)
+    if srcdir:
+        up = upward_includes(srcdir)
+        tap(not up, 'includes go down too (but for %s)' % ', '.join(sorted(TYPE_HEADERS)), up)
     print('1..%d' % n[0])
     return 1 if failed[0] else 0
 
