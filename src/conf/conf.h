@@ -212,6 +212,8 @@ struct rlb_conf {
     bool                    writes_given;      /* absent: Accounting-Request is a write */
     struct rlb_conf_spool   spool;
     char                   *state_file;        /* "" : promotions are not kept */
+    char                   *user;              /* "" : keep the user radlb started as */
+    char                   *group;             /* "" : the user's primary group */
     char                   *on_promote;        /* command run after a promotion */
     double                  on_promote_timeout;
     struct rlb_conf_log     log;

@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <grp.h>
+#include <pwd.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -299,6 +300,13 @@ check_misc(struct rlb_conf *c, const struct vctx *v)
                             "\"%04o\" gives every local user access: use 0600 or 0660",
                             (unsigned)c->control.mode);
     }
+    if (c->user[0] && !getpwnam(c->user))
+        conf_msg_member(v->m, true, root, "user", "no such user \"%s\" (adduser --system %s)",
+                        c->user, c->user);
+    if (c->group[0] && !c->user[0])
+        conf_msg_member(v->m, true, root, "group", "set without user: set user too");
+    else if (c->group[0] && !getgrnam(c->group))
+        conf_msg_member(v->m, true, root, "group", "no such group \"%s\"", c->group);
     if (c->control.group[0] && !getgrnam(c->control.group))
         conf_msg_member(v->m, true, ctl, "group", "no such group \"%s\"", c->control.group);
 

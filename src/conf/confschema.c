@@ -275,6 +275,8 @@ static const struct conf_item top_items[] = {
     { "spool", CT_GROUP, OFF(struct rlb_conf, spool), NULL, 0, NOB, NULL, &spool_section, 0 },
     { "state_file", CT_STRING, OFF(struct rlb_conf, state_file), "",
       CF_NO_RELOAD, NOB, NULL, NULL, 0 },
+    { "user", CT_STRING, OFF(struct rlb_conf, user), "", CF_NO_RELOAD, NOB, NULL, NULL, 0 },
+    { "group", CT_STRING, OFF(struct rlb_conf, group), "", CF_NO_RELOAD, NOB, NULL, NULL, 0 },
     { "on_promote", CT_STRING, OFF(struct rlb_conf, on_promote), "", 0, NOB, NULL, NULL, 0 },
     { "on_promote_timeout", CT_FLOAT, OFF(struct rlb_conf, on_promote_timeout), "30",
       0, 1, 3600, NULL, NULL, 0 },
