@@ -12,8 +12,9 @@ undocumented, and a removed one cannot stay in the pages:
    radlb(8)'s COUNTERS, and every entry there is a figure;
 3. every command of src/ops/cmd.c's table has an entry in radlbctl(8)'s
    COMMANDS, and every entry there is a command;
-4. every option letter of radlb's and radlbctl's getopt strings is in
-   the OPTIONS section of its page, and the reverse;
+4. every option of radlb's and radlbctl's getopt strings and long option
+   tables is in the OPTIONS section of its page and in the command lines
+   of README.md's "Running radlb", and the reverse;
 5. every message of radlb(8)'s DIAGNOSTICS: each literal piece of it
    (the roman/bold parts, not the italic placeholders) occurs in a
    string of src/**/*.c.
@@ -232,6 +233,22 @@ for prog, page in (('main.c', man8), ('radlbctl.c', ctl8)):
         ['%s: -%s in the code, not in OPTIONS' % (name, o) for o in sorted(want - documented)] +
         ['%s: OPTIONS documents -%s, which the code does not take' % (name, o)
          for o in sorted(documented - want)])
+    # README.md: the lines of the "Running radlb" code blocks that start
+    # with the program's name, and their indented continuation lines.
+    running = re.search(r'^## Running radlb\n(.*?)^## ', readme, re.S | re.M).group(1)
+    in_readme, cur = set(), None
+    for block in re.findall(r'^```sh\n(.*?)^```', running, re.S | re.M):
+        for line in block.splitlines():
+            if line and not line[0].isspace():
+                cur = line.split()[0]
+            if cur != name:
+                continue
+            in_readme.update(re.findall(r'(?<![\w-])-([A-Za-z])\b', line))
+            in_readme.update(re.findall(r'--([a-z-]+)', line))
+    tap(want == in_readme, "%s options match README.md's Running radlb" % name,
+        ['%s: -%s in the code, not in README.md' % (name, o) for o in sorted(want - in_readme)] +
+        ['%s: README.md shows -%s, which the code does not take' % (name, o)
+         for o in sorted(in_readme - want)])
 
 # 5. diagnostics ---------------------------------------------------------------
 code = ''
