@@ -6,6 +6,11 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <libconfig.h>
+#include <microhttpd.h>
+#include <openssl/opensslv.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,14 +35,30 @@ usage(FILE *fp)
 {
     fprintf(fp,
             "usage: radlb [-C] [-f FILE] [-d] [-M] [-v] [-h]\n"
-            "  -f FILE   configuration file (default " RLB_DEFAULT_CONF ")\n"
-            "  -C        check the configuration and exit: 0 when valid, 1 with\n"
-            "            file:line: messages otherwise\n"
-            "  -d        log at debug level whatever the file says\n"
-            "  -M        print the metrics radlb exports (Markdown, doc/metrics.md) and exit\n"
-            "  -v        print the version\n"
-            "  -h        this help\n"
+            "  -f, --config=FILE  configuration file (default " RLB_DEFAULT_CONF ")\n"
+            "  -C, --check        check the configuration and exit: 0 when valid, 1 with\n"
+            "                     file:line: messages otherwise\n"
+            "  -d, --debug        log at debug level whatever the file says\n"
+            "  -M, --metrics      print the metrics radlb exports (Markdown, doc/metrics.md)\n"
+            "                     and exit\n"
+            "  -v, --version      print the version and the libraries radlb was built with\n"
+            "  -h, --help         this help\n"
             "radlb runs in the foreground; see radlb(8) and radlb.conf(5).\n");
+}
+
+/* "radlb 0.1.0", then the versions of the libraries' headers radlb was
+ * compiled against (libmicrohttpd codes its version in hex digits). */
+static void
+version(void)
+{
+    printf("radlb %s\n", PACKAGE_VERSION);
+    printf("built with libfreeradius %s, libev %d.%d, OpenSSL %s, hiredis %d.%d.%d, "
+           "libconfig %d.%d.%d, jansson %s, libmicrohttpd %x.%x.%x\n",
+           rlb_fr_version(), EV_VERSION_MAJOR, EV_VERSION_MINOR, OPENSSL_VERSION_STR,
+           HIREDIS_MAJOR, HIREDIS_MINOR, HIREDIS_PATCH, LIBCONFIG_VER_MAJOR,
+           LIBCONFIG_VER_MINOR, LIBCONFIG_VER_REVISION, JANSSON_VERSION,
+           (unsigned)(MHD_VERSION >> 24) & 0xff, (unsigned)(MHD_VERSION >> 16) & 0xff,
+           (unsigned)(MHD_VERSION >> 8) & 0xff);
 }
 
 static void
@@ -100,6 +121,15 @@ log_summary(const struct rlb_ctx *ctx)
 int
 main(int argc, char **argv)
 {
+    static const struct option longopts[] = {
+        { "check", no_argument, NULL, 'C' },
+        { "config", required_argument, NULL, 'f' },
+        { "debug", no_argument, NULL, 'd' },
+        { "metrics", no_argument, NULL, 'M' },
+        { "version", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
     const char *file = RLB_DEFAULT_CONF;
     bool check_only = false, debug = false;
     struct rlb_conf_msgs msgs;
@@ -109,7 +139,7 @@ main(int argc, char **argv)
     char err[512];
     int opt, rc = 0;
 
-    while ((opt = getopt(argc, argv, "Cf:dMvh")) != -1) {
+    while ((opt = getopt_long(argc, argv, "Cf:dMvh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'M': {
             struct rlb_strbuf doc = { 0 };
@@ -122,7 +152,7 @@ main(int argc, char **argv)
         case 'C': check_only = true; break;
         case 'f': file = optarg; break;
         case 'd': debug = true; break;
-        case 'v': printf("radlb %s\n", PACKAGE_VERSION); return 0;
+        case 'v': version(); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

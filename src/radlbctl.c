@@ -1,12 +1,16 @@
 /*
- * radlbctl.c: the command-line client of radlb's control socket. Sends one
- * command, prints the answer, and exits 0 on success, 1 when radlb refused
- * the command, 2 when radlb could not be reached.
+ * radlbctl.c: the command-line client of radlb's control socket. Finds the
+ * socket (-s, $RADLB_SOCKET, control.socket of radlb's configuration file,
+ * the default), sends one command, prints the answer, and exits 0 on
+ * success, 1 when radlb refused the command, 2 when radlb could not be
+ * reached or radlbctl was called wrongly.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <libconfig.h>
+#include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,16 +22,86 @@
 #ifndef RLB_DEFAULT_SOCKET
 #define RLB_DEFAULT_SOCKET "/run/radlb/radlb.sock"
 #endif
+#ifndef RLB_DEFAULT_CONF
+#define RLB_DEFAULT_CONF "/etc/radlb/radlb.conf"
+#endif
 
 static void
 usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: radlbctl [-s SOCKET] [--json] COMMAND [ARGS...]\n"
-            "  -s SOCKET  radlb's control socket (default $RADLB_SOCKET or "
-            RLB_DEFAULT_SOCKET ")\n"
-            "  --json     answer in JSON\n"
+            "usage: radlbctl [-s SOCKET | -f FILE] [--json] COMMAND [ARGS...]\n"
+            "  -s, --socket=SOCKET  radlb's control socket (default $RADLB_SOCKET, else\n"
+            "                       control.socket of FILE, else " RLB_DEFAULT_SOCKET ")\n"
+            "  -f, --config=FILE    radlb's configuration file, read for control.socket\n"
+            "                       (default " RLB_DEFAULT_CONF " when readable)\n"
+            "  -j, --json           answer in JSON\n"
+            "  -V, --version        print the version\n"
+            "  -h, --help           this help\n"
             "  radlbctl help   lists the commands radlb knows\n");
+}
+
+static void
+version(void)
+{
+    printf("radlbctl %s\n", PACKAGE_VERSION);
+    printf("built with libconfig %d.%d.%d\n", LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR,
+           LIBCONFIG_VER_REVISION);
+}
+
+/*
+ * Reads control.socket from radlb's configuration file, as radlb reads the
+ * file (libconfig, @include relative to its folder), into buf; without the
+ * key, radlb's default socket. Returns 0, or -1 after printing why (a file
+ * that cannot be read or parsed, with its line; a socket that is not a
+ * string or is "", none). When the file is the default one (not given),
+ * a file that cannot be opened returns 1 and nothing is printed.
+ */
+static int
+conf_socket(const char *file, bool given, char *buf, size_t len)
+{
+    const config_setting_t *s;
+    config_t cfg;
+    char *dircopy;
+    FILE *fp;
+    int rc = -1;
+
+    fp = fopen(file, "r");
+    if (!fp) {
+        if (!given)
+            return 1;
+        fprintf(stderr, "radlbctl: %s: cannot read the configuration file: %s\n", file,
+                strerror(errno));
+        return -1;
+    }
+    fclose(fp);                    /* readable: libconfig reads it by name */
+
+    config_init(&cfg);
+    dircopy = strdup(file);
+    config_set_include_dir(&cfg, dircopy ? dirname(dircopy) : ".");
+    if (config_read_file(&cfg, file) != CONFIG_TRUE) {
+        fprintf(stderr, "radlbctl: %s:%d: %s\n",
+                config_error_file(&cfg) ? config_error_file(&cfg) : file,
+                config_error_line(&cfg), config_error_text(&cfg));
+    } else if (!(s = config_lookup(&cfg, "control.socket"))) {
+        snprintf(buf, len, "%s", RLB_DEFAULT_SOCKET);
+        rc = 0;
+    } else if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        fprintf(stderr, "radlbctl: %s:%u: key \"control.socket\": must be a string\n",
+                config_setting_source_file(s) ? config_setting_source_file(s) : file,
+                config_setting_source_line(s));
+    } else if (!config_setting_get_string(s)[0]) {
+        fprintf(stderr, "radlbctl: %s:%u: key \"control.socket\": is \"\", so radlb opens "
+                "no control socket\n",
+                config_setting_source_file(s) ? config_setting_source_file(s) : file,
+                config_setting_source_line(s));
+    } else {
+        snprintf(buf, len, "%s", config_setting_get_string(s));
+        rc = 0;
+    }
+    config_destroy(&cfg);
+    free(dircopy);
+    return rc;
 }
 
 int
@@ -36,23 +110,25 @@ main(int argc, char **argv)
     static const struct option longopts[] = {
         { "json", no_argument, NULL, 'j' },
         { "socket", required_argument, NULL, 's' },
+        { "config", required_argument, NULL, 'f' },
+        { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *path = getenv("RADLB_SOCKET");
-    char line[1100], buf[8192], *nl;
+    const char *path = NULL, *file = NULL, *from = "";
+    char line[1100], buf[8192], confsock[sizeof(((struct sockaddr_un *)0)->sun_path) + 1], *nl;
     struct sockaddr_un sa;
     size_t used = 0, have = 0;
     char *reply = NULL;
     bool json = false;
     int opt, fd;
 
-    if (!path || !path[0])
-        path = RLB_DEFAULT_SOCKET;
-    while ((opt = getopt_long(argc, argv, "+s:jh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+s:f:jVh", longopts, NULL)) != -1) {
         switch (opt) {
         case 's': path = optarg; break;
+        case 'f': file = optarg; break;
         case 'j': json = true; break;
+        case 'V': version(); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -60,6 +136,21 @@ main(int argc, char **argv)
     if (optind >= argc) {
         usage(stderr);
         return 2;
+    }
+
+    /* -s, then $RADLB_SOCKET, then control.socket of -f FILE (or of the
+     * default configuration file when it can be read), then the default. */
+    if (!path && getenv("RADLB_SOCKET") && getenv("RADLB_SOCKET")[0])
+        path = getenv("RADLB_SOCKET");
+    if (!path) {
+        int rc = conf_socket(file ? file : RLB_DEFAULT_CONF, file != NULL, confsock,
+                             sizeof(confsock));
+
+        if (rc < 0)
+            return 2;
+        path = rc == 0 ? confsock : RLB_DEFAULT_SOCKET;
+        if (rc == 0)
+            from = file ? file : RLB_DEFAULT_CONF;
     }
 
     used = (size_t)snprintf(line, sizeof(line), "%s", json ? "json" : "");
@@ -81,10 +172,11 @@ main(int argc, char **argv)
     strcpy(sa.sun_path, path);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        fprintf(stderr, "radlbctl: cannot reach radlb at %s: %s%s\n", path, strerror(errno),
+        fprintf(stderr, "radlbctl: cannot reach radlb at %s%s%s%s: %s%s\n", path,
+                from[0] ? " (control.socket of " : "", from, from[0] ? ")" : "", strerror(errno),
                 errno == EACCES ? " (ask for the control socket's group)" :
                 errno == ENOENT ? " (is radlb running? is control.socket set elsewhere? "
-                                  "use -s)" : "");
+                                  "use -s or -f)" : "");
         return 2;
     }
     if (send(fd, line, used, MSG_NOSIGNAL) != (ssize_t)used) {

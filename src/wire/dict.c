@@ -153,3 +153,9 @@ rlb_fr_reason_name(rlb_fr_reason_t why)
 
     return (unsigned)why < RLB_FR_MAX ? names[why] : "unknown";
 }
+
+const char *
+rlb_fr_version(void)
+{
+    return RADIUSD_VERSION_STRING;
+}

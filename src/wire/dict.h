@@ -82,5 +82,7 @@ int  rlb_dict_value_by_name(unsigned vendor, unsigned attr, const char *name, ui
  */
 bool rlb_fr_packet_ok(uint8_t *data, size_t *len, bool require_ma, rlb_fr_reason_t *why);
 const char *rlb_fr_reason_name(rlb_fr_reason_t why);
+/* The version of the libfreeradius headers radlb was built with ("3.2.1"). */
+const char *rlb_fr_version(void);
 
 #endif

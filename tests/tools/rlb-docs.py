@@ -12,11 +12,15 @@ undocumented, and a removed one cannot stay in the pages:
    radlb(8)'s COUNTERS, and every entry there is a figure;
 3. every command of src/ops/cmd.c's table has an entry in radlbctl(8)'s
    COMMANDS, and every entry there is a command;
-4. every option letter of radlb's and radlbctl's getopt strings is in
-   the OPTIONS section of its page, and the reverse;
+4. every option of radlb's and radlbctl's getopt strings and long option
+   tables is in the OPTIONS section of its page and in the command lines
+   of README.md's "Running radlb", and the reverse;
 5. every message of radlb(8)'s DIAGNOSTICS: each literal piece of it
    (the roman/bold parts, not the italic placeholders) occurs in a
    string of src/**/*.c.
+6. the bash completions (conf/bash-completion/): radlbctl's command list
+   is cmd.c's table (each command with its arguments, as "radlbctl help"
+   shows them), and each program's completion offers exactly its options.
 """
 import os
 import re
@@ -213,6 +217,7 @@ tap(not sorted(documented - set(commands)), 'every entry of radlbctl(8) COMMANDS
      for c in sorted(documented - set(commands))])
 
 # 4. options ------------------------------------------------------------------
+options_of = {}
 for prog, page in (('main.c', man8), ('radlbctl.c', ctl8)):
     src = read('src/' + prog)
     letters = set(re.sub(r'[^A-Za-z]', '', re.search(r'getopt\w*\([^"]*"([^"]+)"', src).group(1)))
@@ -227,11 +232,28 @@ for prog, page in (('main.c', man8), ('radlbctl.c', ctl8)):
                 documented.add(m.group(1))
     want = letters | longs
     name = 'radlb' if prog == 'main.c' else 'radlbctl'
+    options_of[name] = want
     tap(want == documented, '%s options (%s) match its OPTIONS section'
         % (name, ' '.join(sorted(want))),
         ['%s: -%s in the code, not in OPTIONS' % (name, o) for o in sorted(want - documented)] +
         ['%s: OPTIONS documents -%s, which the code does not take' % (name, o)
          for o in sorted(documented - want)])
+    # README.md: the lines of the "Running radlb" code blocks that start
+    # with the program's name, and their indented continuation lines.
+    running = re.search(r'^## Running radlb\n(.*?)^## ', readme, re.S | re.M).group(1)
+    in_readme, cur = set(), None
+    for block in re.findall(r'^```sh\n(.*?)^```', running, re.S | re.M):
+        for line in block.splitlines():
+            if line and not line[0].isspace():
+                cur = line.split()[0]
+            if cur != name:
+                continue
+            in_readme.update(re.findall(r'(?<![\w-])-([A-Za-z])\b', line))
+            in_readme.update(re.findall(r'--([a-z-]+)', line))
+    tap(want == in_readme, "%s options match README.md's Running radlb" % name,
+        ['%s: -%s in the code, not in README.md' % (name, o) for o in sorted(want - in_readme)] +
+        ['%s: README.md shows -%s, which the code does not take' % (name, o)
+         for o in sorted(in_readme - want)])
 
 # 5. diagnostics ---------------------------------------------------------------
 code = ''
@@ -287,6 +309,30 @@ for tag in tp_tags(man8['DIAGNOSTICS']):
                                % (frag, roff_text(' '.join(args))[:100]))
 tap(diag >= 20, 'radlb(8) DIAGNOSTICS: %d messages read' % diag)
 tap(not unknown, "every DIAGNOSTICS message's text is in the code", unknown)
+
+# 6. bash completion -----------------------------------------------------------
+usages = ['%s %s' % (c, a) if a else c for c, a in
+          re.findall(r'^\s*\{ "([a-z ]+)", RLB_CMD_\w+, "([^"]*)"', read('src/ops/cmd.c'), re.M)]
+comp = read('conf/bash-completion/radlbctl')
+listed = re.findall(r'"([^"]*)"', re.search(r'^_radlbctl_commands=\((.*?)^\)', comp,
+                                              re.S | re.M).group(1))
+tap(usages == listed and len(usages) == len(commands),
+    "conf/bash-completion/radlbctl lists src/ops/cmd.c's commands, in order",
+    ['"%s": in src/ops/cmd.c, not in the completion' % u for u in usages if u not in listed] +
+    ['"%s": in the completion, not in src/ops/cmd.c' % u for u in listed if u not in usages] +
+    (['the same commands in another order'] if sorted(usages) == sorted(listed) else []))
+for name, want in sorted(options_of.items()):
+    text = read('conf/bash-completion/' + name)
+    offered = set()
+    for words in re.findall(r"compgen -W '([^']*)'", text):
+        for w in words.split():
+            m = re.fullmatch(r'-([A-Za-z])|--([a-z-]+)=?', w)
+            if m:
+                offered.add(m.group(1) or m.group(2))
+    tap(offered == want, 'conf/bash-completion/%s offers the options of %s' % (name, name),
+        ['%s: -%s in the code, not completed' % (name, o) for o in sorted(want - offered)] +
+        ['%s: -%s completed, which the code does not take' % (name, o)
+         for o in sorted(offered - want)])
 
 print('1..%d' % n)
 sys.exit(1 if failed else 0)
