@@ -23,6 +23,7 @@
 #include "dict.h"
 #include "metrics.h"
 #include "netio.h"
+#include "notify.h"
 #include "reload.h"
 #include "strbuf.h"
 
@@ -66,6 +67,7 @@ on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 {
     (void)revents;
     rlb_info("%s received: stopping", w->signum == SIGINT ? "SIGINT" : "SIGTERM");
+    rlb_notify_stopping();
     ev_break(loop, EVBREAK_ALL);
 }
 
@@ -210,7 +212,11 @@ main(int argc, char **argv)
              "dedup_window %g s", PACKAGE_VERSION, ctx.clients.n, ctx.servers.n,
              rlb_balance_name(ctx.conf->proxy.balance), ctx.conf->proxy.response_timeout,
              ctx.conf->proxy.dedup_window);
+    /* systemd (Type=notify): listeners bound, spool open, root given up */
+    rlb_notify_watchdog_start(ctx.loop);
+    rlb_notify_ready("serving %u clients with %u servers", ctx.clients.n, ctx.servers.n);
     ev_run(ctx.loop, 0);
+    rlb_notify_watchdog_stop(ctx.loop);
     log_summary(&ctx);
 
 out:

@@ -11,6 +11,7 @@
 #include "ctx.h"
 #include "dict.h"
 #include "health.h"
+#include "notify.h"
 #include "reload.h"
 #include "strbuf.h"
 #include "tls.h"
@@ -160,8 +161,25 @@ apply_servers(struct rlb_ctx *ctx, struct rlb_server **before, unsigned nbefore,
     }
 }
 
+static int reload(struct rlb_ctx *ctx, const char *who, struct rlb_strbuf *out,
+                  struct rlb_strbuf *err);
+
+/* systemd hears RELOADING=1, then READY=1 whether the file was taken or
+ * refused (radlb goes on serving either way). */
 int
 rlb_reload(struct rlb_ctx *ctx, const char *who, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    int rc;
+
+    rlb_notify_reloading();
+    rc = reload(ctx, who, out, err);
+    rlb_notify_ready("serving %u clients with %u servers (%s)", ctx->clients.n, ctx->servers.n,
+                     rc == 0 ? "reloaded" : "reload refused: the previous configuration runs");
+    return rc;
+}
+
+static int
+reload(struct rlb_ctx *ctx, const char *who, struct rlb_strbuf *out, struct rlb_strbuf *err)
 {
     struct rlb_conf_msgs msgs;
     struct rlb_conf *nc, *old = ctx->conf;
