@@ -184,6 +184,7 @@ main(int argc, char **argv)
     lc.level = debug ? RLB_LOG_DEBUG : ctx.conf->log.level;
     lc.dest = ctx.conf->log.destination;
     lc.facility = ctx.conf->log.facility_code;
+    lc.format = ctx.conf->log.format;
     rlb_log_setup(&lc, "radlb");
 
     if (rlb_dict_load(ctx.conf->dictionary, err, sizeof(err)) < 0) {

@@ -5,6 +5,12 @@
  *
  * Nothing is logged per packet at the default level; rlb_trace() compiles
  * away unless configure --enable-debug-log. Secrets are never passed here.
+ *
+ * Every message is one line: control characters (a newline in a peer's
+ * text, say) are written as \n, \r, \t or \xHH. On stderr a line starts
+ * with an RFC 3339 timestamp and its offset, or, when stderr is systemd's
+ * journal ($JOURNAL_STREAM), with the sd-daemon(3) priority prefix <N>
+ * instead (the journal keeps its own time and files the line at its level).
  */
 #ifndef RLB_LOG_H
 #define RLB_LOG_H
@@ -25,10 +31,16 @@ typedef enum {
     RLB_LOG_SYSLOG,
 } rlb_log_dest_t;
 
+typedef enum {
+    RLB_LOG_TEXT = 0,              /* "time radlb level: message" */
+    RLB_LOG_JSON,                  /* one JSON object per line, for a SIEM */
+} rlb_log_format_t;
+
 struct rlb_log_conf {
-    rlb_log_level_t level;
-    rlb_log_dest_t  dest;
-    int             facility;      /* syslog facility (LOG_DAEMON...) */
+    rlb_log_level_t  level;
+    rlb_log_dest_t   dest;
+    int              facility;     /* syslog facility (LOG_DAEMON...) */
+    rlb_log_format_t format;
 };
 
 void rlb_log_setup(const struct rlb_log_conf *lc, const char *ident);

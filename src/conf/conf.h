@@ -175,6 +175,7 @@ struct rlb_conf_log {
     int     destination;                  /* rlb_log_dest_t */
     char   *facility;
     int     facility_code;                /* resolved by validation */
+    int     format;                       /* rlb_log_format_t */
 };
 
 #define RLB_STATS_ALLOW_MAX 64

@@ -25,6 +25,7 @@ static const char *const probe_kinds[] = { "status-server", "access-request", "n
 static const char *const write_classes[] = { "write", "read", NULL };
 static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };
 static const char *const log_dests[] = { "stderr", "syslog", NULL };
+static const char *const log_formats[] = { "text", "json", NULL };
 
 static const struct conf_item listen_items[] = {
     { "type", CT_ENUM, OFF(struct rlb_conf_listen, type), "any",
@@ -191,6 +192,7 @@ static const struct conf_item log_items[] = {
       CF_NO_RELOAD, NOB, log_dests, NULL, 0 },
     { "facility", CT_STRING, OFF(struct rlb_conf_log, facility), "daemon",
       CF_NO_RELOAD, NOB, NULL, NULL, 0 },
+    { "format", CT_ENUM, OFF(struct rlb_conf_log, format), "text", 0, NOB, log_formats, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 

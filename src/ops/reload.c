@@ -72,6 +72,7 @@ apply_values(struct rlb_ctx *ctx, const struct rlb_conf *c)
     lc.level = ctx->debug ? RLB_LOG_DEBUG : c->log.level;
     lc.dest = c->log.destination;
     lc.facility = c->log.facility_code;
+    lc.format = c->log.format;
     rlb_log_setup(&lc, "radlb");
 }
 

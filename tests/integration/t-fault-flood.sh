@@ -62,7 +62,13 @@ f_figure flood.log_lines_suppressed "$suppressed"
 f_figure flood.good_logins "$LOAD_LOGINS"
 f_figure flood.good_logins_lost "$failed"
 
-f_assert_ge "$LOAD_LOGINS" 500 "a good NAS logged users in all along the flood"
+# All along the flood: batches of the good NAS's logins finished in each
+# quarter of it (a condition on this run, not a rate that depends on the
+# machine: under ASan next to a CPU hog, 440 logins in 11 s is still fine).
+quarters=$(awk -v t0=$((t0 / 1000)) -v len="$flood_ms" '
+	{ q = int(($1 - t0) * 4 / len); if (q >= 0 && q < 4) seen[q] = 1 }
+	END { n = 0; for (q = 0; q < 4; q++) n += (q in seen); print n }' "$T_DIR/good.out")
+t_assert_eq 4 "$quarters" "a good NAS logged users in all along the flood: in each quarter of its $flood_ms ms ($LOAD_LOGINS logins)"
 t_assert_eq 0 "$failed" "every good login succeeded during the flood ($LOAD_LOGINS logins)"
 f_assert_le $((rss1 - rss0)) 4096 "memory stays bounded: VmRSS grew by at most 4 MiB ($rss0 -> $rss1 kB)"
 # one line per reason and client every 10 s: 2 in 11 s
