@@ -30,6 +30,7 @@ struct rlb_conf_listen {
     int                proto;         /* enum rlb_proto */
     char              *address;
     int                port;
+    bool               freebind;      /* IP_FREEBIND: bind an address not held yet */
     int                line;          /* where the entry starts */
     union rlb_sockaddr addr;          /* resolved by validation */
 };

@@ -36,6 +36,8 @@ static const struct conf_item listen_items[] = {
       CF_REQUIRED | CF_NO_RELOAD, NOB, NULL, NULL, 0 },
     { "port", CT_INT, OFF(struct rlb_conf_listen, port), NULL,
       CF_REQUIRED | CF_NO_RELOAD, 1, 65535, NULL, NULL, 0 },
+    { "freebind", CT_BOOL, OFF(struct rlb_conf_listen, freebind), "false",
+      CF_NO_RELOAD, NOB, NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 

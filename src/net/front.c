@@ -344,11 +344,9 @@ listener_open(struct rlb_listener *l, const struct rlb_conf_listen *cl, char *er
         return -1;
     }
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, &cl->addr.sa, rlb_sockaddr_len(&cl->addr)) < 0 || listen(fd, 1024) < 0) {
+    if (rlb_listener_bind(fd, cl) < 0 || listen(fd, 1024) < 0) {
         snprintf(err, errlen, "listen %s/%s: bind: %s%s", where, proto_name(cl->proto),
-                 strerror(errno),
-                 errno == EADDRINUSE ? " (another program already uses this port?)" :
-                 errno == EACCES ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : "");
+                 strerror(errno), rlb_listener_bind_hint(errno));
         close(fd);
         return -1;
     }

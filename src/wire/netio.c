@@ -43,16 +43,46 @@ rlb_listener_open(struct rlb_listener *l, const struct rlb_conf_listen *cl, int 
         else
             (void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
     }
-    if (bind(fd, &cl->addr.sa, rlb_sockaddr_len(&cl->addr)) < 0) {
+    if (rlb_listener_bind(fd, cl) < 0) {
         snprintf(err, errlen, "listen %s (%s): bind: %s%s", where,
                  cl->type == RLB_LISTEN_AUTH ? "auth" : "acct", strerror(errno),
-                 errno == EADDRINUSE ? " (another RADIUS server already uses this port?)" :
-                 errno == EACCES ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : "");
+                 rlb_listener_bind_hint(errno));
         close(fd);
         return -1;
     }
     ev_io_init(&l->io, NULL, fd, EV_READ);
     return 0;
+}
+
+int
+rlb_listener_bind(int fd, const struct rlb_conf_listen *cl)
+{
+    int one = 1;
+
+    if (cl->freebind) {
+        int rc = cl->addr.sa.sa_family == AF_INET6 ?
+                 setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one)) :
+                 setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+        if (rc < 0)
+            return -1;
+    }
+    return bind(fd, &cl->addr.sa, rlb_sockaddr_len(&cl->addr));
+}
+
+const char *
+rlb_listener_bind_hint(int err)
+{
+    switch (err) {
+    case EADDRINUSE:
+        return " (another program already uses this port?)";
+    case EACCES:
+        return " (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+    case EADDRNOTAVAIL:
+        return " (the address is on no interface of this host: a VIP this node does not "
+               "hold yet needs freebind = true or sysctl net.ipv4.ip_nonlocal_bind = 1)";
+    default:
+        return "";
+    }
 }
 
 int

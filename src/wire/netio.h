@@ -78,6 +78,12 @@ void rlb_outq_init(struct rlb_outq *q);
 
 int  rlb_listener_open(struct rlb_listener *l, const struct rlb_conf_listen *cl, int rcvbuf,
                        char *err, size_t errlen);
+/* Binds a listener's socket (datagram or stream) to cl->addr, first
+ * setting IP_FREEBIND / IPV6_FREEBIND when cl->freebind asks for it: the
+ * backup node of a VRRP pair binds the VIP before it holds it. -1 with
+ * errno set; rlb_listener_bind_hint() explains the errno to an admin. */
+int  rlb_listener_bind(int fd, const struct rlb_conf_listen *cl);
+const char *rlb_listener_bind_hint(int err);
 
 /* Out of descriptors (accept failed with EMFILE or ENFILE): the reserve
  * descriptor is let go for a moment to accept the waiting connection and

@@ -297,6 +297,7 @@ START_TEST(defaults_applied)
     ck_assert_int_eq(c->listen[0].proto, RLB_PROTO_UDP);
     ck_assert_int_eq(c->listen[0].addr.sa.sa_family, AF_INET);
     ck_assert_uint_eq(rlb_sockaddr_port(&c->listen[0].addr), 1812);
+    ck_assert(!c->listen[0].freebind);
     ck_assert_uint_eq(c->nclients, 1);
     ck_assert(!c->clients[0].require_ma);
     ck_assert(c->clients[0].limit_proxy_state);
@@ -336,6 +337,8 @@ START_TEST(full_values)
     ck_assert_uint_eq(c->nlisten, 2);
     ck_assert_int_eq(c->listen[1].type, RLB_LISTEN_ACCT);
     ck_assert_int_eq(c->listen[1].port, 11813);
+    ck_assert(!c->listen[0].freebind);
+    ck_assert(c->listen[1].freebind);
     ck_assert_uint_eq(c->nclients, 2);
     ck_assert_str_eq(c->clients[1].name, "wifi.ctl-1");
     ck_assert(c->clients[0].require_ma);
