@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -394,13 +395,22 @@ sample_head(struct rlb_strbuf *out, const struct rlb_metric *m, const char *suff
     rlb_sb_printf(out, "}");
 }
 
+/* A sample's value: whole numbers as such, others in the fewest digits that
+ * read back the same double (15 do for most; a timestamp with a fraction
+ * keeps its sub-second part). */
 static void
 number(struct rlb_strbuf *out, double v)
 {
-    if (v == floor(v) && fabs(v) < 1e15)
+    char b[40];
+
+    if (v == floor(v) && fabs(v) < 1e15) {
         rlb_sb_printf(out, " %.0f\n", v);
-    else
-        rlb_sb_printf(out, " %.9g\n", v);
+        return;
+    }
+    snprintf(b, sizeof(b), "%.15g", v);
+    if (strtod(b, NULL) != v)
+        snprintf(b, sizeof(b), "%.17g", v);
+    rlb_sb_printf(out, " %s\n", b);
 }
 
 static void
