@@ -94,6 +94,7 @@ t_assert_eq 0 "$rc" "promtool test rules: the alerts fire on what they watch, Ra
 
 # ------------------------------------------------------------ a running radlb
 rlb_farm 2
+RLB_EXTRA="spool = { directory = \"$T_DIR/spool\"; };"
 rlb_config
 rlb_start
 rlb_otp_login user1 pw-user1 || t_fail "a login through radlb failed: $LOGIN_REPLY"
@@ -232,7 +233,8 @@ t_pass "radlb_start_time_seconds $start, just after process_start_time_seconds $
 since=$(metric 'radlb_server_state_since_timestamp_seconds{server="mfa2"}')
 num_ok "$since" "$start" "$now" || t_fail "mfa2's state since $since is not after radlb's start"
 t_assert_eq 0 "$(metric radlb_master_lost_timestamp_seconds)" "radlb_master_lost_timestamp_seconds is 0 with a master"
-t_assert_eq 0 "$(metric radlb_spool_oldest_timestamp_seconds)" "radlb_spool_oldest_timestamp_seconds is 0 with no spool"
+t_assert_eq 0 "$(metric radlb_spool_oldest_timestamp_seconds)" \
+	"radlb_spool_oldest_timestamp_seconds is 0 with an empty spool"
 
 # No master: the timestamp is when writes lost it, and stays put while the age grows.
 lost_at() { curl -sf "$RLB_URL/metrics" | awk '$1 == "radlb_master_lost_timestamp_seconds" { print $2 }'; }
@@ -243,6 +245,20 @@ lost=$(lost_at)
 num_ok "$lost" $((before - 1)) $(($(date +%s) + 1)) || t_fail "radlb_master_lost_timestamp_seconds $lost is not now"
 sleep 1.2
 t_assert_eq "$lost" "$(lost_at)" "radlb_master_lost_timestamp_seconds holds the moment writes lost their master"
+
+# Accounting without a master is spooled: the oldest record's timestamp is
+# when it came, and stays put while radlb_spool_oldest_seconds grows.
+spooled_at() {
+	curl -sf "$RLB_URL/metrics" | awk '$1 == "radlb_spool_oldest_timestamp_seconds" { print $2 }'
+}
+before=$(date +%s)
+rlb_acct 'Acct-Status-Type = Start, Acct-Session-Id = "d-1", User-Name = "plain"' >/dev/null
+t_wait_until 5 eval '[ "$(spooled_at)" != 0 ]' || t_fail "nothing spooled: $(rlb_ctl show spool)"
+at=$(spooled_at)
+num_ok "$at" $((before - 1)) $(($(date +%s) + 1)) || t_fail "radlb_spool_oldest_timestamp_seconds $at is not now"
+sleep 1.2
+t_assert_eq "$at" "$(spooled_at)" "radlb_spool_oldest_timestamp_seconds is when the oldest record came"
 rlb_ctl enable mfa1 >/dev/null || t_fail "radlbctl enable mfa1 failed"
 t_wait_until 5 eval '[ "$(lost_at)" = 0 ]' || t_fail "radlb_master_lost_timestamp_seconds is not 0 again"
-t_pass "and is 0 again once the master is back"
+t_wait_until 20 eval '[ "$(spooled_at)" = 0 ]' || t_fail "the spool did not drain: $(rlb_ctl show spool)"
+t_pass "both are 0 again once the master is back and the spool replayed"
