@@ -6,12 +6,14 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ctx.h"
 #include "master.h"
 #include "metrics.h"
+#include "procself.h"
 #include "rstore.h"
 #include "spool.h"
 
@@ -26,6 +28,7 @@
     }
 
 CTX_GAUGE(uptime, ev_now(ctx->loop) - ctx->started)
+CTX_GAUGE(start_time, ctx->started)
 CTX_GAUGE(send_failed, ctx->outq ? ctx->outq->send_failed : 0)
 CTX_GAUGE(in_flight, rlb_timeq_count(&ctx->pending))
 CTX_GAUGE(cached_replies, rlb_timeq_count(&ctx->done))
@@ -65,6 +68,7 @@ master_name(const struct rlb_ctx *ctx, const void *obj)
 CTX_GAUGE(master_epoch, ctx->master.epoch)
 CTX_GAUGE(master_takes_writes, rlb_master_takes_writes(ctx))
 CTX_GAUGE(master_seconds_without, rlb_master_seconds_without(ctx))
+CTX_GAUGE(master_lost_at, ctx->master.available ? 0 : ctx->master.down_since)
 CTX_GAUGE(master_promotions, ctx->master.promotions)
 
 static double
@@ -75,6 +79,8 @@ spool_oldest(const struct rlb_ctx *ctx, const void *obj)
     (void)obj;
     return t > 0 ? (double)time(NULL) - t : 0;
 }
+
+CTX_GAUGE(spool_oldest_at, ctx->spool ? rlb_spool_oldest(ctx->spool) : 0)
 
 CTX_GAUGE(spool_records, ctx->spool ? rlb_spool_depth(ctx->spool) : 0)
 CTX_GAUGE(spool_bytes, ctx->spool ? rlb_spool_bytes(ctx->spool) : 0)
@@ -120,6 +126,31 @@ SERVER_GAUGE(server_outstanding, s->outstanding)
 SERVER_GAUGE(server_sessions, s->sessions)
 SERVER_GAUGE(server_up, s->health == RLB_HEALTH_UP)
 
+/* When the server's state last changed (radlb's start if it never did). */
+static double
+server_state_since(const struct rlb_ctx *ctx, const void *obj)
+{
+    const struct rlb_server *s = obj;
+
+    return s->since ? s->since : ctx->started;
+}
+
+static const char *
+build_version(const struct rlb_ctx *ctx, const void *obj)
+{
+    (void)ctx;
+    (void)obj;
+    return PACKAGE_VERSION;
+}
+
+/* The process (procself.c): -1 where /proc cannot be read. */
+#define PROC_GAUGE(fn, call) CTX_GAUGE(fn, ((void)ctx, call))
+PROC_GAUGE(proc_cpu, rlb_procself_cpu_seconds())
+PROC_GAUGE(proc_resident, rlb_procself_resident_bytes())
+PROC_GAUGE(proc_open_fds, rlb_procself_open_fds())
+PROC_GAUGE(proc_max_fds, rlb_procself_max_fds())
+PROC_GAUGE(proc_start, rlb_procself_start_time())
+
 static int
 server_state(const struct rlb_ctx *ctx, const void *obj)
 {
@@ -139,13 +170,17 @@ server_role(const struct rlb_ctx *ctx, const void *obj)
 
 #define OFFSET(type, f) offsetof(type, f)
 #define COUNTER_AT(scope, prom, text, type, f, help) \
-    { prom, text, RLB_MT_COUNTER, scope, 0, help, OFFSET(type, f), NULL, NULL, NULL, NULL, NULL }
+    { prom, text, RLB_MT_COUNTER, scope, 0, help, OFFSET(type, f), NULL, NULL, NULL, NULL, \
+      NULL, 0 }
 #define COMPUTED(mtype, scope, frac, prom, text, fn, help) \
-    { prom, text, mtype, scope, frac, help, 0, fn, NULL, NULL, NULL, NULL }
+    { prom, text, mtype, scope, frac, help, 0, fn, NULL, NULL, NULL, NULL, 0 }
 #define STATE(scope, prom, text, label, choices, fn, help) \
-    { prom, text, RLB_MT_STATE, scope, 0, help, 0, NULL, label, choices, fn, NULL }
+    { prom, text, RLB_MT_STATE, scope, 0, help, 0, NULL, label, choices, fn, NULL, 0 }
 #define INFO(scope, prom, text, label, fn, help) \
-    { prom, text, RLB_MT_INFO, scope, 0, help, 0, NULL, label, NULL, NULL, fn }
+    { prom, text, RLB_MT_INFO, scope, 0, help, 0, NULL, label, NULL, NULL, fn, 0 }
+/* A process figure, under the Prometheus client libraries' own name. */
+#define PROCESS(mtype, prom, text, fn, help) \
+    { prom, text, mtype, RLB_MS_GLOBAL, 1, help, 0, fn, NULL, NULL, NULL, NULL, 1 }
 
 #define GLOBAL_C(name, help) \
     COUNTER_AT(RLB_MS_GLOBAL, #name "_total", #name, struct rlb_global_stats, name, help),
@@ -159,8 +194,22 @@ server_role(const struct rlb_ctx *ctx, const void *obj)
              "connections." #name, conns_##name, help),
 
 const struct rlb_metric rlb_metrics[] = {
+    INFO(RLB_MS_GLOBAL, "build_info", "version", "version", build_version,
+         "the version of radlb that runs (a constant 1)"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 1, "uptime_seconds", "uptime_seconds", uptime,
              "seconds since radlb started"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 1, "start_time_seconds", "start_time_seconds",
+             start_time, "when radlb started (its event loop), in seconds since the Unix epoch"),
+    PROCESS(RLB_MT_COUNTER, "process_cpu_seconds_total", "process.cpu_seconds", proc_cpu,
+            "user and system CPU time the process has used, in seconds"),
+    PROCESS(RLB_MT_GAUGE, "process_resident_memory_bytes", "process.resident_memory_bytes",
+            proc_resident, "resident memory of the process, in octets"),
+    PROCESS(RLB_MT_GAUGE, "process_open_fds", "process.open_fds", proc_open_fds,
+            "file descriptors the process has open"),
+    PROCESS(RLB_MT_GAUGE, "process_max_fds", "process.max_fds", proc_max_fds,
+            "the most file descriptors the process may open (RLIMIT_NOFILE)"),
+    PROCESS(RLB_MT_GAUGE, "process_start_time_seconds", "process.start_time_seconds",
+            proc_start, "when the process started, in seconds since the Unix epoch"),
     RLB_GLOBAL_COUNTERS(GLOBAL_C)
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "send_failed_total", "send_failed", send_failed,
              "datagrams the kernel refused to send (full socket buffer, unreachable port)"),
@@ -206,6 +255,10 @@ const struct rlb_metric rlb_metrics[] = {
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 1, "seconds_without_master", "master.seconds_without",
              master_seconds_without,
              "seconds since writes last had a master (0 while they have one)"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 1, "master_lost_timestamp_seconds",
+             "master.lost_timestamp_seconds", master_lost_at,
+             "when writes lost their master, in seconds since the Unix epoch (0 while they "
+             "have one)"),
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "promotions_total", "master.promotions",
              master_promotions, "promotions made here or followed from Redis"),
 
@@ -215,6 +268,10 @@ const struct rlb_metric rlb_metrics[] = {
              "octets of the spool's files"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 1, "spool_oldest_seconds", "spool.oldest_seconds",
              spool_oldest, "how long the oldest spooled record has waited"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 1, "spool_oldest_timestamp_seconds",
+             "spool.oldest_timestamp_seconds", spool_oldest_at,
+             "when the oldest spooled record was received, in seconds since the Unix epoch "
+             "(0 when the spool is empty)"),
 #define ROW(f, help) COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "spool_" #f "_total", \
                               "spool." #f, spool_##f, help),
     RLB_SPOOL_COUNTERS(ROW)
@@ -235,7 +292,7 @@ const struct rlb_metric rlb_metrics[] = {
 
     { "drops_total", "drop", RLB_MT_COUNTER, RLB_MS_DROP, 0,
       "datagrams dropped, by reason (see radlb(8), Drop reasons)",
-      0, NULL, NULL, NULL, NULL, NULL },
+      0, NULL, NULL, NULL, NULL, NULL, 0 },
 
     RLB_CLIENT_COUNTERS(CLIENT_C)
 
@@ -248,13 +305,24 @@ const struct rlb_metric rlb_metrics[] = {
              "1 when the server is healthy (probes answered, port open)"),
     STATE(RLB_MS_SERVER, "server_state", "state", "state", rlb_server_state_names, server_state,
           "what the server takes: up, down, draining or maintenance"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_SERVER, 1, "server_state_since_timestamp_seconds",
+             "state_since_timestamp_seconds", server_state_since,
+             "when the server's state last changed (or radlb started), in seconds since the "
+             "Unix epoch"),
     STATE(RLB_MS_SERVER, "server_role", "role", "role", rlb_role_names, server_role,
           "master (the writable MFA database) or subordinate"),
     { "server_response_seconds", "latency", RLB_MT_HISTOGRAM, RLB_MS_SERVER, 1,
-      "time from forwarding a request to the server's reply", 0, NULL, NULL, NULL, NULL, NULL },
+      "time from forwarding a request to the server's reply", 0, NULL, NULL, NULL, NULL, NULL,
+      0 },
 };
 
 const unsigned rlb_nmetrics = sizeof(rlb_metrics) / sizeof(rlb_metrics[0]);
+
+const char *
+rlb_metric_prefix(const struct rlb_metric *m)
+{
+    return m->bare ? "" : "radlb_";
+}
 
 /* ------------------------------------------------------------------ */
 /* Reading a value                                                    */
@@ -307,10 +375,10 @@ label_value(struct rlb_strbuf *out, const char *v)
 
 /* name{scope="obj"[,label="v"]} */
 static void
-sample_head(struct rlb_strbuf *out, const char *name, const char *suffix, const char *slabel,
-            const char *sval, const char *label, const char *val)
+sample_head(struct rlb_strbuf *out, const struct rlb_metric *m, const char *suffix,
+            const char *slabel, const char *sval, const char *label, const char *val)
 {
-    rlb_sb_printf(out, "radlb_%s%s", name, suffix);
+    rlb_sb_printf(out, "%s%s%s", rlb_metric_prefix(m), m->prom, suffix);
     if (!sval && !label)
         return;
     rlb_sb_printf(out, "{");
@@ -327,13 +395,22 @@ sample_head(struct rlb_strbuf *out, const char *name, const char *suffix, const 
     rlb_sb_printf(out, "}");
 }
 
+/* A sample's value: whole numbers as such, others in the fewest digits that
+ * read back the same double (15 do for most; a timestamp with a fraction
+ * keeps its sub-second part). */
 static void
 number(struct rlb_strbuf *out, double v)
 {
-    if (v == floor(v) && fabs(v) < 1e15)
+    char b[40];
+
+    if (v == floor(v) && fabs(v) < 1e15) {
         rlb_sb_printf(out, " %.0f\n", v);
-    else
-        rlb_sb_printf(out, " %.9g\n", v);
+        return;
+    }
+    snprintf(b, sizeof(b), "%.15g", v);
+    if (strtod(b, NULL) != v)
+        snprintf(b, sizeof(b), "%.17g", v);
+    rlb_sb_printf(out, " %s\n", b);
 }
 
 static void
@@ -349,12 +426,12 @@ prom_histogram(struct rlb_strbuf *out, const struct rlb_metric *m, const struct 
             snprintf(le, sizeof(le), "%g", rlb_latency_bounds[i]);
         else
             snprintf(le, sizeof(le), "+Inf");
-        sample_head(out, m->prom, "_bucket", "server", s->name, "le", le);
+        sample_head(out, m, "_bucket", "server", s->name, "le", le);
         number(out, (double)cum);
     }
-    sample_head(out, m->prom, "_sum", "server", s->name, NULL, NULL);
+    sample_head(out, m, "_sum", "server", s->name, NULL, NULL);
     number(out, l->sum);
-    sample_head(out, m->prom, "_count", "server", s->name, NULL, NULL);
+    sample_head(out, m, "_count", "server", s->name, NULL, NULL);
     number(out, (double)l->count);
 }
 
@@ -370,20 +447,20 @@ prom_samples(const struct rlb_ctx *ctx, struct rlb_strbuf *out, const struct rlb
         int cur = m->choice(ctx, obj);
 
         for (int i = 0; m->choices[i]; i++) {
-            sample_head(out, m->prom, "", slabel, objname, m->label, m->choices[i]);
+            sample_head(out, m, "", slabel, objname, m->label, m->choices[i]);
             number(out, i == cur);
         }
         break;
     }
     case RLB_MT_INFO:
-        sample_head(out, m->prom, "", slabel, objname, m->label, m->info(ctx, obj));
+        sample_head(out, m, "", slabel, objname, m->label, m->info(ctx, obj));
         number(out, 1);
         break;
     case RLB_MT_HISTOGRAM:
         prom_histogram(out, m, obj);
         break;
     default:
-        sample_head(out, m->prom, "", slabel, objname, NULL, NULL);
+        sample_head(out, m, "", slabel, objname, NULL, NULL);
         number(out, value_of(ctx, m, obj));
         break;
     }
@@ -394,9 +471,10 @@ rlb_metrics_prometheus(const struct rlb_ctx *ctx, struct rlb_strbuf *out)
 {
     for (unsigned k = 0; k < rlb_nmetrics; k++) {
         const struct rlb_metric *m = &rlb_metrics[k];
+        const char *pre = rlb_metric_prefix(m);
 
-        rlb_sb_printf(out, "# HELP radlb_%s %s\n# TYPE radlb_%s %s\n", m->prom, m->help, m->prom,
-                      type_names[m->type]);
+        rlb_sb_printf(out, "# HELP %s%s %s\n# TYPE %s%s %s\n", pre, m->prom, m->help, pre,
+                      m->prom, type_names[m->type]);
         switch (m->scope) {
         case RLB_MS_GLOBAL:
             prom_samples(ctx, out, m, NULL, NULL);
@@ -411,7 +489,7 @@ rlb_metrics_prometheus(const struct rlb_ctx *ctx, struct rlb_strbuf *out)
             break;
         case RLB_MS_DROP:
             for (int i = 1; i < RLB_DROP_MAX; i++) {
-                sample_head(out, m->prom, "", "reason", rlb_drop_name((rlb_drop_t)i), NULL, NULL);
+                sample_head(out, m, "", "reason", rlb_drop_name((rlb_drop_t)i), NULL, NULL);
                 number(out, (double)ctx->stats.drops[i]);
             }
             break;
@@ -547,7 +625,8 @@ rlb_metrics_doc(struct rlb_strbuf *out)
         "the output of `radlb -M > doc/metrics.md` (t-stats.sh checks that it is up to date).\n\n"
         "The same figures appear in three places:\n\n"
         "- `GET /metrics` on the stats port: the Prometheus text format, every name\n"
-        "  prefixed with `radlb_`; clients and servers are labels (`client`, `server`),\n"
+        "  prefixed with `radlb_` but the `process_` figures, which keep the names of the\n"
+        "  Prometheus client libraries; clients and servers are labels (`client`, `server`),\n"
         "  drops carry a `reason`, states one sample per possible value (1 for the\n"
         "  current one, 0 for the others), the master an `_info` sample with its name.\n"
         "- `GET /stats.json` and `radlbctl --json show stats`: the global figures under\n"
@@ -569,7 +648,7 @@ rlb_metrics_doc(struct rlb_strbuf *out)
                      labels[0] ? ", " : "", m->label);
         if (m->type == RLB_MT_HISTOGRAM)
             snprintf(labels + strlen(labels), sizeof(labels) - strlen(labels), ", le");
-        rlb_sb_printf(out, "| `radlb_%s` | %s | %s | ", m->prom,
+        rlb_sb_printf(out, "| `%s%s` | %s | %s | ", rlb_metric_prefix(m), m->prom,
                       m->type == RLB_MT_STATE ? "state (gauge)" :
                       m->type == RLB_MT_INFO ? "info (gauge)" : type_names[m->type],
                       labels[0] ? labels : "");

@@ -9,6 +9,10 @@
  *     Prometheus          radlb_<prom>{client="NAME" | server="NAME" | reason="..."}
  *     show stats / JSON   <text>, client.NAME.<text>, server.NAME.<text>, drop.<reason>
  *
+ * but for the process figures (process_cpu_seconds_total and the rest),
+ * which keep the names every Prometheus client library gives them, without
+ * the radlb_ prefix (the flag bare), so the usual dashboards find them.
+ *
  * Counters (cumulative since radlb started) come from the X-macro lists of
  * stats.h and drop.h, gauges and states from small functions of the
  * running state. Nothing here allocates per packet: the list is read only
@@ -58,10 +62,14 @@ struct rlb_metric {
     int               (*choice)(const struct rlb_ctx *ctx, const void *obj);
     /* RLB_MT_INFO: the text */
     const char       *(*info)(const struct rlb_ctx *ctx, const void *obj);
+    uint8_t             bare;      /* prom is the whole name: no "radlb_" before it */
 };
 
 extern const struct rlb_metric rlb_metrics[];
 extern const unsigned rlb_nmetrics;
+
+/* What comes before m->prom on /metrics: "radlb_", or "" for a bare name. */
+const char *rlb_metric_prefix(const struct rlb_metric *m);
 
 /* /metrics: the Prometheus text exposition format (version 0.0.4). */
 void rlb_metrics_prometheus(const struct rlb_ctx *ctx, struct rlb_strbuf *out);

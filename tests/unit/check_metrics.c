@@ -152,6 +152,11 @@ START_TEST(writers_agree)
     ck_assert(has_line(out.p, "# TYPE radlb_server_response_seconds histogram"));
     ck_assert(has_line(out.p, "# TYPE radlb_requests_total counter"));
     ck_assert_ptr_nonnull(strstr(out.p, "\nradlb_uptime_seconds 12"));
+    ck_assert(has_line(out.p, "radlb_build_info{version=\"" PACKAGE_VERSION "\"} 1"));
+    ck_assert(has_line(out.p, "# TYPE process_resident_memory_bytes gauge"));
+    ck_assert(has_line(out.p, "# TYPE process_cpu_seconds_total counter"));
+    ck_assert_ptr_null(strstr(out.p, "radlb_process_"));
+    ck_assert_ptr_nonnull(strstr(out.p, "\nradlb_master_lost_timestamp_seconds 0\n"));
     rlb_sb_free(&out);
 
     rlb_metrics_text(&ctx, &out);
@@ -185,7 +190,8 @@ START_TEST(doc_lists_everything)
 
     rlb_metrics_doc(&out);
     for (unsigned i = 0; i < rlb_nmetrics; i++) {
-        snprintf(name, sizeof(name), "| `radlb_%s` |", rlb_metrics[i].prom);
+        snprintf(name, sizeof(name), "| `%s%s` |", rlb_metric_prefix(&rlb_metrics[i]),
+                 rlb_metrics[i].prom);
         ck_assert_msg(strstr(out.p, name), "%s not in the doc", name);
     }
     for (int i = 1; i < RLB_DROP_MAX; i++) {
