@@ -267,10 +267,7 @@ END_TEST
 int
 main(void)
 {
-    Suite *s = suite_create("flow");
     TCase *tc = tcase_create("flow");
-    SRunner *sr;
-    int failed;
 
     tcase_add_unchecked_fixture(tc, start_env, NULL);
     tcase_add_checked_fixture(tc, flow_reset, NULL);
@@ -284,10 +281,5 @@ main(void)
     /* The abort can only be caught in a child process. */
     if (!getenv("CK_FORK") || strcmp(getenv("CK_FORK"), "no") != 0)
         tcase_add_test_raise_signal(tc, illegal_transition_aborts, SIGABRT);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return flow_run("flow", tc);
 }

@@ -270,10 +270,7 @@ END_TEST
 int
 main(void)
 {
-    Suite *s = suite_create("flow_health");
     TCase *tc = tcase_create("flow_health");
-    SRunner *sr;
-    int failed;
 
     tcase_add_unchecked_fixture(tc, start_env, NULL);
     tcase_add_checked_fixture(tc, flow_reset, NULL);
@@ -283,10 +280,5 @@ main(void)
     tcase_add_test(tc, promotion_moves_new_writes_only);
     tcase_add_test(tc, promotion_refusals);
     tcase_add_test(tc, write_without_a_master_is_rejected);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return flow_run("flow_health", tc);
 }

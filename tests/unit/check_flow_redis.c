@@ -85,6 +85,21 @@ redis_connect(void)
     return c;
 }
 
+/* redis-server answers PING on a new connection. */
+static bool
+redis_pongs(void)
+{
+    redisContext *c = redis_connect();
+    redisReply *r = c ? redisCommand(c, "PING") : NULL;
+    bool up = r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
+
+    if (r)
+        freeReplyObject(r);
+    if (c)
+        redisFree(c);
+    return up;
+}
+
 static void
 redis_kill(void)
 {
@@ -119,15 +134,7 @@ redis_start(void)
     }
     atexit(redis_kill);
     for (int i = 0; i < 1000; i++) {              /* up to 20 s */
-        redisContext *c = redis_connect();
-        redisReply *r = c ? redisCommand(c, "PING") : NULL;
-        bool up = r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
-
-        if (r)
-            freeReplyObject(r);
-        if (c)
-            redisFree(c);
-        if (up)
+        if (redis_pongs())
             return;
         ck_assert_int_eq(waitpid(redis_pid, NULL, WNOHANG), 0);   /* still running */
         nanosleep(&pause, NULL);
@@ -159,15 +166,7 @@ redis_wait_unpaused(void)
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (now = t0; now.tv_sec - t0.tv_sec < 20; clock_gettime(CLOCK_MONOTONIC, &now)) {
-        redisContext *c = redis_connect();
-        redisReply *r = c ? redisCommand(c, "PING") : NULL;
-        bool up = r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
-
-        if (r)
-            freeReplyObject(r);
-        if (c)
-            redisFree(c);
-        if (up)
+        if (redis_pongs())
             return;
         nanosleep(&pause, NULL);
     }
@@ -504,10 +503,7 @@ END_TEST
 int
 main(void)
 {
-    Suite *s = suite_create("flow_redis");
     TCase *tc = tcase_create("flow_redis");
-    SRunner *sr;
-    int failed;
 
     tcase_add_unchecked_fixture(tc, start_env, stop_env);
     tcase_add_checked_fixture(tc, setup, teardown);
@@ -518,10 +514,5 @@ main(void)
     tcase_add_test(tc, redis_down_means_no_wait);
     tcase_add_test(tc, challenge_held_until_redis_has_it);
     tcase_add_test(tc, challenge_not_held_while_redis_is_down);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return flow_run("flow_redis", tc);
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "flowenv.h"
@@ -119,4 +120,19 @@ flow_server(const char *name)
             return flow_ctx->servers.v[i];
     ck_abort_msg("no server %s", name);
     return NULL;
+}
+
+int
+flow_run(const char *name, TCase *tc)
+{
+    Suite *s = suite_create(name);
+    SRunner *sr;
+    int failed;
+
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_ENV);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

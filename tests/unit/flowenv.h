@@ -13,6 +13,7 @@
 #ifndef RLB_FLOWENV_H
 #define RLB_FLOWENV_H
 
+#include <check.h>
 #include <stdint.h>
 
 #include "ctx.h"
@@ -39,5 +40,8 @@ rlb_drop_t flow_from_server(struct rlb_request *req, uint8_t code, const char *s
 const uint8_t *flow_last_out(void);
 /* The server of this name. */
 struct rlb_server *flow_server(const char *name);
+/* main()'s end: runs the test case tc in a suite of that name; the exit
+ * status (EXIT_SUCCESS when every test passed). */
+int flow_run(const char *name, TCase *tc);
 
 #endif
