@@ -324,7 +324,9 @@ on_connect(const redisAsyncContext *ac, int status)
         return;
     }
     rd->state = RD_HANDSHAKE;
-    if (c->password[0])
+    if (c->username[0])
+        rd_own(rd, OP_AUTH, "AUTH %s %s", c->username, c->password);   /* ACL user */
+    else if (c->password[0])
         rd_own(rd, OP_AUTH, "AUTH %s", c->password);
     if (c->database)
         rd_own(rd, OP_SELECT, "SELECT %d", c->database);
@@ -403,6 +405,23 @@ on_sentinel_reply(redisAsyncContext *ac, void *reply, void *privdata)
     connect_master(rd);
 }
 
+/* A Sentinel with requirepass or ACL users: AUTH goes first, in the same
+ * write as the query; a refusal moves on to the next Sentinel (the query's
+ * reply then finds rd->sac changed and is ignored). */
+static void
+on_sentinel_auth(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    struct rlb_redis *rd = privdata;
+    redisReply *r = reply;
+    char why[200];
+
+    if (ac != rd->sac || (r && r->type != REDIS_REPLY_ERROR))
+        return;
+    snprintf(why, sizeof(why), "AUTH refused by Sentinel %s: %s (check sentinel_username "
+             "and sentinel_password)", rd->where, r ? r->str : "no reply");
+    sentinel_next(rd, why, true);
+}
+
 static void
 on_sentinel_connect(const redisAsyncContext *ac, int status)
 {
@@ -461,6 +480,15 @@ ask_sentinel(struct rlb_redis *rd)
     redisLibevAttach(rd->loop, ac);
     redisAsyncSetConnectCallback(ac, on_sentinel_connect);
     redisAsyncSetDisconnectCallback(ac, on_sentinel_disconnect);
+    if (c->sentinel_password[0] &&
+        (c->sentinel_username[0]
+             ? redisAsyncCommand(ac, on_sentinel_auth, rd, "AUTH %s %s", c->sentinel_username,
+                                 c->sentinel_password)
+             : redisAsyncCommand(ac, on_sentinel_auth, rd, "AUTH %s", c->sentinel_password))
+            != REDIS_OK) {
+        sentinel_next(rd, "cannot send AUTH", false);
+        return;
+    }
     if (redisAsyncCommand(ac, on_sentinel_reply, rd, "SENTINEL get-master-addr-by-name %s",
                           c->master_name) != REDIS_OK)
         sentinel_next(rd, "cannot send the query", false);

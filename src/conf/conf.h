@@ -128,11 +128,14 @@ struct rlb_conf_redis {
     int      port;
     char    *prefix;                      /* every key starts with it */
     double   timeout;                     /* seconds a lookup may take */
+    char    *username;                    /* ACL user, "" for the default user */
     char    *password;
     int      database;
     char   **sentinels;                   /* "address:port" */
     unsigned nsentinels;
     char    *master_name;
+    char    *sentinel_username;           /* ACL user at the Sentinels */
+    char    *sentinel_password;           /* the Sentinels' requirepass */
     union rlb_sockaddr addr;              /* resolved by validation */
 };
 

@@ -365,7 +365,18 @@ check_sticky(struct rlb_conf *c, const struct vctx *v)
                      "sticky.store = \"redis\"");
         return;
     }
+    if (r->username[0] && !r->password[0])
+        conf_msg_member(v->m, true, rs, "username",
+                        "needs a password: Redis authenticates an ACL user (AUTH %s <password>)",
+                        r->username);
+    if (r->sentinel_username[0] && !r->sentinel_password[0])
+        conf_msg_member(v->m, true, rs, "sentinel_username",
+                        "needs a sentinel_password: a Sentinel authenticates an ACL user "
+                        "(AUTH %s <password>)", r->sentinel_username);
     if (r->nsentinels == 0) {
+        if (r->sentinel_password[0] || r->sentinel_username[0])
+            conf_msg(v->m, false, rs, "redis",
+                     "sentinel_username and sentinel_password are not used without sentinels");
         if (rlb_addr_parse(r->address, (uint16_t)r->port, &r->addr) < 0)
             conf_msg_member(v->m, true, rs, "address", "\"%s\" is not an IPv4 or IPv6 address",
                             r->address);

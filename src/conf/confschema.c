@@ -139,6 +139,8 @@ static const struct conf_item redis_items[] = {
       CF_NO_RELOAD, NOB, NULL, NULL, 0 },
     { "timeout", CT_FLOAT, OFF(struct rlb_conf_redis, timeout), "0.2",
       CF_NO_RELOAD, 0.01, 10, NULL, NULL, 0 },
+    { "username", CT_STRING, OFF(struct rlb_conf_redis, username), "",
+      CF_NO_RELOAD, NOB, NULL, NULL, 0 },
     { "password", CT_STRING, OFF(struct rlb_conf_redis, password), "",
       CF_SECRET | CF_NO_RELOAD, NOB, NULL, NULL, 0 },
     { "database", CT_INT, OFF(struct rlb_conf_redis, database), "0",
@@ -147,6 +149,10 @@ static const struct conf_item redis_items[] = {
       CF_NO_RELOAD, NOB, NULL, NULL, OFF(struct rlb_conf_redis, nsentinels) },
     { "master_name", CT_STRING, OFF(struct rlb_conf_redis, master_name), "",
       CF_NO_RELOAD, NOB, NULL, NULL, 0 },
+    { "sentinel_username", CT_STRING, OFF(struct rlb_conf_redis, sentinel_username), "",
+      CF_NO_RELOAD, NOB, NULL, NULL, 0 },
+    { "sentinel_password", CT_STRING, OFF(struct rlb_conf_redis, sentinel_password), "",
+      CF_SECRET | CF_NO_RELOAD, NOB, NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 

@@ -184,7 +184,7 @@ count_requests() {
 }
 
 # rlb_redis NAME PORT [redis-server options...]: a redis-server on 127.0.0.1,
-# waited for (REDIS_AUTH: its password); sets NAME_PID.
+# waited for (REDIS_AUTH: its password, REDIS_USER: an ACL user); sets NAME_PID.
 rlb_redis() {
 	local name=$1 port=$2
 	shift 2
@@ -192,7 +192,8 @@ rlb_redis() {
 		--dir "$T_DIR" --dbfilename "$name.rdb" "$@" >"$T_DIR/$name.log" 2>&1 &
 	t_register_daemon "$name" $! "$T_DIR/$name.log"
 	eval "${name}_PID=$!"
-	t_wait_for redis-cli -p "$port" ${REDIS_AUTH:+-a "$REDIS_AUTH"} --no-auth-warning ping ||
+	t_wait_for sh -c "redis-cli -p $port ${REDIS_USER:+--user $REDIS_USER} \
+		${REDIS_AUTH:+-a $REDIS_AUTH} --no-auth-warning ping | grep -qx PONG" ||
 		t_fail "$name did not start"
 }
 

@@ -112,6 +112,27 @@ start_instance_fails() { # NAME REDIS-SECTION EXPECTED-LOG
 }
 start_instance_fails D "address = \"127.0.0.1\"; port = $R2; password = \"wrong\";" "AUTH refused"
 
+# ------------------------------------------------------------ an ACL user (Redis 6+)
+# The default user is off: only "radlb", limited to radlb's keys, gets in.
+R6=$(t_free_port tcp)
+REDIS_USER=radlb REDIS_AUTH='acl-pass-0123456789' start_redis redis6 "$R6" \
+	--user default off --user radlb on '>acl-pass-0123456789' '~radlb:*' '&*' '+@all'
+acl_cli() { redis-cli -p "$R6" --user radlb -a acl-pass-0123456789 --no-auth-warning "$@"; }
+start_instance H "address = \"127.0.0.1\"; port = $R6; username = \"radlb\"; password = \"acl-pass-0123456789\";"
+RLB_AUTH=$H_AUTH
+rlb_auth 'User-Name = "user1", User-Password = "pw-user1"' >/dev/null
+t_assert_eq 1 "$(acl_cli --scan --pattern 'radlb:s:*' | wc -l)" \
+	"as the ACL user radlb (AUTH radlb <password>), the session lands in Redis"
+t_assert_eq 0 "$(grep -c 'acl-pass' "$T_DIR/H.log")" "the ACL user's password never appears in the log"
+start_instance_fails I "address = \"127.0.0.1\"; port = $R6; username = \"radlb\"; password = \"wrong\";" \
+	"AUTH refused"
+start_instance_fails J "address = \"127.0.0.1\"; port = $R6; password = \"acl-pass-0123456789\";" \
+	"AUTH refused"
+RLB_EXTRA='sticky = { store = "redis"; }; redis = { username = "radlb"; };'
+rlb_config
+out=$("$RADLB" -C -f "$T_DIR/radlb.conf" 2>&1) && t_fail "radlb -C accepted a username without a password"
+t_assert_contains "key \"username\": needs a password" "$out" "radlb -C: an ACL user needs a password ($out)"
+
 # ------------------------------------------------------------ a replica is refused (ROLE)
 R3=$(t_free_port tcp)
 start_redis replica "$R3" --replicaof 127.0.0.1 "$R1"
@@ -140,6 +161,22 @@ t_wait_until 10 sh -c "rlb_x() { printf 'User-Name = \"user3\", User-Password = 
 t_assert_match "^[1-9]" "$(redis-cli -p "$R3" dbsize)" "after the failover, sessions are written to the new master ($R3)"
 t_assert_contains "127.0.0.1:$R3" "$(grep -E 'Redis (ready|available)' "$T_DIR/F.log" | tail -n 1)" \
 	"radlb asked Sentinel again and connected to it"
+
+# ------------------------------------------------------------ a Sentinel with a password
+# A second Sentinel, with requirepass, watching the master the failover left.
+S2=$(t_free_port tcp)
+printf 'port %s\nbind 127.0.0.1\nrequirepass sentinel-pass-0123\nsentinel monitor radlbm2 127.0.0.1 %s 1\n' \
+	"$S2" "$R3" >"$T_DIR/sentinel2.conf"
+redis-server "$T_DIR/sentinel2.conf" --sentinel >"$T_DIR/sentinel2.log" 2>&1 &
+t_register_daemon sentinel2 $! "$T_DIR/sentinel2.log"
+t_wait_for sh -c "redis-cli -p $S2 -a sentinel-pass-0123 --no-auth-warning ping | grep -qx PONG" ||
+	t_fail "sentinel2 did not start"
+start_instance K "sentinels = [ \"127.0.0.1:$S2\" ]; master_name = \"radlbm2\"; sentinel_password = \"sentinel-pass-0123\";"
+t_assert_contains "Redis ready at 127.0.0.1:$R3" "$(cat "$T_DIR/K.log")" \
+	"with sentinel_password, radlb asks a Sentinel that has requirepass"
+t_assert_eq 0 "$(grep -c 'sentinel-pass' "$T_DIR/K.log")" "the Sentinel's password never appears in the log"
+start_instance_fails L "sentinels = [ \"127.0.0.1:$S2\" ]; master_name = \"radlbm2\"; sentinel_password = \"wrong\";" \
+	"AUTH refused by Sentinel 127.0.0.1:$S2"
 
 # ------------------------------------------------------------ a master demoted under radlb (READONLY)
 R4=$(t_free_port tcp)

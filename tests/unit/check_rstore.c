@@ -228,7 +228,10 @@ setup(void)
     ctx.conf = &conf;
     conf.sticky.store = RLB_STORE_REDIS;
     conf.redis.prefix = "t:";
+    conf.redis.username = "";
     conf.redis.password = "";
+    conf.redis.sentinel_username = "";
+    conf.redis.sentinel_password = "";
     conf.redis.master_name = "";
     conf.redis.timeout = 0.2;
     answers = writes = 0;
