@@ -480,14 +480,16 @@ ask_sentinel(struct rlb_redis *rd)
     redisLibevAttach(rd->loop, ac);
     redisAsyncSetConnectCallback(ac, on_sentinel_connect);
     redisAsyncSetDisconnectCallback(ac, on_sentinel_disconnect);
-    if (c->sentinel_password[0] &&
-        (c->sentinel_username[0]
-             ? redisAsyncCommand(ac, on_sentinel_auth, rd, "AUTH %s %s", c->sentinel_username,
-                                 c->sentinel_password)
-             : redisAsyncCommand(ac, on_sentinel_auth, rd, "AUTH %s", c->sentinel_password))
-            != REDIS_OK) {
-        sentinel_next(rd, "cannot send AUTH", false);
-        return;
+    if (c->sentinel_password[0]) {
+        int rc = c->sentinel_username[0]
+                     ? redisAsyncCommand(ac, on_sentinel_auth, rd, "AUTH %s %s",
+                                         c->sentinel_username, c->sentinel_password)
+                     : redisAsyncCommand(ac, on_sentinel_auth, rd, "AUTH %s", c->sentinel_password);
+
+        if (rc != REDIS_OK) {
+            sentinel_next(rd, "cannot send AUTH", false);
+            return;
+        }
     }
     if (redisAsyncCommand(ac, on_sentinel_reply, rd, "SENTINEL get-master-addr-by-name %s",
                           c->master_name) != REDIS_OK)

@@ -192,9 +192,11 @@ rlb_redis() {
 		--dir "$T_DIR" --dbfilename "$name.rdb" "$@" >"$T_DIR/$name.log" 2>&1 &
 	t_register_daemon "$name" $! "$T_DIR/$name.log"
 	eval "${name}_PID=$!"
-	t_wait_for sh -c "redis-cli -p $port ${REDIS_USER:+--user $REDIS_USER} \
-		${REDIS_AUTH:+-a $REDIS_AUTH} --no-auth-warning ping | grep -qx PONG" ||
-		t_fail "$name did not start"
+	t_wait_for rlb_redis_pongs "$port" || t_fail "$name did not start"
+}
+rlb_redis_pongs() {
+	redis-cli -p "$1" ${REDIS_USER:+--user "$REDIS_USER"} ${REDIS_AUTH:+-a "$REDIS_AUTH"} \
+		--no-auth-warning ping | grep -qx PONG
 }
 
 # rlb_instance NAME: one more radlb, NAME, on its own ports and socket

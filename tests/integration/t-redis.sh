@@ -175,6 +175,8 @@ start_instance K "sentinels = [ \"127.0.0.1:$S2\" ]; master_name = \"radlbm2\"; 
 t_assert_contains "Redis ready at 127.0.0.1:$R3" "$(cat "$T_DIR/K.log")" \
 	"with sentinel_password, radlb asks a Sentinel that has requirepass"
 t_assert_eq 0 "$(grep -c 'sentinel-pass' "$T_DIR/K.log")" "the Sentinel's password never appears in the log"
+t_assert_eq 0 "$("$RADLBCTL" -s "$T_DIR/K.sock" show config | grep -c 'sentinel-pass')" \
+	"nor in radlbctl show config"
 start_instance_fails L "sentinels = [ \"127.0.0.1:$S2\" ]; master_name = \"radlbm2\"; sentinel_password = \"wrong\";" \
 	"AUTH refused by Sentinel 127.0.0.1:$S2"
 
