@@ -17,6 +17,9 @@ enum rlb_listen_type { RLB_LISTEN_AUTH = 0, RLB_LISTEN_ACCT, RLB_LISTEN_ANY };
 enum rlb_proto { RLB_PROTO_UDP = 0, RLB_PROTO_TCP, RLB_PROTO_TLS };
 
 #define RLB_FP_LEN 32              /* SHA-256 certificate fingerprint */
+/* The secret conf/radlb-production.conf (the Debian package's
+ * /etc/radlb/radlb.conf) ships with: radlb -C refuses it until it is set. */
+#define RLB_PLACEHOLDER_SECRET "CHANGE-ME"
 enum rlb_balance {
     RLB_BALANCE_LEAST_OUTSTANDING = 0,
     RLB_BALANCE_ROUND_ROBIN,

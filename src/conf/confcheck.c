@@ -60,6 +60,11 @@ check_secret(const struct vctx *v, const config_setting_t *e, const char *what,
     if (len == 0)
         conf_msg_member(v->m, true, e, "secret",
                         "the secret of %s \"%s\" is empty: set the shared secret", what, name);
+    else if (strcmp(secret, RLB_PLACEHOLDER_SECRET) == 0)
+        conf_msg_member(v->m, true, e, "secret",
+                        "the secret of %s \"%s\" is still the placeholder \"%s\" of the "
+                        "installed file: set the shared secret it really uses (radlb.conf(5))",
+                        what, name, RLB_PLACEHOLDER_SECRET);
     else if (len <= 12)
         conf_msg_member(v->m, false, e, "secret",
                         "the secret of %s \"%s\" is only %zu octets: "

@@ -51,7 +51,8 @@
     X(spool_max_bytes_too_small) X(on_promote_timeout_zero)                               \
     X(udp_listener_any) X(duplicate_tcp_listener) X(bad_fingerprint)                        \
     X(fingerprint_without_tls) X(tls_server_no_trust) X(tls_listener_no_trust)              \
-    X(tls_no_certificate) X(tls_certificate_missing) X(backoff_inverted)
+    X(tls_no_certificate) X(tls_certificate_missing) X(backoff_inverted)              \
+    X(placeholder_secret)
 
 #define COUNT(n) +1
 static const unsigned n_good = 0 GOOD_FILES(COUNT);
