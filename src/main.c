@@ -135,7 +135,6 @@ main(int argc, char **argv)
     const char *file = RLB_DEFAULT_CONF;
     bool check_only = false, debug = false;
     struct rlb_conf_msgs msgs;
-    struct rlb_log_conf lc;
     struct rlb_ctx ctx;
     ev_signal sig_int, sig_term, sig_hup;
     char err[512];
@@ -181,11 +180,7 @@ main(int argc, char **argv)
         return 0;
     }
 
-    lc.level = debug ? RLB_LOG_DEBUG : ctx.conf->log.level;
-    lc.dest = ctx.conf->log.destination;
-    lc.facility = ctx.conf->log.facility_code;
-    lc.format = ctx.conf->log.format;
-    rlb_log_setup(&lc, "radlb");
+    rlb_conf_apply_log(ctx.conf, debug);
 
     if (rlb_dict_load(ctx.conf->dictionary, err, sizeof(err)) < 0) {
         rlb_err("%s", err);

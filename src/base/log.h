@@ -3,8 +3,9 @@
  * printf-checked macro per level carrying __FILE__/__LINE__, and a rate
  * limiter for lines that outside traffic can trigger.
  *
- * Nothing is logged per packet at the default level; rlb_trace() compiles
- * away unless configure --enable-debug-log. Secrets are never passed here.
+ * Per packet, only the auth log (log.auth, one line per finished exchange,
+ * rlb_log_auth) writes at the default level; rlb_trace() compiles away
+ * unless configure --enable-debug-log. Secrets are never passed here.
  *
  * Every message is one line: control characters (a newline in a peer's
  * text, say) are written as \n, \r, \t or \xHH. On stderr a line starts
@@ -36,11 +37,20 @@ typedef enum {
     RLB_LOG_JSON,                  /* one JSON object per line, for a SIEM */
 } rlb_log_format_t;
 
+/* Where the per-exchange lines of log.auth go. */
+typedef enum {
+    RLB_AUTHLOG_LOG = 0,           /* radlb's log, at info */
+    RLB_AUTHLOG_OFF,
+    RLB_AUTHLOG_SYSLOG,            /* syslog at auth_facility, whatever dest is */
+} rlb_authlog_dest_t;
+
 struct rlb_log_conf {
-    rlb_log_level_t  level;
-    rlb_log_dest_t   dest;
-    int              facility;     /* syslog facility (LOG_DAEMON...) */
-    rlb_log_format_t format;
+    rlb_log_level_t    level;
+    rlb_log_dest_t     dest;
+    int                facility;       /* syslog facility (LOG_DAEMON...) */
+    rlb_log_format_t   format;
+    rlb_authlog_dest_t auth;
+    int                auth_facility;  /* syslog facility of the auth lines */
 };
 
 void rlb_log_setup(const struct rlb_log_conf *lc, const char *ident);
@@ -49,6 +59,24 @@ void rlb_log_write(rlb_log_level_t level, const char *file, int line,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void rlb_log_vwrite(rlb_log_level_t level, const char *file, int line,
                     const char *fmt, va_list ap);
+
+/*
+ * One line per finished exchange (log.auth): "EVENT key=value ...", a TEXT
+ * value in double quotes with " and \ escaped; in JSON, an object with
+ * "event" and one member per field (INT as a number).
+ */
+enum rlb_log_field_kind { RLB_LF_WORD, RLB_LF_TEXT, RLB_LF_INT };
+
+struct rlb_log_field {
+    const char *key;
+    int         kind;              /* enum rlb_log_field_kind */
+    const char *s;                 /* WORD, TEXT */
+    size_t      len;               /* TEXT: its length (it may hold NUL) */
+    long long   n;                 /* INT */
+};
+
+bool rlb_log_auth_enabled(void);
+void rlb_log_auth(const char *event, const struct rlb_log_field *f, size_t n);
 
 #define rlb_err(...)   rlb_log_write(RLB_LOG_ERR, __FILE__, __LINE__, __VA_ARGS__)
 #define rlb_warn(...)  rlb_log_write(RLB_LOG_WARN, __FILE__, __LINE__, __VA_ARGS__)

@@ -11,7 +11,8 @@
  * are skipped and RADIUS traffic goes on with the local tables.
  *
  * Keys: PREFIX "s:" hex(State) and PREFIX "a:" hex(affinity key); the value
- * is the server's name, which must be the same on every instance.
+ * is the server's name, which must be the same on every instance (for a
+ * State, followed by the login it belongs to: flow/authlog.c).
  * PREFIX "master" holds "EPOCH NAME", the master every instance follows
  * (master.h): read every half second, changed only by compare-and-set.
  */

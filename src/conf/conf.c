@@ -17,6 +17,7 @@
 
 #include "conf_int.h"
 #include "confcheck.h"
+#include "log.h"
 #include "confmsg.h"
 
 /* ------------------------------------------------------------------ */
@@ -400,6 +401,21 @@ free_section(const struct conf_section *sec, void *base)
             free(elems);
         }
     }
+}
+
+void
+rlb_conf_apply_log(const struct rlb_conf *conf, bool debug)
+{
+    struct rlb_log_conf lc = {
+        .level = debug ? RLB_LOG_DEBUG : (rlb_log_level_t)conf->log.level,
+        .dest = (rlb_log_dest_t)conf->log.destination,
+        .facility = conf->log.facility_code,
+        .format = (rlb_log_format_t)conf->log.format,
+        .auth = (rlb_authlog_dest_t)conf->log.auth,
+        .auth_facility = conf->log.auth_facility_code,
+    };
+
+    rlb_log_setup(&lc, "radlb");
 }
 
 void

@@ -20,6 +20,8 @@ enum rlb_proto { RLB_PROTO_UDP = 0, RLB_PROTO_TCP, RLB_PROTO_TLS };
 /* The secret conf/radlb-production.conf (the Debian package's
  * /etc/radlb/radlb.conf) ships with: radlb -C refuses it until it is set. */
 #define RLB_PLACEHOLDER_SECRET "CHANGE-ME"
+/* Client and server names: 1 to 64 letters, digits, '-', '_' or '.'. */
+#define RLB_NAME_MAX 64
 enum rlb_balance {
     RLB_BALANCE_LEAST_OUTSTANDING = 0,
     RLB_BALANCE_ROUND_ROBIN,
@@ -183,6 +185,9 @@ struct rlb_conf_log {
     char   *facility;
     int     facility_code;                /* resolved by validation */
     int     format;                       /* rlb_log_format_t */
+    int     auth;                         /* rlb_authlog_dest_t */
+    char   *auth_facility;
+    int     auth_facility_code;           /* resolved by validation */
 };
 
 #define RLB_STATS_ALLOW_MAX 64
@@ -251,6 +256,9 @@ struct rlb_conf_msgs {
 struct rlb_conf *rlb_conf_load(const char *file, struct rlb_conf_msgs *msgs);
 void rlb_conf_free(struct rlb_conf *conf);
 void rlb_conf_msgs_free(struct rlb_conf_msgs *msgs);
+/* Sets up the log from the log section (debug: at debug level whatever it
+ * says), at start and after each reload. */
+void rlb_conf_apply_log(const struct rlb_conf *conf, bool debug);
 
 /* 1 for "Access-Request", 4 for "Accounting-Request", -1 otherwise. */
 int rlb_conf_code_number(const char *name);

@@ -271,25 +271,31 @@ check_message(const struct vctx *v, const char *section, const char *key, const 
 }
 
 static void
+check_facility(const struct vctx *v, const config_setting_t *log, const char *key,
+               const char *name, int *code)
+{
+    for (size_t i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++) {
+        if (strcmp(facilities[i].name, name) == 0) {
+            *code = facilities[i].code;
+            return;
+        }
+    }
+    conf_msg_member(v->m, true, log, key,
+                    "\"%s\" is not a syslog facility: "
+                    "use daemon, auth, authpriv, user or local0 to local7",
+                    name);
+}
+
+static void
 check_misc(struct rlb_conf *c, const struct vctx *v)
 {
     const config_setting_t *log = config_lookup(v->cfg, "log");
     const config_setting_t *ctl = config_lookup(v->cfg, "control");
     const config_setting_t *root = config_root_setting(v->cfg);
     char path[4096];
-    bool found = false;
 
-    for (size_t i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++) {
-        if (strcmp(facilities[i].name, c->log.facility) == 0) {
-            c->log.facility_code = facilities[i].code;
-            found = true;
-        }
-    }
-    if (!found)
-        conf_msg_member(v->m, true, log, "facility",
-                        "\"%s\" is not a syslog facility: "
-                        "use daemon, auth, authpriv, user or local0 to local7",
-                        c->log.facility);
+    check_facility(v, log, "facility", c->log.facility, &c->log.facility_code);
+    check_facility(v, log, "auth_facility", c->log.auth_facility, &c->log.auth_facility_code);
 
     if (c->control.socket[0]) {
         if (c->control.socket[0] != '/')

@@ -26,6 +26,7 @@ static const char *const write_classes[] = { "write", "read", NULL };
 static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };
 static const char *const log_dests[] = { "stderr", "syslog", NULL };
 static const char *const log_formats[] = { "text", "json", NULL };
+static const char *const log_auths[] = { "log", "off", "syslog", NULL };   /* rlb_authlog_dest_t */
 
 static const struct conf_item listen_items[] = {
     { "type", CT_ENUM, OFF(struct rlb_conf_listen, type), "any",
@@ -201,6 +202,9 @@ static const struct conf_item log_items[] = {
     { "facility", CT_STRING, OFF(struct rlb_conf_log, facility), "daemon",
       CF_NO_RELOAD, NOB, NULL, NULL, 0 },
     { "format", CT_ENUM, OFF(struct rlb_conf_log, format), "text", 0, NOB, log_formats, NULL, 0 },
+    { "auth", CT_ENUM, OFF(struct rlb_conf_log, auth), "log", 0, NOB, log_auths, NULL, 0 },
+    { "auth_facility", CT_STRING, OFF(struct rlb_conf_log, auth_facility), "authpriv", 0, NOB,
+      NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 

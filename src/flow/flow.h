@@ -11,6 +11,7 @@
  *   reply.c    a server's reply, and every reply toward a client
  *   timeout.c  requests that get no answer, servers and links lost
  *   droplog.c  dropped packets: counters and rate-limited log lines
+ *   authlog.c  the auth log: one line per finished exchange (log.auth)
  *   proxy.c    starting and stopping the flow and what it drives
  *
  * Prefixes: rlb_proxy_ for the entry points (proxy.h), rlb_req_ for a
@@ -54,6 +55,27 @@ void rlb_req_cache_expired(struct ev_loop *loop, ev_timer *w, int revents);
 void rlb_px_drop_client(struct rlb_ctx *ctx, struct rlb_client *c, const union rlb_sockaddr *src,
                         uint8_t code, rlb_drop_t why);
 void rlb_px_drop_server(struct rlb_ctx *ctx, struct rlb_server *s, rlb_drop_t why);
+
+/* ---- authlog.c ---------------------------------------------------- */
+
+/* A new Access-Request or Accounting-Request: what its auth-log line will
+ * need (nothing when log.auth is off). */
+void rlb_px_authlog_begin(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+                          const struct rlb_pkt_info *info);
+/* The request answers a challenge of that login: its next leg. */
+void rlb_px_authlog_continues(struct rlb_request *req, const struct rlb_login *login);
+/* The exchange is over: its one line, once (server NULL: none answered;
+ * reason: radlb's Reply-Message, or NULL). result: accept, reject,
+ * challenge, timeout, answered, spooled. */
+void rlb_px_authlog_end(struct rlb_ctx *ctx, struct rlb_request *req, const char *server,
+                        const char *result, const char *reason);
+void rlb_px_authlog_free(struct rlb_ctx *ctx, struct rlb_request *req);
+/* A challenge session in Redis: "NAME" or "NAME LOGIN LEG FIRST", and
+ * back (name into name, the login into *login, zero when absent). */
+void rlb_px_authlog_session_value(const struct rlb_request *req, const char *server, char *out,
+                                  size_t len);
+const char *rlb_px_authlog_parse_value(const char *value, char *name, size_t len,
+                                       struct rlb_login *login);
 
 /* ---- ingress.c ---------------------------------------------------- */
 

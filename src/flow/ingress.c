@@ -95,6 +95,7 @@ admit(struct rlb_ctx *ctx, struct rlb_listener *l, struct rlb_sconn *conn, struc
     req->hnode.hash = hash;
     memcpy(req->client_auth, data + 4, RLB_AUTH_LEN);
     rlb_px_keep_proxy_state(ctx, req, data, info);
+    rlb_px_authlog_begin(ctx, req, data, info);
     c->refs++;
     rlb_dedup_insert(&ctx->dedup, req);
     rlb_px_dispatch(ctx, req, data, info);

@@ -51,6 +51,8 @@ rlb_px_answer_locally(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t code
         rlb_px_send_to_client(ctx, req, out, (size_t)n);
         ctx->stats.local_rejects += code == RLB_ACCESS_REJECT;
     }
+    rlb_px_authlog_end(ctx, req, NULL, code == RLB_ACCOUNTING_RESPONSE ? "spooled" : "reject",
+                       message);
     rlb_req_cache_reply(ctx, req, n > 0 ? out : NULL, n > 0 ? (size_t)n : 0);
 }
 
@@ -87,6 +89,18 @@ count_reply(struct rlb_server *s, uint8_t code)
     case RLB_ACCESS_CHALLENGE:    s->stats.access_challenges++; break;
     case RLB_ACCOUNTING_RESPONSE: s->stats.accounting_responses++; break;
     default: break;
+    }
+}
+
+/* A server's reply, as the auth log says it. */
+static const char *
+result_name(uint8_t code)
+{
+    switch (code) {
+    case RLB_ACCESS_ACCEPT:    return "accept";
+    case RLB_ACCESS_REJECT:    return "reject";
+    case RLB_ACCESS_CHALLENGE: return "challenge";
+    default:                   return "answered";
     }
 }
 
@@ -147,9 +161,16 @@ record_sessions(struct rlb_ctx *ctx, struct rlb_server *s, struct rlb_request *r
     }
     if (info->code == RLB_ACCESS_CHALLENGE && info->state_off && ctx->sticky.max) {
         const uint8_t *st = data + info->state_off;
+        struct rlb_sticky_entry *e = rlb_sticky_add(&ctx->sticky, st + 2, st[1] - 2u, s,
+                                                    ev_now(ctx->loop));
+        char value[RLB_NAME_MAX + 64];
 
-        rlb_sticky_add(&ctx->sticky, st + 2, st[1] - 2u, s, ev_now(ctx->loop));
-        return rlb_rstore_set(ctx->rstore, RLB_RKEY_STATE, st + 2, st[1] - 2u, s->name,
+        if (e && req->ai)
+            e->login = req->ai->login;     /* the answer's line names the same login */
+        if (!ctx->rstore)
+            return false;
+        rlb_px_authlog_session_value(req, s->name, value, sizeof(value));
+        return rlb_rstore_set(ctx->rstore, RLB_RKEY_STATE, st + 2, st[1] - 2u, value,
                               ctx->sticky.ttl, req);
     }
     return false;
@@ -210,6 +231,7 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
     rlb_req_detach(ctx, req);
     count_reply(s, info.code);
     rlb_latency_add(&s->latency, now - req->when);
+    rlb_px_authlog_end(ctx, req, s->name, result_name(info.code), NULL);
     if (record_sessions(ctx, s, req, data, &info)) {
         rlb_req_hold_reply(ctx, req, out, (size_t)n);
     } else {

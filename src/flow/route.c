@@ -87,7 +87,9 @@ by_state(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
          const struct rlb_pkt_info *info, bool *done)
 {
     const uint8_t *st = data + info->state_off;
-    struct rlb_server *s = rlb_sticky_find(&ctx->sticky, st + 2, st[1] - 2u, ev_now(ctx->loop));
+    const struct rlb_sticky_entry *e = rlb_sticky_get(&ctx->sticky, st + 2, st[1] - 2u,
+                                                      ev_now(ctx->loop));
+    struct rlb_server *s = e ? e->server : NULL;
 
     if (!s && park(ctx, req, data, info, RLB_RKEY_STATE, st + 2, st[1] - 2u)) {
         *done = true;
@@ -97,6 +99,7 @@ by_state(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
         ctx->sticky.stats.orphans++;       /* expired, or issued before radlb started */
         return NULL;
     }
+    rlb_px_authlog_continues(req, &e->login);
     if (!rlb_server_takes_pinned(s)) {
         /* Only that server knows the code: never a silent timeout, never a
          * forward to a server that would reject it anyway. */
@@ -183,7 +186,14 @@ rlb_proxy_redis_answer(struct rlb_ctx *ctx, struct rlb_request *req, const char 
     uint8_t pkt[RLB_PKT_MAX];
     size_t len = req->blob_len;
     struct rlb_pkt_info info;
-    struct rlb_server *s = server ? rlb_servers_find(&ctx->servers, server) : NULL;
+    struct rlb_login login;
+    char name[RLB_NAME_MAX + 1];
+    struct rlb_server *s = NULL;
+
+    /* The value: the server's name, then the login its challenge belongs to. */
+    if (server)
+        s = rlb_servers_find(&ctx->servers,
+                             rlb_px_authlog_parse_value(server, name, sizeof(name), &login));
 
     memcpy(pkt, req->blob, len);
     rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
@@ -195,12 +205,15 @@ rlb_proxy_redis_answer(struct rlb_ctx *ctx, struct rlb_request *req, const char 
     }
     rlb_px_keep_proxy_state(ctx, req, pkt, &info);
     /* Another instance saw the challenge: remember it here too. */
-    if (s && info.state_off)
-        rlb_sticky_add(&ctx->sticky, pkt + info.state_off + 2, pkt[info.state_off + 1] - 2u, s,
-                       ev_now(ctx->loop));
-    else if (s && (req->flags & RLB_REQF_AFFKEY))
+    if (s && info.state_off) {
+        struct rlb_sticky_entry *e = rlb_sticky_add(&ctx->sticky, pkt + info.state_off + 2,
+                                                    pkt[info.state_off + 1] - 2u, s,
+                                                    ev_now(ctx->loop));
+        if (e)
+            e->login = login;
+    } else if (s && (req->flags & RLB_REQF_AFFKEY))
         rlb_sticky_add(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN, s, ev_now(ctx->loop));
     else if (server && !s)
-        rlb_debug("Redis names server \"%s\", which this instance does not have", server);
+        rlb_debug("Redis names server \"%s\", which this instance does not have", name);
     rlb_px_dispatch(ctx, req, pkt, &info);
 }

@@ -58,8 +58,6 @@ new_tls(const struct rlb_conf *c, SSL_CTX **front, SSL_CTX **back, struct rlb_st
 static void
 apply_values(struct rlb_ctx *ctx, const struct rlb_conf *c)
 {
-    struct rlb_log_conf lc;
-
     ctx->pending.wait = c->proxy.response_timeout;
     ctx->done.wait = c->proxy.dedup_window;
     ctx->balancer.algo = c->proxy.balance;
@@ -69,11 +67,7 @@ apply_values(struct rlb_ctx *ctx, const struct rlb_conf *c)
     ctx->affinity.max = (unsigned long)c->sticky.max_entries;
     ctx->front.streams.handshake_timeout = c->conns.handshake_timeout;
     rlb_dict_set_max_attributes((unsigned)c->proxy.max_attributes);
-    lc.level = ctx->debug ? RLB_LOG_DEBUG : c->log.level;
-    lc.dest = c->log.destination;
-    lc.facility = c->log.facility_code;
-    lc.format = c->log.format;
-    rlb_log_setup(&lc, "radlb");
+    rlb_conf_apply_log(c, ctx->debug);
 }
 
 #define SWEEP_INTERVAL 5.0

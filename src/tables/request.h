@@ -72,6 +72,27 @@ enum rlb_req_queue {
 #define RLB_REQF_WRITE    0x20     /* classified as a write: the master only */
 #define RLB_REQF_CLASSED  0x40     /* classified (once) */
 
+/* A login: what ties the legs of a challenge chain together in the auth
+ * log (log.auth). Its State's session carries it from one leg to the next
+ * (sticky.h, and Redis). */
+struct rlb_login {
+    uint64_t             id;            /* 0: none */
+    double               first;         /* when its first leg arrived (wall clock) */
+    uint8_t              leg;           /* legs so far, this one included */
+};
+
+/* What the auth log needs of a request that its packet no longer holds
+ * once forwarded; from the blob pool, only while log.auth is on. */
+struct rlb_authinfo {
+    struct rlb_login     login;
+    double               arrived;
+    uint16_t             size;          /* allocation size (buffer pool) */
+    uint8_t              acct_status;   /* Acct-Status-Type (accounting), 0: none */
+    uint8_t              logged;        /* its line is written */
+    uint8_t              ulen;
+    char                 user[];        /* User-Name octets (not NUL-terminated) */
+};
+
 struct rlb_request {
     struct rlb_hnode     hnode;         /* duplicate table: hash of (listener, src, client_id) */
     struct rlb_link      qlink;         /* its queue (req->queue), or the free list */
@@ -103,6 +124,7 @@ struct rlb_request {
         uint64_t         spool_seq;     /* RLB_REQF_REPLAY: the spool record */
     };
     uint8_t              pin_len;       /* its length (flags & RLB_REQF_PINNED) */
+    struct rlb_authinfo *ai;            /* log.auth on: what its line says */
     uint32_t             gen;           /* which use of this slot (for weak references) */
 };
 

@@ -102,7 +102,7 @@ lookup(const struct rlb_sticky *t, uint32_t hash, const uint8_t *state, size_t l
     return NULL;
 }
 
-void
+struct rlb_sticky_entry *
 rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len, struct rlb_server *s,
                double now)
 {
@@ -111,7 +111,7 @@ rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len, struct rl
     size_t size;
 
     if (len == 0 || len > 253 || t->max == 0)
-        return;
+        return NULL;
     hash = (uint32_t)rlb_siphash13(t->key, state, len);
     e = lookup(t, hash, state, len);
     if (e) {
@@ -119,7 +119,7 @@ rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len, struct rl
         e->server = s;
         e->used = now;
         rlb_list_move_tail(&t->order, &e->link);
-        return;
+        return e;
     }
     while (t->tab.count >= t->max && t->order.head) {
         remove_entry(t, oldest(t));
@@ -128,9 +128,10 @@ rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len, struct rl
     size = sizeof(*e) + len;
     e = (struct rlb_sticky_entry *)rlb_buf_get(t->bufs, size);
     if (!e)
-        return;
+        return NULL;
     e->size = (uint16_t)size;
     e->server = s;
+    e->login = (struct rlb_login){ 0 };
     track(t, NULL, s);
     e->used = now;
     e->hnode.hash = hash;
@@ -140,10 +141,11 @@ rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len, struct rl
     rlb_list_append(&t->order, &e->link);
     t->stats.inserted++;
     arm(t);
+    return e;
 }
 
-struct rlb_server *
-rlb_sticky_find(struct rlb_sticky *t, const uint8_t *state, size_t len, double now)
+const struct rlb_sticky_entry *
+rlb_sticky_get(struct rlb_sticky *t, const uint8_t *state, size_t len, double now)
 {
     uint32_t hash = (uint32_t)rlb_siphash13(t->key, state, len);
     struct rlb_sticky_entry *e = lookup(t, hash, state, len);
@@ -152,7 +154,15 @@ rlb_sticky_find(struct rlb_sticky *t, const uint8_t *state, size_t len, double n
         return NULL;               /* the caller decides whether it is an orphan */
     e->used = now;
     rlb_list_move_tail(&t->order, &e->link);
-    return e->server;
+    return e;
+}
+
+struct rlb_server *
+rlb_sticky_find(struct rlb_sticky *t, const uint8_t *state, size_t len, double now)
+{
+    const struct rlb_sticky_entry *e = rlb_sticky_get(t, state, len, now);
+
+    return e ? e->server : NULL;
 }
 
 uint64_t

@@ -30,6 +30,7 @@ struct rlb_sticky_entry {
     struct rlb_link          link;      /* use order: head is the oldest */
     struct rlb_server       *server;
     double                   used;      /* last insert or lookup */
+    struct rlb_login         login;     /* the login the challenge belongs to (auth log) */
     uint16_t                 size;      /* allocation size (buffer pool) */
     uint8_t                  len;       /* State length */
     uint8_t                  state[];   /* State octets */
@@ -77,11 +78,15 @@ struct rlb_sticky {
 int  rlb_sticky_init(struct rlb_sticky *t, struct ev_loop *loop, struct rlb_bufpool *bufs,
                      double ttl, unsigned long max);
 void rlb_sticky_free(struct rlb_sticky *t);
-/* Records (or refreshes) State -> server at time now. */
-void rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len,
-                    struct rlb_server *s, double now);
-/* The server that issued State, or NULL (the caller counts orphans once
- * every store has been asked). */
+/* Records (or refreshes) State -> server at time now; the entry (its
+ * login for the caller to set, zero when new), or NULL when none is kept. */
+struct rlb_sticky_entry *rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len,
+                                        struct rlb_server *s, double now);
+/* The entry of State, live, or NULL (the caller counts orphans once every
+ * store has been asked). */
+const struct rlb_sticky_entry *rlb_sticky_get(struct rlb_sticky *t, const uint8_t *state,
+                                              size_t len, double now);
+/* The server that issued State, or NULL. */
 struct rlb_server *rlb_sticky_find(struct rlb_sticky *t, const uint8_t *state, size_t len,
                                    double now);
 /* Forgets one entry, if there. */

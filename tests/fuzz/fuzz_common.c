@@ -73,7 +73,7 @@ void
 fz_env_start(struct fz_env *e)
 {
     struct rlb_conf_msgs msgs;
-    struct rlb_log_conf lc = { RLB_LOG_ERR, RLB_LOG_STDERR, 0, RLB_LOG_TEXT };
+    struct rlb_log_conf lc = { RLB_LOG_ERR, RLB_LOG_STDERR, 0, RLB_LOG_TEXT, RLB_AUTHLOG_OFF, 0 };
     char err[512];
     FILE *fp;
 

@@ -30,7 +30,7 @@ cleanup(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    struct rlb_log_conf lc = { RLB_LOG_ERR, RLB_LOG_STDERR, 0, RLB_LOG_TEXT };
+    struct rlb_log_conf lc = { RLB_LOG_ERR, RLB_LOG_STDERR, 0, RLB_LOG_TEXT, RLB_AUTHLOG_OFF, 0 };
 
     (void)argc;
     (void)argv;

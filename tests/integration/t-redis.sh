@@ -43,6 +43,19 @@ key=$(redis-cli -p "$R1" --scan --pattern 'radlb:s:*')
 t_assert_eq "radlb:s:$(attr State "$out" | sed 's/^0x//')" "$key" "an open challenge is in Redis under redis.prefix, as hex(State)"
 ttl=$(redis-cli -p "$R1" pttl "$key")
 t_assert_match '^(29[0-9]|300)[0-9]{3}$' "$ttl" "and expires with sticky.ttl ($ttl ms)"
+# The session carries its login (log.auth): the answer's line on B names
+# the login A's line started.
+value=$(redis-cli -p "$R1" get "$key")
+t_assert_match '^mfa[123] [0-9a-f]{16} 1 [0-9]+\.[0-9]{3}$' "$value" "the session's value: its server, then its login id, leg and start"
+issuer=${value%% *}
+code=$("$MFA" code --dir "$T_DIR/$issuer" --user user7000 --state "$(attr State "$out")")
+RLB_AUTH=$B_AUTH
+out=$(rlb_auth "User-Name = \"user7000\", User-Password = \"$code\", State = $(attr State "$out")")
+t_assert_contains "Received Access-Accept" "$out" "user7000's code, answered through B, is accepted"
+login=$(sed -n 's/.* auth: login=\([0-9a-f]*\) leg=1 .*user="user7000" .*result=challenge.*/\1/p' "$T_DIR/A.log")
+t_wait_for grep -q 'user="user7000" .*result=accept' "$T_DIR/B.log" || t_fail "no accept line on B"
+t_assert_match "auth: login=$login leg=2 client=nas .*user=\"user7000\" server=$issuer result=accept ms=[0-9]+ challenges=1 login_ms=[0-9]+$" \
+	"$(grep 'user="user7000"' "$T_DIR/B.log")" "B's line carries the login id A gave its first leg ($login), leg 2"
 
 # ------------------------------------------------------------ Redis killed in the middle
 "$OTPLOGIN" -k "$CLIENT_SECRET" -d "$T_DIR" -n 3000 -c 20 -u user -f 5001 "127.0.0.1:$A_AUTH" \

@@ -255,6 +255,35 @@ START_TEST(illegal_transition_aborts)
 }
 END_TEST
 
+/* The Redis value of a challenge's session, both ways (authlog.c): an
+ * older instance's bare name, the name with its login, and garbage. */
+START_TEST(session_value_carries_the_login)
+{
+    struct rlb_request req = { 0 };
+    struct rlb_authinfo ai = { .login = { .id = 0x9c5870bab40ea5b3ULL, .first = 1796624179.17,
+                                          .leg = 2 } };
+    struct rlb_login login;
+    char value[128], name[RLB_NAME_MAX + 1];
+
+    rlb_px_authlog_session_value(&req, "mfa2", value, sizeof(value));
+    ck_assert_str_eq(value, "mfa2");
+    req.ai = &ai;
+    rlb_px_authlog_session_value(&req, "mfa2", value, sizeof(value));
+    ck_assert_str_eq(value, "mfa2 9c5870bab40ea5b3 2 1796624179.170");
+
+    ck_assert_str_eq(rlb_px_authlog_parse_value(value, name, sizeof(name), &login), "mfa2");
+    ck_assert(login.id == ai.login.id && login.leg == 2);
+    ck_assert(login.first > 1796624179.16 && login.first < 1796624179.18);
+    ck_assert_str_eq(rlb_px_authlog_parse_value("mfa3", name, sizeof(name), &login), "mfa3");
+    ck_assert(login.id == 0);
+    ck_assert_str_eq(rlb_px_authlog_parse_value("mfa1 zz 1 2", name, sizeof(name), &login), "mfa1");
+    ck_assert(login.id == 0);
+    ck_assert_str_eq(rlb_px_authlog_parse_value("mfa1 00ab 0 2.5", name, sizeof(name), &login),
+                     "mfa1");
+    ck_assert(login.id == 0);      /* leg 0 is no leg */
+}
+END_TEST
+
 START_TEST(every_state_has_a_name)
 {
     for (unsigned st = 0; st < RLB_REQ_NSTATES; st++)
@@ -272,6 +301,7 @@ main(void)
     tcase_add_unchecked_fixture(tc, start_env, NULL);
     tcase_add_checked_fixture(tc, flow_reset, NULL);
     tcase_add_test(tc, retransmission_to_the_same_server);
+    tcase_add_test(tc, session_value_carries_the_login);
     tcase_add_test(tc, new_authenticator_supersedes);
     tcase_add_test(tc, reply_cached_for_retransmissions);
     tcase_add_test(tc, reroute_only_after_a_refusal);

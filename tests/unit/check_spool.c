@@ -1166,7 +1166,7 @@ int
 main(void)
 {
     /* Warnings and errors only: the tests that expect one capture it. */
-    struct rlb_log_conf lc = { RLB_LOG_WARN, RLB_LOG_STDERR, 0, RLB_LOG_TEXT };
+    struct rlb_log_conf lc = { RLB_LOG_WARN, RLB_LOG_STDERR, 0, RLB_LOG_TEXT, RLB_AUTHLOG_OFF, 0 };
 
     rlb_log_setup(&lc, "check_spool");
     return rlb_test_main(spool_suite());
