@@ -29,6 +29,7 @@ static const char *const journal_prefix[] = { "<3>", "<4>", "<6>", "<7>" };
 void
 rlb_log_setup(const struct rlb_log_conf *lc, const char *ident)
 {
+    rlb_log_flush();
     if (syslog_open)
         closelog();
     log_conf = *lc;
@@ -65,19 +66,63 @@ one_line(const char *msg, char *out, size_t len)
     out[o] = '\0';
 }
 
-/* "2026-12-07T03:03:06.826+01:00" (RFC 3339, local time and its offset). */
-static void
+/* "2026-12-07T03:03:06.826+01:00" (RFC 3339, local time and its offset).
+ * The date and offset are worked out once a second (an auth line per
+ * request must not pay localtime_r each time). */
+static size_t
 rfc3339(char *out, size_t len)
 {
+    static time_t last = (time_t)-1;
+    static char date[24], zone[8];   /* "2026-12-07T03:03:06", "+01:00" */
     struct timespec ts;
     struct tm tm;
-    char date[24], zone[8];
+    int ms;
 
     clock_gettime(CLOCK_REALTIME, &ts);
-    localtime_r(&ts.tv_sec, &tm);
-    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-    strftime(zone, sizeof(zone), "%z", &tm);      /* +0100 */
-    snprintf(out, len, "%s.%03d%.3s:%.2s", date, (int)(ts.tv_nsec / 1000000), zone, zone + 3);
+    if (ts.tv_sec != last) {
+        char z[8];
+
+        last = ts.tv_sec;
+        localtime_r(&ts.tv_sec, &tm);
+        strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+        strftime(z, sizeof(z), "%z", &tm);         /* +0100 */
+        snprintf(zone, sizeof(zone), "%.3s:%.2s", z, z + 3);
+    }
+    ms = (int)(ts.tv_nsec / 1000000);
+    if (len < 30)
+        return 0;
+    memcpy(out, date, 19);
+    out[19] = '.';
+    out[20] = (char)('0' + ms / 100);
+    out[21] = (char)('0' + ms / 10 % 10);
+    out[22] = (char)('0' + ms % 10);
+    memcpy(out + 23, zone, 6);
+    out[29] = '\0';
+    return 29;
+}
+
+/* Auth lines bound for stderr wait here until the loop is about to sleep
+ * (rlb_log_flush) or the buffer is full: one write for many lines. Any
+ * other line flushes them first, so lines keep their order. */
+static char pending[65536];
+#define AUTH_LINE_MAX 2048         /* an auth line, cut there */
+static size_t pending_len;
+
+void
+rlb_log_flush(void)
+{
+    size_t off = 0;
+
+    while (off < pending_len) {
+        ssize_t n = write(STDERR_FILENO, pending + off, pending_len - off);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;                 /* stderr is gone: nothing to keep them for */
+        off += (size_t)n;
+    }
+    pending_len = 0;
 }
 
 /* stderr is the journal's stream: $JOURNAL_STREAM names its device and
@@ -129,15 +174,17 @@ json_line(const char *when, rlb_log_level_t level, const char *msg, const char *
 
 /* One line out: msg is already one line; fields, for an auth line in
  * JSON; facility >= 0 sends it to syslog at that facility (log.auth =
- * "syslog") whatever log.destination says. */
+ * "syslog") whatever log.destination says; batch (an auth line) may wait
+ * in pending. */
 static void
 emit(rlb_log_level_t level, const char *msg, json_t *fields, const char *file, int line,
-     int facility)
+     int facility, bool batch)
 {
-    char when[64] = "", where[300] = "";
+    char when[64] = "", where[300] = "", out[4608];
     bool to_syslog = facility >= 0 || log_conf.dest == RLB_LOG_SYSLOG;
     bool journal = !to_syslog && to_journal();
     char *json = NULL;
+    int n;
 
     if (!to_syslog && !journal)
         rfc3339(when, sizeof(when));
@@ -149,15 +196,32 @@ emit(rlb_log_level_t level, const char *msg, json_t *fields, const char *file, i
     if (to_syslog) {
         syslog((facility >= 0 ? facility : 0) | syslog_prio[level], "%s%s", json ? json : msg,
                where);
-    } else if (json) {
-        fprintf(stderr, "%s%s\n", journal ? journal_prefix[level] : "", json);
-    } else if (journal) {
-        fprintf(stderr, "%sradlb %s: %s%s\n", journal_prefix[level], level_names[level], msg,
-                where);
-    } else {
-        fprintf(stderr, "%s radlb %s: %s%s\n", when, level_names[level], msg, where);
+        free(json);
+        return;
     }
+    if (json)
+        n = snprintf(out, sizeof(out), "%s%s\n", journal ? journal_prefix[level] : "", json);
+    else if (journal)
+        n = snprintf(out, sizeof(out), "%sradlb %s: %s%s\n", journal_prefix[level],
+                     level_names[level], msg, where);
+    else
+        n = snprintf(out, sizeof(out), "%s radlb %s: %s%s\n", when, level_names[level], msg,
+                     where);
     free(json);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof(out)) {                /* cut: still one line */
+        n = (int)sizeof(out) - 1;
+        out[n - 1] = '\n';
+    }
+    if (!batch || pending_len + (size_t)n > sizeof(pending))
+        rlb_log_flush();
+    if (batch) {
+        memcpy(pending + pending_len, out, (size_t)n);
+        pending_len += (size_t)n;
+    } else {
+        fputs(out, stderr);
+    }
 }
 
 void
@@ -171,7 +235,7 @@ rlb_log_vwrite(rlb_log_level_t level, const char *file, int line,
         return;
     vsnprintf(raw, sizeof(raw), fmt, ap);
     one_line(raw, msg, sizeof(msg));
-    emit(level, msg, NULL, file, line, -1);
+    emit(level, msg, NULL, file, line, -1, false);
     errno = saved;
 }
 
@@ -182,66 +246,133 @@ rlb_log_auth_enabled(void)
            (log_conf.auth == RLB_AUTHLOG_LOG && log_conf.level >= RLB_LOG_INFO);
 }
 
-/* A TEXT value in double quotes, " and \ escaped, control characters as
- * one_line() writes them. */
-static size_t
-quoted(const char *s, size_t len, char *out, size_t room)
-{
-    size_t o = 0;
+/* A line built by appending (the auth log's, once per request: no
+ * printf on that path). Past its room it is cut, still one line. */
+struct lbuf {
+    char   *p;
+    size_t  n, room;
+};
 
-    out[o++] = '"';
-    for (size_t i = 0; i < len && o + 6 < room; i++) {
+static void
+lb_put(struct lbuf *b, const char *s, size_t len)
+{
+    if (len > b->room - b->n)
+        len = b->room - b->n;
+    memcpy(b->p + b->n, s, len);
+    b->n += len;
+}
+
+static void
+lb_str(struct lbuf *b, const char *s)
+{
+    lb_put(b, s, strlen(s));
+}
+
+static void
+lb_int(struct lbuf *b, long long v)
+{
+    char t[24];
+    size_t i = sizeof(t);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+    do
+        t[--i] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        t[--i] = '-';
+    lb_put(b, t + i, sizeof(t) - i);
+}
+
+/* A TEXT value in double quotes, " and \ escaped, control characters as
+ * \xHH (as one_line() writes them). */
+static void
+lb_quoted(struct lbuf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    lb_put(b, "\"", 1);
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
+        char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
 
         if (c == '"' || c == '\\') {
-            out[o++] = '\\';
-            out[o++] = (char)c;
+            e[1] = (char)c;
+            lb_put(b, e, 2);
         } else if (c < 0x20 || c == 0x7f) {
-            o += (size_t)snprintf(out + o, room - o, "\\x%02x", c);
+            lb_put(b, e, 4);
         } else {
-            out[o++] = (char)c;
+            lb_put(b, (const char *)&c, 1);
         }
     }
-    out[o++] = '"';
-    out[o] = '\0';
+    lb_put(b, "\"", 1);
+}
+
+static json_t *
+auth_json(const struct rlb_log_field *f, size_t n)
+{
+    json_t *o = json_object();
+
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(o, f[i].key,
+                            f[i].kind == RLB_LF_INT    ? json_integer(f[i].n)
+                            : f[i].kind == RLB_LF_TEXT ? json_stringn_nocheck(f[i].s, f[i].len)
+                                                       : json_string(f[i].s));
     return o;
 }
 
 void
 rlb_log_auth(const char *event, const struct rlb_log_field *f, size_t n)
 {
-    char msg[2048];
-    size_t o;
+    bool to_syslog = log_conf.auth == RLB_AUTHLOG_SYSLOG || log_conf.dest == RLB_LOG_SYSLOG;
+    int facility = log_conf.auth == RLB_AUTHLOG_SYSLOG ? log_conf.auth_facility : -1;
+    char line[AUTH_LINE_MAX];
+    struct lbuf b = { line, 0, sizeof(line) - 1 };
+    size_t body;
     int saved = errno;
-    json_t *fields = NULL;
 
     if (!rlb_log_auth_enabled())
         return;
     if (log_conf.format == RLB_LOG_JSON) {
-        fields = json_object();
-        for (size_t i = 0; i < n; i++)
-            json_object_set_new(fields, f[i].key,
-                                f[i].kind == RLB_LF_INT  ? json_integer(f[i].n)
-                                : f[i].kind == RLB_LF_TEXT ? json_stringn_nocheck(f[i].s, f[i].len)
-                                                           : json_string(f[i].s));
-        snprintf(msg, sizeof(msg), "%s", event);
-    } else {
-        o = (size_t)snprintf(msg, sizeof(msg), "%s:", event);
-        for (size_t i = 0; i < n && o + 8 < sizeof(msg); i++) {
-            o += (size_t)snprintf(msg + o, sizeof(msg) - o, " %s=", f[i].key);
-            if (o + 8 >= sizeof(msg))
-                break;
-            if (f[i].kind == RLB_LF_INT)
-                o += (size_t)snprintf(msg + o, sizeof(msg) - o, "%lld", f[i].n);
-            else if (f[i].kind == RLB_LF_TEXT)
-                o += quoted(f[i].s, f[i].len, msg + o, sizeof(msg) - o);
-            else
-                o += (size_t)snprintf(msg + o, sizeof(msg) - o, "%s", f[i].s);
+        json_t *fields = auth_json(f, n);
+
+        emit(RLB_LOG_INFO, event, fields, NULL, 0, facility, true);
+        json_decref(fields);
+        errno = saved;
+        return;
+    }
+    if (!to_syslog) {
+        /* Written in place at the end of pending, room for a whole line. */
+        if (sizeof(pending) - pending_len < AUTH_LINE_MAX)
+            rlb_log_flush();
+        b.p = pending + pending_len;
+        if (to_journal()) {
+            lb_str(&b, "<6>radlb info: ");
+        } else {
+            b.n = rfc3339(b.p, b.room);
+            lb_str(&b, " radlb info: ");
         }
     }
-    emit(RLB_LOG_INFO, msg, fields, NULL, 0,
-         log_conf.auth == RLB_AUTHLOG_SYSLOG ? log_conf.auth_facility : -1);
-    json_decref(fields);
+    body = b.n;
+    lb_str(&b, event);
+    lb_put(&b, ":", 1);
+    for (size_t i = 0; i < n; i++) {
+        lb_put(&b, " ", 1);
+        lb_str(&b, f[i].key);
+        lb_put(&b, "=", 1);
+        if (f[i].kind == RLB_LF_INT)
+            lb_int(&b, f[i].n);
+        else if (f[i].kind == RLB_LF_TEXT)
+            lb_quoted(&b, f[i].s, f[i].len);
+        else
+            lb_str(&b, f[i].s);
+    }
+    if (to_syslog) {
+        line[b.n] = '\0';
+        syslog((facility >= 0 ? facility : 0) | LOG_INFO, "%s", line + body);
+    } else {
+        b.p[b.n++] = '\n';
+        pending_len += b.n;
+    }
     errno = saved;
 }
 

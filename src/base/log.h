@@ -76,7 +76,10 @@ struct rlb_log_field {
 };
 
 bool rlb_log_auth_enabled(void);
+/* To stderr, the line may wait until rlb_log_flush() (the event loop calls
+ * it before it sleeps) or the next other line. */
 void rlb_log_auth(const char *event, const struct rlb_log_field *f, size_t n);
+void rlb_log_flush(void);
 
 #define rlb_err(...)   rlb_log_write(RLB_LOG_ERR, __FILE__, __LINE__, __VA_ARGS__)
 #define rlb_warn(...)  rlb_log_write(RLB_LOG_WARN, __FILE__, __LINE__, __VA_ARGS__)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "crypto.h"
 #include "flow.h"
@@ -110,6 +111,36 @@ rlb_px_authlog_parse_value(const char *value, char *name, size_t len, struct rlb
     return name;
 }
 
+/* "192.0.2.7:44352" without printf (once per request); IPv6 the usual way. */
+static void
+peer_str(const union rlb_sockaddr *sa, char *out, size_t len)
+{
+    char *p = out;
+    const uint8_t *a = (const uint8_t *)&sa->in4.sin_addr;
+    unsigned port = ntohs(sa->in4.sin_port);
+    char t[6];
+    int i = 0;
+
+    if (sa->sa.sa_family != AF_INET || len < 22) {
+        rlb_sockaddr_str(sa, out, len);
+        return;
+    }
+    for (int k = 0; k < 4; k++) {
+        if (a[k] >= 100)
+            *p++ = (char)('0' + a[k] / 100);
+        if (a[k] >= 10)
+            *p++ = (char)('0' + a[k] / 10 % 10);
+        *p++ = (char)('0' + a[k] % 10);
+        *p++ = k < 3 ? '.' : ':';
+    }
+    do
+        t[i++] = (char)('0' + port % 10);
+    while ((port /= 10) != 0);
+    while (i > 0)
+        *p++ = t[--i];
+    *p = '\0';
+}
+
 static const char *
 acct_status_name(uint8_t st)
 {
@@ -138,9 +169,11 @@ rlb_px_authlog_end(struct rlb_ctx *ctx, struct rlb_request *req, const char *ser
     if (!ai || ai->logged)
         return;
     ai->logged = 1;
-    rlb_sockaddr_str(&req->src, from, sizeof(from));
+    peer_str(&req->src, from, sizeof(from));
     if (!acct) {
-        snprintf(id, sizeof(id), "%016" PRIx64, ai->login.id);
+        for (int i = 0; i < 16; i++)
+            id[i] = "0123456789abcdef"[(ai->login.id >> (60 - 4 * i)) & 15];
+        id[16] = '\0';
         f[n++] = (struct rlb_log_field){ .key = "login", .kind = RLB_LF_WORD, .s = id };
         f[n++] = (struct rlb_log_field){ .key = "leg", .kind = RLB_LF_INT, .n = ai->login.leg };
     }

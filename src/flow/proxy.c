@@ -20,7 +20,8 @@
 #include "proxy.h"
 #include "rstore.h"
 
-/* The prepare watcher: sends the outbox before the loop sleeps. */
+/* The prepare watcher: sends the outbox, then the auth lines of this
+ * round, before the loop sleeps. */
 static void
 flush_outbox(struct ev_loop *loop, ev_prepare *w, int revents)
 {
@@ -34,6 +35,7 @@ flush_outbox(struct ev_loop *loop, ev_prepare *w, int revents)
     if (ctx->outq->n)
         rlb_outq_flush(ctx->outq);
     rlb_streams_flush(&ctx->front.streams);
+    rlb_log_flush();
     /* Sends refused by ICMP port unreachable, noted during the flushes. */
     while ((fd = rlb_outq_take_refused(ctx->outq)) >= 0) {
         struct rlb_bsock *b = rlb_servers_bsock_by_fd(&ctx->servers, fd);
@@ -221,4 +223,5 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
     free(ctx->outq);
     ctx->rx = NULL;
     ctx->outq = NULL;
+    rlb_log_flush();               /* the auth lines of the last round */
 }
