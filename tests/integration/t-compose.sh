@@ -2,7 +2,7 @@
 # The containers (issue 13, item 4) without Docker, which does not run
 # here: docker/compose.yaml's structure (tests/tools/rlb-compose.py: images
 # or builds, contexts, Dockerfiles, bind mounts, depends_on, ports,
-# addresses, the Prometheus targets and rule file, the Grafana
+# addresses, every secret a demo value, the Prometheus targets and rule file, the Grafana
 # provisioning); the Dockerfiles' FROM and COPY sources, the runtime
 # stage's user, health check, entry point, volumes, ports and packages (no
 # -dev, and one for every library radlb links); radlb -C on the radlb
@@ -44,7 +44,8 @@ lint "Dockerfile (the demo): its sources exist" dockerfile "$TOP_SRCDIR" "$TOP_S
 
 # The lint does catch mistakes: a copy of docker/ with three.
 mut=$T_DIR/mutant
-mkdir -p "$mut" && ln -s "$TOP_SRCDIR/conf" "$TOP_SRCDIR/tests" "$mut/" && cp -r "$TOP_SRCDIR/docker" "$mut/" ||
+mkdir -p "$mut" && ln -s "$TOP_SRCDIR/conf" "$TOP_SRCDIR/tests" "$mut/" && cp -r "$TOP_SRCDIR/docker" "$mut/" &&
+	chmod -R u+w "$mut/docker" ||
 	t_fail "cannot copy docker/"
 sed -i -e 's/depends_on: \[ redis \]/depends_on: [ rediss ]/' -e 's/172\.28\.0\.23/172.28.0.22/' \
 	-e 's|\./compose/redis\.conf|./compose/nope.conf|' "$mut/docker/compose.yaml"
@@ -70,6 +71,7 @@ t_assert_eq "" "$(diff <(grep -v '^#' "$COMPOSE/radlb1/radlb.conf") <(grep -v '^
 
 # prometheus.yml where the container has it, beside the mounted rules.
 "$PY" "$LINT" mounts "$TOP_SRCDIR" prometheus "$T_DIR/prom" || t_fail "cannot lay out /etc/prometheus"
+chmod -R u+w "$T_DIR/prom"   # (a distcheck's source tree is read-only)
 out=$(promtool check config "$T_DIR/prom/etc/prometheus/prometheus.yml" 2>&1)
 rc=$?
 t_assert_eq 0 "$rc" "promtool check config passes on prometheus.yml in its /etc/prometheus: $(printf '%s' "$out" |

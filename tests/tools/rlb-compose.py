@@ -132,9 +132,11 @@ def check_compose(top):
     if len(radlbs) != 2:
         bad('radlb services built from docker/Dockerfile.runtime: %s, not two' % radlbs)
     check_radlbs(base, services, radlbs, addresses)
+    secrets = check_demo_secrets(base)
     check_prometheus(top, base, services, radlbs)
     check_grafana(top, base, services)
-    finish('%d services (%s), radlb: %s' % (len(services), ' '.join(services), ' '.join(radlbs)))
+    finish('%d services (%s), radlb: %s; %d secrets, each a demo value' % (
+        len(services), ' '.join(services), ' '.join(radlbs), secrets))
 
 
 def conf_of(base, svc):
@@ -168,9 +170,27 @@ def check_radlbs(base, services, radlbs, addresses):
         for s in re.findall(r'"(\d+\.\d+\.\d+\.\d+):(\d+)"', text):
             if s[0] not in addresses:
                 bad('%s: sentinel %s is no service\'s address' % (r, s[0]))
-        for secret in re.findall(r'(?:secret|password) = "([^"]*)"', text):
-            if 'demo' not in secret:
-                bad('%s: secret "%s" is not clearly a demo value' % (r, secret))
+
+
+SECRET = re.compile(r'(?:secret|password) = "([^"]*)"|^requirepass (\S+)|^sentinel auth-pass \S+ (\S+)'
+                    r'|"--secret", "([^"]*)"|PASSWORD: (\S+)', re.M)
+
+
+def check_demo_secrets(base):
+    """Every secret in compose.yaml and docker/compose/ says it is a demo value."""
+    files = [os.path.join(base, 'compose.yaml')]
+    for d, _, names in os.walk(os.path.join(base, 'compose')):
+        files += [os.path.join(d, f) for f in names]
+    n = 0
+    for f in files:
+        for m in SECRET.finditer(open(f, encoding='utf-8').read()):
+            n += 1
+            value = next(g for g in m.groups() if g is not None)
+            if 'demo' not in value:
+                bad('%s: the secret "%s" is not clearly a demo value' % (os.path.relpath(f, base), value))
+    if n < 8:
+        bad('only %d secrets found in compose.yaml and docker/compose/' % n)
+    return n
 
 
 def check_prometheus(top, base, services, radlbs):
@@ -347,8 +367,9 @@ def check_runtime(top, path, stages, rules, radlb):
     dev = [p for p in pk if p.endswith(('-dev', '-dbg')) or p in ('build-essential', 'gcc', 'make')]
     if dev:
         bad('the runtime stage installs build packages: %s' % ' '.join(dev))
-    if not pk:
-        bad('the runtime stage installs no package')
+    for p in ('tini', 'curl', 'freeradius-common', 'libfreeradius3'):
+        if p not in pk:
+            bad('the runtime stage does not install %s' % p)
     if radlb:
         check_libraries(radlb, pk)
     # Everything git tracks is in the context; what a built tree adds is not.
