@@ -88,6 +88,7 @@ rewrite() {
 		-e "s|/var/lib/radlb|$T_DIR/$1/lib|" -e "s|/run/radlb|$T_DIR/$1/run|"
 }
 mapfile -t ADDR < <(rewrite x)
+same_but_numbers() { sed -E 's/[0-9]+(\.[0-9]+){3}(\/[0-9]+)?/ADDR/g; s/[0-9]+/N/g' "$@"; }
 
 # The MFA servers: their compose commands with free ports and $T_DIR/mfaN.
 for i in 1 2 3; do
@@ -132,6 +133,12 @@ for n in radlb1 radlb2; do
 		-e "/name = \"mfa2\"/s/auth_port = 1812; acct_port = 1813;/auth_port = $MFA2_AUTH; acct_port = $MFA2_ACCT;/" \
 		-e "/name = \"mfa3\"/s/auth_port = 1812; acct_port = 1813;/auth_port = $MFA3_AUTH; acct_port = $MFA3_ACCT;/" \
 		"$COMPOSE/$n/radlb.conf" >"$T_DIR/$n/radlb.conf"
+	# (the check that nothing else changed: back to the directories, every
+	# address and number one token)
+	same=$(diff <(same_but_numbers "$COMPOSE/$n/radlb.conf") \
+		<(sed -e "s|$T_DIR/$n/spool|/var/spool/radlb|" -e "s|$T_DIR/$n/lib|/var/lib/radlb|" \
+			-e "s|$T_DIR/$n/run|/run/radlb|" "$T_DIR/$n/radlb.conf" | same_but_numbers))
+	t_assert_eq "" "$same" "$n's file differs from docker/compose/$n/radlb.conf in addresses and ports only"
 	"$RADLB" -f "$T_DIR/$n/radlb.conf" 2>>"$T_DIR/$n.log" &
 	t_register_daemon "$n" $! "$T_DIR/$n.log"
 	printf -v "${n}_AUTH" %s "$auth"

@@ -167,6 +167,14 @@ def check_radlbs(base, services, radlbs, addresses):
             opt = dict(zip(cmd, cmd[1:]))
             if opt.get('--secret') != secret or opt.get('--auth-port') != auth:
                 bad('%s: server %s: secret or auth_port differ from its --secret/--auth-port' % (r, name))
+        stats = re.search(r'^stats = \{([^}]*)\}', text, re.M)
+        if not stats or 'address = "0.0.0.0"' not in stats.group(1) or \
+                '"127.0.0.1/32"' not in stats.group(1):
+            bad('%s: the stats port does not listen on 0.0.0.0 with 127.0.0.1/32 (the health '
+                'check) in stats.allow' % r)
+        for lst in re.findall(r'^  \{ type = "\w+"; proto = "udp"; address = "([^"]+)"', text, re.M):
+            if lst != '0.0.0.0':
+                bad('%s: a listener on %s, not 0.0.0.0' % (r, lst))
         for s in re.findall(r'"(\d+\.\d+\.\d+\.\d+):(\d+)"', text):
             if s[0] not in addresses:
                 bad('%s: sentinel %s is no service\'s address' % (r, s[0]))
@@ -230,6 +238,8 @@ def check_grafana(top, base, services):
     if not prom or 'http://%s:9090' % prom[0] not in urls:
         bad('no Grafana datasource points at http://%s:9090: %s' % (prom[0] if prom else '?', urls))
     dash = os.path.join(top, 'conf', 'grafana', 'radlb-dashboard.json')
+    if '__inputs' in yaml.safe_load(open(dash)):
+        bad('radlb-dashboard.json has __inputs, which provisioning does not fill')
     found = False
     for f in sorted(os.listdir(dbdir)):
         if not f.endswith(('.yaml', '.yml')):
