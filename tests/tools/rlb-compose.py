@@ -167,6 +167,10 @@ def check_radlbs(base, services, radlbs, addresses):
             opt = dict(zip(cmd, cmd[1:]))
             if opt.get('--secret') != secret or opt.get('--auth-port') != auth:
                 bad('%s: server %s: secret or auth_port differ from its --secret/--auth-port' % (r, name))
+            mine = [a for a, svc in addresses.items() if svc == r]
+            nets = [ipaddress.ip_network(n) for n in opt.get('--clients', '').split(',') if n]
+            if not mine or not any(ipaddress.ip_address(mine[0]) in n for n in nets):
+                bad('%s: server %s does not take %s (%s) as a client (--clients)' % (r, name, r, mine))
         stats = re.search(r'^stats = \{([^}]*)\}', text, re.M)
         if not stats or 'address = "0.0.0.0"' not in stats.group(1) or \
                 '"127.0.0.1/32"' not in stats.group(1):
