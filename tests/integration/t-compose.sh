@@ -2,8 +2,8 @@
 # The containers (issue 13, item 4) without Docker, which does not run
 # here: docker/compose.yaml's structure (tests/tools/rlb-compose.py: images
 # or builds, contexts, Dockerfiles, bind mounts, depends_on, ports,
-# addresses, every secret a demo value, the Prometheus targets and rule file, the Grafana
-# provisioning); the Dockerfiles' FROM and COPY sources, the runtime
+# addresses, every secret a demo value, the Prometheus targets and rule
+# file, the Grafana provisioning); the Dockerfiles' FROM and COPY sources, the runtime
 # stage's user, health check, entry point, volumes, ports and packages (no
 # -dev, and one for every library radlb links); radlb -C on the radlb
 # configuration files as compose mounts them; promtool check config on
