@@ -3,6 +3,7 @@
 #
 #   mfa-server.sh start --name NAME --dir DIR --auth-port P --acct-port P2 --secret SECRET \
 #         [--address 127.0.0.1] [--clients 127.0.0.0/8[,NET...]] [--require-ma] [--no-status-server]
+#   mfa-server.sh run ...the options of start...
 #   mfa-server.sh stop --dir DIR
 #   mfa-server.sh code --dir DIR --user USER [--state STATE]
 #
@@ -10,6 +11,8 @@
 #        foreground (background job, log in DIR/radiusd.log), writes DIR/pid and
 #        waits (<= MFA_START_TIMEOUT s, default 15) until it is ready.  Exit 0 when
 #        ready; otherwise prints the log tail, kills the server, exits 1.
+# run:   the same instance, but freeradius replaces the script in the
+#        foreground, logging to stdout (docker/Dockerfile.mfa's entrypoint).
 # stop:  TERM, wait (KILL after 5 s) until the process is gone.  Exit 0 if it
 #        is not running (any more).
 # code:  prints the last SMS code sent to USER by this server (optionally the one
@@ -27,7 +30,7 @@ DICTDIR=/usr/share/freeradius
 die() { echo "mfa-server.sh: $*" >&2; exit 2; }
 
 usage() {
-	sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -81,7 +84,9 @@ stop_pid() { # PID DIR
 	return 1
 }
 
-cmd_start() {
+cmd_start() { # MODE (start or run) OPTIONS...
+	local mode=$1
+	shift
 	local name='' dir='' auth_port='' acct_port='' secret='' address=127.0.0.1 clients=''
 	local require_ma=no status_server=yes
 	while [ $# -gt 0 ]; do
@@ -165,6 +170,10 @@ cmd_start() {
 	local -a dbg=()
 	[ "${MFA_DEBUG:-0}" = 1 ] && dbg=(-xx)
 
+	if [ "$mode" = run ]; then
+		echo "mfa-server.sh: $name on $address auth=$auth_port acct=$acct_port (dir $dir)" >&2
+		exec "$bin" -f "${dbg[@]}" -d "$dir/raddb" -D "$DICTDIR" -l stdout </dev/null
+	fi
 	"$bin" -f "${dbg[@]}" -d "$dir/raddb" -D "$DICTDIR" -l "$dir/radiusd.log" \
 		</dev/null >>"$dir/stdout.log" 2>&1 &
 	local pid=$!
@@ -253,7 +262,7 @@ cmd_code() {
 }
 
 case ${1-} in
-start) shift; cmd_start "$@" ;;
+start | run) cmd_start "$@" ;;
 stop) shift; cmd_stop "$@" ;;
 code) shift; cmd_code "$@" ;;
 *) usage ;;
