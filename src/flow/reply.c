@@ -166,7 +166,7 @@ record_sessions(struct rlb_ctx *ctx, struct rlb_server *s, struct rlb_request *r
         char value[RLB_NAME_MAX + 64];
 
         if (e && req->ai)
-            e->login = req->ai->login;     /* the answer's line names the same login */
+            rlb_sticky_set_login(e, &req->ai->login);  /* the answer's line names this login */
         if (!ctx->rstore)
             return false;
         rlb_px_authlog_session_value(req, s->name, value, sizeof(value));

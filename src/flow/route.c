@@ -99,7 +99,11 @@ by_state(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
         ctx->sticky.stats.orphans++;       /* expired, or issued before radlb started */
         return NULL;
     }
-    rlb_px_authlog_continues(req, &e->login);
+    if (req->ai) {
+        struct rlb_login login = rlb_sticky_login(e, ev_now(ctx->loop));
+
+        rlb_px_authlog_continues(req, &login);
+    }
     if (!rlb_server_takes_pinned(s)) {
         /* Only that server knows the code: never a silent timeout, never a
          * forward to a server that would reject it anyway. */
@@ -210,7 +214,7 @@ rlb_proxy_redis_answer(struct rlb_ctx *ctx, struct rlb_request *req, const char 
                                                     pkt[info.state_off + 1] - 2u, s,
                                                     ev_now(ctx->loop));
         if (e)
-            e->login = login;
+            rlb_sticky_set_login(e, &login);
     } else if (s && (req->flags & RLB_REQF_AFFKEY))
         rlb_sticky_add(&ctx->affinity, req->affkey, RLB_AFFINITY_KEY_LEN, s, ev_now(ctx->loop));
     else if (server && !s)

@@ -131,7 +131,9 @@ rlb_sticky_add(struct rlb_sticky *t, const uint8_t *state, size_t len, struct rl
         return NULL;
     e->size = (uint16_t)size;
     e->server = s;
-    e->login = (struct rlb_login){ 0 };
+    e->login_id = 0;
+    e->login_cs = 0;
+    e->login_leg = 0;
     track(t, NULL, s);
     e->used = now;
     e->hnode.hash = hash;

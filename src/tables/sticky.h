@@ -30,9 +30,13 @@ struct rlb_sticky_entry {
     struct rlb_link          link;      /* use order: head is the oldest */
     struct rlb_server       *server;
     double                   used;      /* last insert or lookup */
-    struct rlb_login         login;     /* the login the challenge belongs to (auth log) */
+    /* The login the challenge belongs to (the auth log), kept in 13
+     * octets: a million sessions are a million entries. */
+    uint64_t                 login_id;  /* 0: none */
+    uint32_t                 login_cs;  /* its first leg, in wall-clock centiseconds mod 2^32 */
     uint16_t                 size;      /* allocation size (buffer pool) */
     uint8_t                  len;       /* State length */
+    uint8_t                  login_leg;
     uint8_t                  state[];   /* State octets */
 };
 
@@ -102,6 +106,24 @@ size_t rlb_sticky_consume(struct rlb_sticky *t, uint64_t fp, size_t len, uint8_t
 unsigned long rlb_sticky_expire(struct rlb_sticky *t, double now);
 /* Forgets every entry pointing at s (a server being removed). */
 void rlb_sticky_forget_server(struct rlb_sticky *t, const struct rlb_server *s);
+
+/* The entry's login, and back (now: the wall clock, to place its start). */
+static inline void
+rlb_sticky_set_login(struct rlb_sticky_entry *e, const struct rlb_login *l)
+{
+    e->login_id = l->id;
+    e->login_cs = (uint32_t)(uint64_t)(l->first * 100.0);
+    e->login_leg = l->leg;
+}
+
+static inline struct rlb_login
+rlb_sticky_login(const struct rlb_sticky_entry *e, double now)
+{
+    uint32_t ago = (uint32_t)(uint64_t)(now * 100.0) - e->login_cs;
+
+    return (struct rlb_login){ .id = e->login_id, .first = now - ago / 100.0,
+                               .leg = e->login_leg };
+}
 
 /* How many entries the table holds. */
 static inline unsigned long
