@@ -110,8 +110,8 @@ rlb_writes_check_value(unsigned vendor, unsigned attr, const char *text, char *e
 }
 
 int
-rlb_atest_compile(struct rlb_atest *t, unsigned vendor, unsigned attr, int test,
-                  const char *value, char *err, size_t errlen)
+rlb_atest_compile(struct rlb_atest *t, unsigned vendor, unsigned attr, int test, const char *value,
+                  char *err, size_t errlen)
 {
     struct rlb_attr_props p;
 
