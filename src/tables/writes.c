@@ -1,6 +1,7 @@
 /*
- * writes.c: the classification of requests into reads and writes (see
- * writes.h).
+ * writes.c: the classification of requests into reads and writes, and the
+ * attribute test its rules (and the routing rules, routes.c) are made of
+ * (see writes.h).
  */
 #include "config.h"
 
@@ -16,7 +17,7 @@
 
 /* The wire form of an equals value for an attribute of type t. */
 static int
-wire_value(struct rlb_wrule *r, const char *text, char *err, size_t errlen)
+wire_value(struct rlb_atest *r, const char *text, char *err, size_t errlen)
 {
     unsigned long ul;
     uint32_t v;
@@ -97,7 +98,7 @@ wire_value(struct rlb_wrule *r, const char *text, char *err, size_t errlen)
 int
 rlb_writes_check_value(unsigned vendor, unsigned attr, const char *text, char *err, size_t errlen)
 {
-    struct rlb_wrule r;
+    struct rlb_atest r;
     struct rlb_attr_props p;
 
     memset(&r, 0, sizeof(r));
@@ -106,6 +107,48 @@ rlb_writes_check_value(unsigned vendor, unsigned attr, const char *text, char *e
     rlb_dict_props(vendor, attr, &p);
     r.type = p.type;
     return wire_value(&r, text, err, errlen);
+}
+
+int
+rlb_atest_compile(struct rlb_atest *t, unsigned vendor, unsigned attr, int test, const char *value,
+                  char *err, size_t errlen)
+{
+    struct rlb_attr_props p;
+
+    memset(t, 0, sizeof(*t));
+    t->vendor = vendor;
+    t->attr = attr;
+    rlb_dict_props(vendor, attr, &p);
+    t->type = p.type;
+    switch (test) {
+    case RLB_WTEST_NONE:
+    case RLB_WTEST_EXISTS:
+    case RLB_WTEST_MISSING:
+        break;
+    case RLB_WTEST_REGEX:
+        if (regcomp(&t->re, value, REG_EXTENDED | REG_NOSUB) != 0) {
+            snprintf(err, errlen, "\"%s\" does not compile", value);
+            return -1;
+        }
+        break;
+    case RLB_WTEST_EQUALS:
+        if (wire_value(t, value, err, errlen) < 0)
+            return -1;
+        break;
+    default:
+        snprintf(err, errlen, "unknown attribute test %d", test);
+        return -1;
+    }
+    t->test = test;
+    return 0;
+}
+
+void
+rlb_atest_free(struct rlb_atest *t)
+{
+    if (t->test == RLB_WTEST_REGEX)
+        regfree(&t->re);
+    t->test = RLB_WTEST_NONE;
 }
 
 int
@@ -125,39 +168,31 @@ rlb_writes_build(struct rlb_writes *w, const struct rlb_conf *conf, char *err, s
     for (unsigned i = 0; i < n; i++) {
         const struct rlb_conf_write *c = &rules[i];
         struct rlb_wrule *r = &w->v[i];
-        struct rlb_attr_props p;
+        int test;
+        const char *value = "", *key;
+        char why[200];
 
         r->code = c->code[0] ? c->code_num : 0;
         r->write = c->class == RLB_CLASS_WRITE;
         w->n = i + 1;
         if (!c->attribute[0])
             continue;
-        r->vendor = c->vendor;
-        r->attr = c->attr;
-        rlb_dict_props(r->vendor, r->attr, &p);
-        r->type = p.type;
         if (c->exists) {
-            r->test = RLB_WTEST_EXISTS;
+            test = RLB_WTEST_EXISTS;
         } else if (c->missing) {
-            r->test = RLB_WTEST_MISSING;
+            test = RLB_WTEST_MISSING;
         } else if (c->regex[0]) {
-            if (regcomp(&r->re, c->regex, REG_EXTENDED | REG_NOSUB) != 0) {
-                snprintf(err, errlen, "%s:%d: key \"regex\": \"%s\" does not compile", conf->file,
-                         c->line, c->regex);
-                rlb_writes_free(w);
-                return -1;
-            }
-            r->test = RLB_WTEST_REGEX;
+            test = RLB_WTEST_REGEX;
+            value = c->regex;
         } else {
-            char why[200];
-
-            if (wire_value(r, c->equals, why, sizeof(why)) < 0) {
-                snprintf(err, errlen, "%s:%d: key \"equals\": %s", conf->file, c->line, why);
-                w->n = i;
-                rlb_writes_free(w);
-                return -1;
-            }
-            r->test = RLB_WTEST_EQUALS;
+            test = RLB_WTEST_EQUALS;
+            value = c->equals;
+        }
+        if (rlb_atest_compile(&r->t, c->vendor, c->attr, test, value, why, sizeof(why)) < 0) {
+            key = test == RLB_WTEST_REGEX ? "regex" : "equals";
+            snprintf(err, errlen, "%s:%d: key \"%s\": %s", conf->file, c->line, key, why);
+            rlb_writes_free(w);
+            return -1;
         }
     }
     return 0;
@@ -166,10 +201,8 @@ rlb_writes_build(struct rlb_writes *w, const struct rlb_conf *conf, char *err, s
 void
 rlb_writes_free(struct rlb_writes *w)
 {
-    for (unsigned i = 0; i < w->n; i++) {
-        if (w->v[i].test == RLB_WTEST_REGEX)
-            regfree(&w->v[i].re);
-    }
+    for (unsigned i = 0; i < w->n; i++)
+        rlb_atest_free(&w->v[i].t);
     free(w->v);
     memset(w, 0, sizeof(*w));
 }
@@ -177,7 +210,7 @@ rlb_writes_free(struct rlb_writes *w)
 /* The value as text, for a regex: strings as they are, numbers in
  * decimal, addresses dotted, octets in hex. */
 static void
-text_value(const struct rlb_wrule *r, const uint8_t *v, size_t len, char *out, size_t outsize)
+text_value(const struct rlb_atest *r, const uint8_t *v, size_t len, char *out, size_t outsize)
 {
     switch (r->type) {
     case RLB_ATYPE_INTEGER:
@@ -208,15 +241,13 @@ text_value(const struct rlb_wrule *r, const uint8_t *v, size_t len, char *out, s
     out[len] = '\0';
 }
 
-static bool
-matches(const struct rlb_wrule *r, const uint8_t *pkt, const struct rlb_pkt_info *info)
+bool
+rlb_atest_match(const struct rlb_atest *r, const uint8_t *pkt, const struct rlb_pkt_info *info)
 {
     const uint8_t *v;
     size_t len;
     char text[600];
 
-    if (r->code && r->code != info->code)
-        return false;
     if (r->test == RLB_WTEST_NONE)
         return true;
     v = rlb_pkt_find_attr(pkt, info, r->vendor, r->attr, &len);
@@ -235,6 +266,14 @@ matches(const struct rlb_wrule *r, const uint8_t *pkt, const struct rlb_pkt_info
     default:
         return false;
     }
+}
+
+static bool
+matches(const struct rlb_wrule *r, const uint8_t *pkt, const struct rlb_pkt_info *info)
+{
+    if (r->code && r->code != info->code)
+        return false;
+    return rlb_atest_match(&r->t, pkt, info);
 }
 
 bool

@@ -250,7 +250,7 @@ START_TEST(equals_integer_value_name)
 {
     rule_equals("Accounting-Request", "Acct-Status-Type", "Start", WRITE);
     build();
-    ck_assert_uint_eq(w.v[0].eqlen, 4);
+    ck_assert_uint_eq(w.v[0].t.eqlen, 4);
     ck_assert(u32_write(ACCT, A_ACCT_STATUS, 1));             /* Start */
     ck_assert(!u32_write(ACCT, A_ACCT_STATUS, 2));            /* Stop */
     ck_assert(!u32_write(ACCT, A_ACCT_STATUS, 3));            /* Interim-Update */
@@ -307,7 +307,7 @@ START_TEST(equals_octets)
     rule_equals("", "Class", "0x0aB0fF", WRITE);      /* hex, either case */
     rule_equals("", "State", "abc", WRITE);           /* text: its octets */
     build();
-    ck_assert_uint_eq(w.v[0].eqlen, 3);
+    ck_assert_uint_eq(w.v[0].t.eqlen, 3);
     pkt(ACCESS);
     tp_attr(&pk, A_CLASS, v, sizeof(v));
     ck_assert(is_write());
@@ -463,8 +463,8 @@ START_TEST(vendor_attribute_regex)
 {
     rule_regex("", "Cisco-AVPair", "^mfa-enroll=", WRITE);
     build();
-    ck_assert_uint_eq(w.v[0].vendor, VENDOR_CISCO);
-    ck_assert_uint_eq(w.v[0].attr, CISCO_AVPAIR);
+    ck_assert_uint_eq(w.v[0].t.vendor, VENDOR_CISCO);
+    ck_assert_uint_eq(w.v[0].t.attr, CISCO_AVPAIR);
     ck_assert(avpair_write("mfa-enroll=1"));
     ck_assert(!avpair_write("shell:priv-lvl=15"));
     ck_assert(!avpair_write(NULL));
