@@ -6,7 +6,8 @@
  * memory for a bigger one is refused. The owner walks a chain itself
  * (rlb_htab_chain) to compare keys: the table knows no key.
  *
- * Used by the duplicate table (dedup.c) and the sticky tables (sticky.c).
+ * Used by the duplicate table (dedup.c), the sticky tables (sticky.c) and
+ * the user lists of the routing rules (routes.c).
  */
 #ifndef RLB_HTAB_H
 #define RLB_HTAB_H

@@ -104,8 +104,8 @@ rfc3339(char *out, size_t len)
 /* Auth lines bound for stderr wait here until the loop is about to sleep
  * (rlb_log_flush) or the buffer is full: one write for many lines. Any
  * other line flushes them first, so lines keep their order. */
-static char pending[65536];
 #define AUTH_LINE_MAX 2048         /* an auth line, cut there */
+static char pending[65536];
 static size_t pending_len;
 
 void

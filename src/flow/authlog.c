@@ -12,7 +12,6 @@
 
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -20,7 +19,6 @@
 #include "flow.h"
 
 #define USER_MAX 128               /* octets of User-Name kept (longer ones are cut) */
-#define ATTR_ACCT_STATUS_TYPE 40
 
 void
 rlb_px_authlog_begin(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
@@ -34,8 +32,10 @@ rlb_px_authlog_begin(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t
         (req->code != RLB_ACCESS_REQUEST && req->code != RLB_ACCOUNTING_REQUEST))
         return;
     user = rlb_pkt_find_attr(data, info, 0, RLB_ATTR_USER_NAME, &ulen);
-    if (!user || ulen > USER_MAX)
-        ulen = user ? USER_MAX : 0;
+    if (!user)
+        ulen = 0;
+    else if (ulen > USER_MAX)
+        ulen = USER_MAX;
     ai = (struct rlb_authinfo *)rlb_buf_get(&ctx->bufs, sizeof(*ai) + ulen);
     if (!ai)
         return;                    /* the exchange goes on, without its line */
@@ -46,7 +46,7 @@ rlb_px_authlog_begin(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t
     if (ulen)
         memcpy(ai->user, user, ulen);
     if (req->code == RLB_ACCOUNTING_REQUEST) {
-        status = rlb_pkt_find_attr(data, info, 0, ATTR_ACCT_STATUS_TYPE, &slen);
+        status = rlb_pkt_find_attr(data, info, 0, RLB_ATTR_ACCT_STATUS_TYPE, &slen);
         if (status && slen == 4 && status[0] == 0 && status[1] == 0 && status[2] == 0)
             ai->acct_status = status[3];
     } else {

@@ -9,10 +9,11 @@
 #include <string.h>
 
 #include "dedup.h"
+#include "list.h"
+#include "radius.h"
 #include "realm.h"
 #include "routes.h"
 
-#define A_USER_NAME 1
 
 /* The key that derives a rule set's key from its seed: a constant, so
  * that the buckets never depend on the process. */
@@ -54,31 +55,28 @@ rlb_routes_bucket(const struct rlb_routes *rs, const uint8_t *name, size_t len)
 static bool
 user_in(const struct rlb_routes *rs, const struct rlb_route *r, const uint8_t *name, size_t len)
 {
-    uint64_t h;
+    uint32_t h;
 
     if (!r->nusers)
         return false;
-    h = rlb_siphash13(rs->key, name, len);
-    for (size_t i = h & r->users_mask;; i = (i + 1) & r->users_mask) {
-        const struct rlb_route_user *u = &r->users[i];
+    h = (uint32_t)rlb_siphash13(rs->key, name, len);
+    for (const struct rlb_hnode *n = rlb_htab_chain(&r->user_tab, h); n; n = n->next) {
+        const struct rlb_route_user *u = rlb_container_of(n, struct rlb_route_user, hnode);
 
-        if (!u->used)
-            return false;
-        if (u->hash == h && u->len == len && memcmp(r->user_names + u->off, name, len) == 0)
+        if (n->hash == h && u->len == len && memcmp(r->user_names + u->off, name, len) == 0)
             return true;
     }
+    return false;
 }
 
 static int
 users_build(struct rlb_routes *rs, struct rlb_route *r, const struct rlb_route_spec *sp, char *err,
             size_t errlen)
 {
-    size_t slots = 2, total = 0;
+    size_t total = 0;
 
     if (!sp->nusers)
         return 0;
-    while (slots < 2 * (size_t)sp->nusers)
-        slots *= 2;
     for (unsigned i = 0; i < sp->nusers; i++) {
         size_t len = strlen(sp->users[i]);
 
@@ -88,28 +86,25 @@ users_build(struct rlb_routes *rs, struct rlb_route *r, const struct rlb_route_s
         }
         total += len;
     }
-    r->users = calloc(slots, sizeof(*r->users));
+    r->users = calloc(sp->nusers, sizeof(*r->users));
     r->user_names = malloc(total ? total : 1);
-    if (!r->users || !r->user_names) {
+    if (!r->users || !r->user_names || rlb_htab_init(&r->user_tab, sp->nusers) < 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    r->users_mask = slots - 1;
     total = 0;
     for (unsigned i = 0; i < sp->nusers; i++) {
         const uint8_t *name = (const uint8_t *)sp->users[i];
         size_t len = strlen(sp->users[i]);
-        uint64_t h;
-        size_t s;
+        struct rlb_route_user *u = &r->users[r->nusers];
 
         if (user_in(rs, r, name, len))
             continue;                          /* listed twice */
-        h = rlb_siphash13(rs->key, name, len);
-        for (s = h & r->users_mask; r->users[s].used; s = (s + 1) & r->users_mask)
-            ;
         memcpy(r->user_names + total, name, len);
-        r->users[s] = (struct rlb_route_user){ .hash = h, .off = (uint32_t)total,
-                                               .len = (uint8_t)len, .used = true };
+        u->off = (uint32_t)total;
+        u->len = (uint8_t)len;
+        u->hnode.hash = (uint32_t)rlb_siphash13(rs->key, name, len);
+        rlb_htab_insert(&r->user_tab, &u->hnode);
         total += len;
         r->nusers++;
     }
@@ -225,6 +220,7 @@ rlb_routes_free(struct rlb_routes *rs)
         free(r->names);
         free(r->lens);
         rlb_atest_free(&r->t);
+        rlb_htab_free(&r->user_tab);
         free(r->users);
         free(r->user_names);
     }
@@ -269,7 +265,7 @@ rlb_routes_pick(const struct rlb_routes *rs, const uint8_t *pkt, const struct rl
                 const char *client_name, struct rlb_route_result *res)
 {
     size_t len = 0;
-    const uint8_t *name = rlb_pkt_find_attr(pkt, info, 0, A_USER_NAME, &len);
+    const uint8_t *name = rlb_pkt_find_attr(pkt, info, 0, RLB_ATTR_USER_NAME, &len);
     struct rlb_realm realm;
 
     memset(res, 0, sizeof(*res));

@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "htab.h"
 #include "pkt.h"
 #include "writes.h"
 
@@ -57,11 +58,11 @@ struct rlb_route_spec {
 };
 
 /* A set of exact User-Names (open addressing on the keyed hash). */
+/* A listed User-Name, in the rule's user table (htab.h). */
 struct rlb_route_user {
-    uint64_t hash;
-    uint32_t off;                  /* in names */
-    uint8_t  len;
-    bool     used;
+    struct rlb_hnode hnode;        /* hash of the name under the rule set's key */
+    uint32_t         off;          /* in user_names */
+    uint8_t          len;
 };
 
 struct rlb_route {
@@ -74,8 +75,8 @@ struct rlb_route {
     int                    pool;
     int                    to_pool;
     unsigned               share;
-    struct rlb_route_user *users;
-    size_t                 users_mask; /* slots - 1 */
+    struct rlb_route_user *users;      /* nusers of them, in the table */
+    struct rlb_htab        user_tab;
     uint8_t               *user_names;
     unsigned               nusers;
     /* Counters: written through the const rule set by rlb_routes_pick. */
