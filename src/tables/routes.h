@@ -57,7 +57,6 @@ struct rlb_route_spec {
     unsigned           nusers;
 };
 
-/* A set of exact User-Names (open addressing on the keyed hash). */
 /* A listed User-Name, in the rule's user table (htab.h). */
 struct rlb_route_user {
     struct rlb_hnode hnode;        /* hash of the name under the rule set's key */
