@@ -33,11 +33,9 @@ set -u
 . "$(dirname "$0")/rlb.sh"
 
 # ------------------------------------------------------------ helpers
-# shellcheck disable=SC2034 # POOL_* are read through ${!v}
-POOL_vpn="vpn1 vpn2"
-POOL_wifi="wifi1"
-POOL_old="old1 old2"
-POOL_new="new1 new2"
+# The farms, as pool_entry and load_count read them (${!v}).
+# shellcheck disable=SC2034
+POOL_vpn="vpn1 vpn2" POOL_wifi="wifi1" POOL_old="old1 old2" POOL_new="new1 new2"
 ALL_SERVERS="vpn1 vpn2 wifi1 old1 old2 new1 new2"
 UNROUTABLE_MSG='No MFA farm serves this account (t-pools).'
 
@@ -330,6 +328,11 @@ t_assert_eq "" "$(diff "$T_DIR/pass1.map" "$T_DIR/pass2.map" | head -n 5)" \
 t_assert_eq "$((2 * N1))" "$(total_lines new1 new2)" "the new pool's requests doubled exactly ($((2 * N1)))"
 t_assert_eq "$((2 * (1000 - N1)))" "$(total_lines old1 old2)" "and so did the old pool's"
 
+rlb_ctl route $R_MIGRATE share 150 >/dev/null 2>&1 && t_fail "radlbctl route $R_MIGRATE share 150 (over 100) exits 0"
+t_pass "radlbctl route $R_MIGRATE share 150 (over 100) is refused"
+rlb_ctl route 99 share 30 >/dev/null 2>&1 && t_fail "radlbctl route 99 (no such rule) exits 0"
+t_pass "radlbctl route 99 (no such rule) is refused"
+t_assert_match " share=20.00% " "$(route_line $R_MIGRATE)" "neither changed the share"
 out=$(rlb_ctl route $R_MIGRATE share 30)
 t_assert_eq 0 $? "radlbctl route $R_MIGRATE share 30"
 t_assert_match " share=30.00% " "$(route_line $R_MIGRATE)" "show routes: the share is 30.00%"
