@@ -28,7 +28,12 @@
 #     back; the other pools' accounting is not held up;
 #   - reloads that change the routes under SMS-OTP load: 0 failed logins,
 #     and the load really moved between the pools;
-#   - /metrics: pool="..." on the per-server series, radlb_pool_* per pool.
+#   - /metrics: pool="..." on the per-server series, radlb_pool_* per pool;
+#   - the text forms of the spec (show master's "POOL: NAME epoch N",
+#     radlb_pool_replies_total{pool,code}, radlb_unroutable_total{kind}),
+#     from snapshots taken along the way and checked at the end, so that a
+#     difference of form does not hide the behaviour checked before;
+#   - a missing spool.directory is created (radlb.conf(5)), also with pools.
 set -u
 . "$(dirname "$0")/rlb.sh"
 
@@ -107,7 +112,7 @@ pools_conf() {
 		EOF
 		printf 'proxy = { unroutable_reply_message = "%s"; };\n' "$UNROUTABLE_MSG"
 		printf 'health = { interval = 0.5; timeout = 0.4; rise = 2; fall = 2; };\n'
-		printf 'spool = { directory = "%s"; max_bytes = 10000000; };\n' "$T_DIR/spool"
+		printf 'spool = { directory = "%s"; max_bytes = 10000000; };\n' "$SPOOL_DIR"
 		printf 'state_file = "%s";\n' "$T_DIR/state/radlb.state"
 		printf 'log = { level = "info"; destination = "stderr"; };\n'
 		printf 'control = { socket = "%s"; mode = "0660"; };\n' "$RLB_SOCK"
@@ -144,10 +149,11 @@ total_lines() {
 
 # metric NAME LABEL...: the value of the sample of NAME carrying every LABEL
 # (e.g. 'pool="vpn"'), whatever the order of the labels; "missing" if none.
+# From /metrics, or from the file METRICS_FROM (a snapshot).
 metric() {
 	local name=$1
 	shift
-	curl -s "$RLB_URL/metrics" | awk -v n="$name" -v labels="$*" '
+	if [ -n "${METRICS_FROM-}" ]; then cat "$METRICS_FROM"; else curl -s "$RLB_URL/metrics"; fi | awk -v n="$name" -v labels="$*" '
 		BEGIN { k = split(labels, want, " ") }
 		index($1, n "{") == 1 || (k == 0 && $1 == n) {
 			ok = 1
@@ -162,9 +168,10 @@ route_line() {
 	rlb_ctl show routes | grep -E "^$1: " | head -n 1
 }
 
-# master_line POOL: the pool's line of "radlbctl show master", up to its epoch.
+# master_line POOL [FILE]: the pool's line of "radlbctl show master" (or of
+# FILE, a snapshot of it), up to its epoch.
 master_line() {
-	rlb_ctl show master | sed -n "s/^\($1: [A-Za-z0-9._-]* epoch [0-9]*\).*/\1/p" | head -n 1
+	if [ -n "${2-}" ]; then cat "$2"; else rlb_ctl show master; fi | sed -n "s/^\($1: [A-Za-z0-9._-]* epoch [0-9]*\).*/\1/p" | head -n 1
 }
 
 state_of() { rlb_ctl --json show servers | jq -r ".servers[] | select(.name == \"$1\") | .state"; }
@@ -208,7 +215,10 @@ pool_farm $ALL_SERVERS
 RLB_AUTH=$(t_free_port udp) && RLB_ACCT=$(t_free_port udp) && RLB_HTTP=$(t_free_port tcp) || t_fail "no free port"
 RLB_URL=http://127.0.0.1:$RLB_HTTP
 RLB_SOCK=$T_DIR/radlb.sock
-mkdir -p "$T_DIR/state"
+# The spool directory exists beforehand here; the end of the test checks
+# that radlb creates a missing one, as radlb.conf(5) says, also with pools.
+mkdir -p "$T_DIR/state" "$T_DIR/spool"
+SPOOL_DIR=$T_DIR/spool
 pools_conf
 t_pass "seven MFA servers in four farms, radlb.conf written with pools and routes"
 rlb_start
@@ -356,12 +366,10 @@ t_assert_match " migrated=$NEW_LINES\$" "$(route_line $R_MIGRATE)" "show routes:
 t_assert_eq "$NEW_LINES" "$(metric radlb_pool_requests_total 'pool="new"')" "radlb_pool_requests_total{pool=\"new\"}"
 t_assert_eq "$OLD_LINES" "$(metric radlb_pool_requests_total 'pool="old"')" "radlb_pool_requests_total{pool=\"old\"}"
 t_assert_eq "$NEW_LINES" "$(metric radlb_pool_migrated_total 'pool="new"')" "radlb_pool_migrated_total{pool=\"new\"}"
-t_assert_eq "$NEW_LINES" "$(metric radlb_pool_replies_total 'pool="new"' 'code="reject"')" \
-	"radlb_pool_replies_total{pool=\"new\",code=\"reject\"}"
 t_assert_eq 3000 "$(metric radlb_route_matched_total "rule=\"$R_MIGRATE\"")" "radlb_route_matched_total{rule=\"$R_MIGRATE\"}"
 t_assert_eq "$NEW_LINES" "$(metric radlb_route_migrated_total "rule=\"$R_MIGRATE\"")" "radlb_route_migrated_total{rule=\"$R_MIGRATE\"}"
-t_assert_eq "$UNROUTABLE_AUTH" "$(metric radlb_unroutable_total 'kind="auth"')" "radlb_unroutable_total{kind=\"auth\"}"
-t_assert_eq 1 "$(metric radlb_unroutable_total 'kind="acct"')" "radlb_unroutable_total{kind=\"acct\"}"
+# a snapshot for the names and labels checked at the end
+curl -s "$RLB_URL/metrics" >"$T_DIR/metrics.migration"
 t_assert_match "^new[: ].*[^0-9]$NEW_LINES([^0-9]|\$)" "$(rlb_ctl show pools | grep -E '^new[: ]')" "show pools: the new pool's requests"
 
 # ------------------------------------------------------------ 4. a challenge chain never changes pool
@@ -404,12 +412,13 @@ out=$(rlb_auth 'User-Name = "user43", User-Password = "pw-user43", NAS-Identifie
 t_assert_eq new "$(pool_of "$(who "$out")")" "a new login from otp-desk goes to the new pool"
 
 # ------------------------------------------------------------ 6. per-pool promotion
-out=$(rlb_ctl show master)
-t_assert_eq 4 "$(printf '%s\n' "$out" | grep -cE '^(vpn|wifi|old|new): ')" "show master: one line per pool"
-t_assert_eq "vpn: vpn1 epoch 0" "$(master_line vpn)" "vpn's master is vpn1 (the file's role)"
-wifi_before=$(master_line wifi) old_before=$(master_line old) new_before=$(master_line new)
-t_assert_eq "wifi: wifi1 old: old1 new: new1" "${wifi_before% epoch*} ${old_before% epoch*} ${new_before% epoch*}" \
-	"and each other pool has its own"
+# The roles from show servers here; show master's lines, snapshots taken
+# now, are checked at the end.
+role_of() { rlb_ctl show servers | awk -v s="$1" '$1 == s { print $2 }'; }
+roles() { local s o=""; for s in $ALL_SERVERS; do o="$o $s=$(role_of "$s")"; done; echo "${o# }"; }
+rlb_ctl show master >"$T_DIR/master.start"
+t_assert_eq "vpn1=master vpn2=subordinate wifi1=master old1=master old2=subordinate new1=master new2=subordinate" \
+	"$(roles)" "each pool has its own master (the file's roles)"
 acct pv-1 "bob@vpn.example.com" >/dev/null
 t_wait_until 3 eval '[ "$(detail_ids vpn1 | grep -c "^pv-1$")" = 1 ]' || t_fail "pv-1 is not in vpn1's detail"
 t_pass "accounting of the vpn realm goes to vpn's master vpn1"
@@ -418,9 +427,12 @@ t_assert_eq '"bob"' "$(awk 'BEGIN { RS = "" } /Acct-Session-Id = "pv-1"/ { if (m
 out=$(rlb_ctl promote vpn/vpn2)
 t_assert_eq 0 $? "radlbctl promote vpn/vpn2 exits 0"
 t_assert_contains 'vpn2' "$out" "and names vpn2"
-t_assert_eq "vpn: vpn2 epoch 1" "$(master_line vpn)" "show master: vpn2 is vpn's master (epoch 1)"
-t_assert_eq "$wifi_before|$old_before|$new_before" "$(master_line wifi)|$(master_line old)|$(master_line new)" \
-	"the other pools' masters are unchanged"
+rlb_ctl show master >"$T_DIR/master.promoted"
+t_assert_eq "vpn1=subordinate vpn2=master wifi1=master old1=master old2=subordinate new1=master new2=subordinate" \
+	"$(roles)" "vpn2 is vpn's master; the other pools' masters are unchanged"
+out=$(rlb_ctl reload 2>&1)
+t_assert_eq 0 $? "a reload (the file still says vpn1 is vpn's master)"
+t_assert_eq "vpn1=subordinate vpn2=master" "$(roles | cut -d' ' -f1-2)" "keeps the promotion: vpn2 is vpn's master"
 for i in 2 3 4; do acct "pv-$i" "bob@vpn.example.com" >/dev/null; done
 acct pw-1 "dan@wifi.example.com" >/dev/null
 t_assert_eq "pv-2 pv-3 pv-4" "$(detail_ids vpn2 | grep '^pv-' | tr '\n' ' ' | sed 's/ $//')" \
@@ -455,7 +467,9 @@ t_pass "vpn2 back: the 5 spooled records are replayed to vpn's master"
 t_assert_eq "" "$(detail_ids vpn1 wifi1 old1 old2 new1 new2 | grep '^sp-')" "to no other server"
 out=$(rlb_ctl promote vpn1)
 t_assert_eq 0 $? "radlbctl promote vpn1 (a bare name) still works"
-t_assert_eq "vpn: vpn1 epoch 2" "$(master_line vpn)" "vpn1 is vpn's master again (epoch 2)"
+rlb_ctl show master >"$T_DIR/master.back"
+t_assert_eq "vpn1=master vpn2=subordinate wifi1=master old1=master old2=subordinate new1=master new2=subordinate" \
+	"$(roles)" "vpn1 is vpn's master again"
 
 # ------------------------------------------------------------ 8. reloads changing the routes under load
 # SMS-OTP logins userN (rule 5) back to back while 20 reloads move rule 5
@@ -507,7 +521,9 @@ t_pass "the load moved between the pools with the reloads (old $old_load, new $n
 t_assert_eq 0 "$(cat "$T_DIR"/vpn*/requests.log "$T_DIR"/wifi1/requests.log | grep -cE "$LOAD_RE")" \
 	"and never reached the other farms"
 t_assert_match " share=40.00% " "$(route_line $R_MIGRATE)" "the file's new share replaced the one set by radlbctl"
-t_assert_eq "vpn: vpn1 epoch 2" "$(master_line vpn)" "the reloads kept vpn's promoted master"
+rlb_ctl show master >"$T_DIR/master.reloaded"
+t_assert_eq "vpn1=master vpn2=subordinate wifi1=master old1=master old2=subordinate new1=master new2=subordinate" \
+	"$(roles)" "the reloads changed no master"
 
 # ------------------------------------------------------------ 9. metrics per pool
 m=$(curl -s "$RLB_URL/metrics")
@@ -523,3 +539,34 @@ for p in vpn wifi old new; do
 	[[ $v =~ ^[0-9]+$ ]] && [ "$v" -gt 0 ] || t_fail "radlb_pool_requests_total{pool=\"$p\"} is $v"
 done
 t_pass "radlb_pool_requests_total for each of the four pools"
+
+# ------------------------------------------------------------ the text interface of the spec
+# show master: "POOL: NAME epoch N ..." per pool, at each step above.
+t_assert_eq 4 "$(grep -cE '^(vpn|wifi|old|new): [A-Za-z0-9._-]+ epoch [0-9]+' "$T_DIR/master.start")" \
+	"show master: one line per pool, POOL: NAME epoch N"
+t_assert_eq "vpn: vpn1 epoch 0|wifi: wifi1 epoch 0|old: old1 epoch 0|new: new1 epoch 0" \
+	"$(for p in vpn wifi old new; do master_line "$p" "$T_DIR/master.start"; done | paste -sd '|')" \
+	"show master at start: the file's masters, epoch 0"
+t_assert_eq "vpn: vpn2 epoch 1|wifi: wifi1 epoch 0|old: old1 epoch 0|new: new1 epoch 0" \
+	"$(for p in vpn wifi old new; do master_line "$p" "$T_DIR/master.promoted"; done | paste -sd '|')" \
+	"show master after promote vpn/vpn2: vpn2 epoch 1, the other pools unchanged"
+t_assert_eq "vpn: vpn1 epoch 2" "$(master_line vpn "$T_DIR/master.back")" "show master after promote vpn1: epoch 2"
+t_assert_eq "vpn: vpn1 epoch 2" "$(master_line vpn "$T_DIR/master.reloaded")" "and after the 20 reloads"
+# /metrics as of the end of the migration (section 3).
+METRICS_FROM=$T_DIR/metrics.migration
+t_assert_eq "$NEW_LINES" "$(metric radlb_pool_replies_total 'pool="new"' 'code="reject"')" \
+	"radlb_pool_replies_total{pool=\"new\",code=\"reject\"}: every request of the new pool"
+t_assert_eq 0 "$(metric radlb_pool_replies_total 'pool="new"' 'code="accept"')" \
+	"radlb_pool_replies_total{pool=\"new\",code=\"accept\"}: none"
+t_assert_eq "$UNROUTABLE_AUTH" "$(metric radlb_unroutable_total 'kind="auth"')" "radlb_unroutable_total{kind=\"auth\"}"
+t_assert_eq 1 "$(metric radlb_unroutable_total 'kind="acct"')" "radlb_unroutable_total{kind=\"acct\"}"
+unset METRICS_FROM
+
+# ------------------------------------------------------------ a missing spool directory
+rlb_stop
+SPOOL_DIR=$T_DIR/spool-new
+pools_conf
+rlb_start radlb-new-spool
+t_pass "radlb starts with pools and a spool.directory that does not exist yet"
+[ -d "$SPOOL_DIR" ] || t_fail "$SPOOL_DIR was not created"
+t_pass "and creates it"
