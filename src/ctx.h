@@ -51,6 +51,9 @@ struct rlb_pool_stats {
     uint64_t migrated;            /* sent here by a rule's migration */
     uint64_t no_server;           /* none of its servers could take a request */
     uint64_t no_master_rejects;   /* writes refused: the pool had no master */
+    uint64_t mirrored;            /* accounting copies sent here (mirror_accounting) */
+    uint64_t mirror_answered;     /* of them, answered */
+    uint64_t mirror_lost;         /* not sent (no master), or no answer in time */
 };
 
 /* A pool: one MFA farm (doc/pools.md). The top-level servers are the pool

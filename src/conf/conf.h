@@ -230,9 +230,11 @@ struct rlb_conf_route {
     bool                    strip;
     char                   *pool;
     struct rlb_conf_migrate migrate;
+    char                   *mirror_accounting;   /* "" : none */
     int                     line;
     /* resolved by validation */
     int                     pool_index;
+    int                     mirror_index; /* -1: no mirror */
     int                     to_index;     /* -1: no migration */
     unsigned                share_bp;     /* basis points */
     unsigned                vendor, attr;

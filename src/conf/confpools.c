@@ -346,6 +346,17 @@ conf_check_routes(struct rlb_conf *c, const struct vctx *v)
         check_migrate(c, v, e, r);
         if (r->to_index >= 0 && named)
             named[r->to_index] = true;
+        r->mirror_index = -1;
+        if (r->mirror_accounting[0]) {
+            r->mirror_index = pool_index(c, r->mirror_accounting);
+            if (r->mirror_index < 0)
+                conf_msg_member(v->m, true, e, "mirror_accounting", "\"%s\" is not a pool",
+                                r->mirror_accounting);
+            else if (r->mirror_index == r->pool_index)
+                conf_msg_member(v->m, true, e, "mirror_accounting",
+                                "\"%s\" is the rule's own pool: accounting would reach it twice",
+                                r->mirror_accounting);
+        }
     }
     for (unsigned i = 0; c->nroutes && named && i < c->npool; i++) {
         if (!named[i])

@@ -324,6 +324,8 @@ static const struct conf_item route_items[] = {
     { "pool", CT_STRING, OFF(struct rlb_conf_route, pool), NULL, CF_REQUIRED, NOB, NULL, NULL, 0 },
     { "migrate", CT_GROUP, OFF(struct rlb_conf_route, migrate), NULL,
       0, NOB, NULL, &migrate_section, 0 },
+    { "mirror_accounting", CT_STRING, OFF(struct rlb_conf_route, mirror_accounting), "",
+      0, NOB, NULL, NULL, 0 },
     { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
 };
 static const struct conf_section route_section = {

@@ -284,3 +284,36 @@ rlb_acctspool_lost(struct rlb_ctx *ctx, struct rlb_request *req)
     rlb_req_free(ctx, req);
     rlb_acctspool_kick(ctx, p);
 }
+
+void
+rlb_acctspool_mirror(struct rlb_ctx *ctx, struct rlb_pool *p, const struct rlb_request *orig,
+                     const uint8_t *data, const struct rlb_pkt_info *info)
+{
+    struct rlb_server *m = p->master.server;
+    struct rlb_request *req;
+
+    p->stats.mirrored++;
+    if (!rlb_master_takes_writes(p) || !(req = rlb_req_get(&ctx->reqs))) {
+        p->stats.mirror_lost++;
+        return;
+    }
+    req->code = RLB_ACCOUNTING_REQUEST;
+    req->flags = RLB_REQF_REPLAY | RLB_REQF_MIRROR | RLB_REQF_WRITE | RLB_REQF_CLASSED;
+    req->rflags = orig->rflags & RLB_ROUTEF_STRIP;
+    req->pool = p;
+    /* Hidden attributes were sealed with the client's secret. */
+    if (rlb_px_send(ctx, req, m, &orig->client->secret, data, info) != RLB_DROP_NONE) {
+        rlb_req_put(&ctx->reqs, req);
+        p->stats.mirror_lost++;
+    }
+}
+
+void
+rlb_acctspool_mirror_done(struct rlb_ctx *ctx, struct rlb_request *req, bool answered)
+{
+    if (answered)
+        req->pool->stats.mirror_answered++;
+    else
+        req->pool->stats.mirror_lost++;
+    rlb_req_free(ctx, req);
+}

@@ -49,4 +49,12 @@ void rlb_acctspool_kick(struct rlb_ctx *ctx, struct rlb_pool *p);
 void rlb_acctspool_acked(struct rlb_ctx *ctx, struct rlb_request *req);
 void rlb_acctspool_lost(struct rlb_ctx *ctx, struct rlb_request *req);
 
+/* mirror_accounting: a copy of orig (an Accounting-Request a rule routed)
+ * to pool p's master, best effort: never spooled, never retried, its
+ * answer only counted (the NAS's answer comes from the rule's pool).
+ * mirror_done frees a copy that was answered or given up. */
+void rlb_acctspool_mirror(struct rlb_ctx *ctx, struct rlb_pool *p, const struct rlb_request *orig,
+                          const uint8_t *data, const struct rlb_pkt_info *info);
+void rlb_acctspool_mirror_done(struct rlb_ctx *ctx, struct rlb_request *req, bool answered);
+
 #endif

@@ -213,7 +213,10 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
         rlb_req_detach(ctx, req);
         count_reply(s, info.code);
         rlb_latency_add(&s->latency, now - req->when);
-        rlb_acctspool_acked(ctx, req);
+        if (req->flags & RLB_REQF_MIRROR)
+            rlb_acctspool_mirror_done(ctx, req, true);
+        else
+            rlb_acctspool_acked(ctx, req);
         return RLB_DROP_NONE;
     }
     if (!info.ma_off && info.code != RLB_ACCOUNTING_RESPONSE && !(b->link && b->link->st.ssl)) {

@@ -114,6 +114,17 @@ pin_pool(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *s, con
     }
 }
 
+/* mirror_accounting: a copy to that pool too, unless the request goes
+ * there anyway (migrated to it). Once per request (the routing runs once). */
+static void
+mirror(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_pool *p, int to,
+       const uint8_t *data, const struct rlb_pkt_info *info)
+{
+    if (to < 0 || (unsigned)to >= ctx->npools || ctx->pools[to] == p || !req->client)
+        return;
+    rlb_acctspool_mirror(ctx, ctx->pools[to], req, data, info);
+}
+
 /* The pool of a request no session pins: the routing rules' (once: a
  * request back from Redis keeps it). NULL: no rule routes it. */
 static struct rlb_pool *
@@ -137,6 +148,9 @@ route_pool(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
             req->rflags |= RLB_ROUTEF_MIGRATED;
             p->stats.migrated++;
         }
+        if (p && info->code == RLB_ACCOUNTING_REQUEST && res.rule >= 0 &&
+            (unsigned)res.rule < ctx->conf->nroutes)
+            mirror(ctx, req, p, ctx->conf->routes[res.rule].mirror_index, data, info);
     }
     req->pool = p;
     if (p)

@@ -51,7 +51,10 @@ rlb_px_pending_expired(struct ev_loop *loop, ev_timer *w, int revents)
         if (req->flags & RLB_REQF_REPLAY) {
             s = rlb_req_detach(ctx, req);
             s->stats.timeouts++;
-            rlb_acctspool_lost(ctx, req);
+            if (req->flags & RLB_REQF_MIRROR)
+                rlb_acctspool_mirror_done(ctx, req, false);
+            else
+                rlb_acctspool_lost(ctx, req);
             continue;
         }
         if (req->state != RLB_REQ_REROUTE) {      /* (a rerouted one: no retransmission came) */
@@ -102,7 +105,9 @@ lost_socket(struct rlb_ctx *ctx, struct rlb_bsock *b, enum lost how)
             continue;
         rlb_req_detach(ctx, req);
         pinned = req->flags & RLB_REQF_PINNED;
-        if (req->flags & RLB_REQF_REPLAY) {
+        if (req->flags & RLB_REQF_MIRROR) {
+            rlb_acctspool_mirror_done(ctx, req, false);    /* best effort: not again */
+        } else if (req->flags & RLB_REQF_REPLAY) {
             rlb_acctspool_lost(ctx, req);   /* replayed again to a master */
         } else if (req->state == RLB_REQ_SUPERSEDED) {
             rlb_req_free(ctx, req);

@@ -453,6 +453,9 @@ const struct rlb_metric rlb_metrics[] = {
     POOL_C(migrated, "requests a rule's migration sent there (a share or a list of users)")
     POOL_C(no_server, "requests none of its servers could take")
     POOL_C(no_master_rejects, "writes rejected: the pool's master could not take them")
+    POOL_C(mirrored, "accounting copies sent to the pool's master by a rule's mirror_accounting")
+    POOL_C(mirror_answered, "of them, answered by the master")
+    POOL_C(mirror_lost, "copies not sent (no master) or not answered in time (never retried)")
 #undef POOL_C
     COMPUTED(RLB_MT_GAUGE, RLB_MS_POOL, 0, "pool_servers", "servers", pool_servers,
              "servers of the pool"),

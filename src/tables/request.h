@@ -71,6 +71,7 @@ enum rlb_req_queue {
 #define RLB_REQF_REPLAY   0x10     /* a spooled record replayed to the master (no client) */
 #define RLB_REQF_WRITE    0x20     /* classified as a write: the master only */
 #define RLB_REQF_CLASSED  0x40     /* classified (once) */
+#define RLB_REQF_MIRROR   0x80     /* with REPLAY: a copy of accounting for a mirror pool */
 
 /* What the routing rules decided (rflags), once: a Redis lookup brings the
  * request back through the dispatch, which must not count it again. */

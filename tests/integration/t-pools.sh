@@ -83,6 +83,7 @@ R_VPN=1 R_WIFI=2 R_PORTAL=3 R_DESK=4 R_LOAD=5 R_MIGRATE=6
 SHARE=20.0   # the file's share of rule 6
 DESK_POOL=old # the pool of rule 4 (NAS-Identifier "otp-desk")
 LOAD_POOL=old # the pool of rule 5 (User-Name userN, no realm)
+WIFI_MIRROR="" # rule 2's mirror_accounting (the last section)
 
 # pools_conf: writes $T_DIR/radlb.conf (atomically) from the variables above.
 pools_conf() {
@@ -102,7 +103,7 @@ pools_conf() {
 		cat <<-EOF
 		routes = (
 		  { realm = [ "vpn.example.com", "VPN" ]; strip = true; pool = "vpn"; },
-		  { realm = [ "wifi.example.com" ]; strip = true; pool = "wifi"; },
+		  { realm = [ "wifi.example.com" ]; strip = true; pool = "wifi";$WIFI_MIRROR },
 		  { client = [ "portal" ]; pool = "wifi"; },
 		  { attribute = "NAS-Identifier"; equals = "otp-desk"; pool = "$DESK_POOL"; },
 		  { attribute = "User-Name"; regex = "^user[0-9]+\$"; pool = "$LOAD_POOL"; },
@@ -564,7 +565,36 @@ t_assert_eq "$UNROUTABLE_AUTH" "$(metric radlb_unroutable_auth_total)" "radlb_un
 t_assert_eq 1 "$(metric radlb_unroutable_acct_total)" "radlb_unroutable_acct_total"
 unset METRICS_FROM
 
+# ------------------------------------------------------------ accounting mirrored to a second pool
+# Rule 2 (wifi) copies its accounting to the old pool's master too; its
+# authentication is never copied (a second SMS or push).
+WIFI_MIRROR=' mirror_accounting = "old";'
+pools_conf
+out=$(rlb_ctl reload 2>&1)
+t_assert_eq 0 $? "radlbctl reload: rule 2 mirrors its accounting to the old pool"
+old_master=$(rlb_ctl show master | sed -n 's/^master of pool old: \([A-Za-z0-9._-]*\) .*/\1/p')
+[ -n "$old_master" ] || t_fail "no master of pool old: $(rlb_ctl show master)"
+auth_old=$(total_lines old1 old2)
+for i in 1 2 3; do
+	out=$(acct "mirror-$i" "carol@wifi.example.com")
+	t_assert_contains 'Received Accounting-Response' "$out" "accounting mirror-$i of a wifi user is answered"
+done
+t_wait_until 5 eval '[ "$(detail_ids "$old_master" | grep -c "^mirror-")" = 3 ]' ||
+	t_fail "the old pool's master $old_master got $(detail_ids "$old_master" | grep -c '^mirror-') of the 3 copies"
+t_pass "the old pool's master ($old_master) got a copy of each of the 3"
+t_assert_eq "mirror-1 mirror-2 mirror-3" "$(detail_ids wifi1 | grep '^mirror-' | tr '\n' ' ' | sed 's/ $//')" \
+	"and wifi1 the originals"
+t_wait_until 5 eval '[ "$(metric radlb_pool_mirror_answered_total '"'pool=\"old\"'"')" = 3 ]' ||
+	t_fail "radlb_pool_mirror_answered_total{pool=\"old\"} is $(metric radlb_pool_mirror_answered_total 'pool="old"')"
+t_assert_eq 3 "$(metric radlb_pool_mirrored_total 'pool="old"')" "radlb_pool_mirrored_total{pool=\"old\"} 3, all answered"
+out=$(rlb_auth 'User-Name = "plain@wifi.example.com", User-Password = "plain-pw"')
+t_assert_contains 'Received Access-Accept' "$out" "a wifi login is accepted"
+t_assert_eq wifi1 "$(who "$out")" "by wifi1"
+t_assert_eq "$auth_old" "$(total_lines old1 old2)" \
+	"the old pool's request logs (authentication) did not move: a login is never mirrored"
+
 # ------------------------------------------------------------ a missing spool directory
+WIFI_MIRROR=""
 rlb_stop
 SPOOL_DIR=$T_DIR/spool-new
 pools_conf

@@ -60,7 +60,8 @@
     X(pool_no_master) X(pool_bad_balance) X(route_unknown_pool) X(route_two_kinds)           \
     X(route_no_kind) X(route_strip_without_realm) X(route_share_three_decimals)              \
     X(route_users_and_file) X(route_users_file_missing) X(route_unknown_client)              \
-    X(route_migrate_own_pool) X(route_share_without_to) X(route_bad_attribute)
+    X(route_migrate_own_pool) X(route_share_without_to) X(route_bad_attribute)            \
+    X(route_mirror_own_pool) X(route_mirror_unknown_pool)
 
 #define COUNT(n) +1
 static const unsigned n_good = 0 GOOD_FILES(COUNT);
