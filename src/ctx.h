@@ -18,6 +18,7 @@
 #include "master.h"
 #include "netio.h"
 #include "request.h"
+#include "routes.h"
 #include "server.h"
 #include "stats.h"
 #include "sticky.h"
@@ -41,6 +42,48 @@ struct rlb_spooling {
     bool                commit_failing;   /* the last group commit failed */
 };
 
+/* A pool's counters (pool.c counts requests, reply.c the outcomes). */
+struct rlb_pool_stats {
+    uint64_t requests;            /* sent to one of its servers, or answered for it */
+    uint64_t accepts;
+    uint64_t rejects;             /* from its servers */
+    uint64_t challenges;
+    uint64_t migrated;            /* sent here by a rule's migration */
+    uint64_t no_server;           /* none of its servers could take a request */
+    uint64_t no_master_rejects;   /* writes refused: the pool had no master */
+};
+
+/* A pool: one MFA farm (doc/pools.md). The top-level servers are the pool
+ * "default". A pool keeps its object across reloads while its name stays;
+ * a removed one is kept (requests and sessions may point to it) and its
+ * servers drain. */
+struct rlb_pool {
+    char                   name[RLB_NAME_MAX + 1];
+    struct rlb_ctx         *ctx;
+    bool                    removed;
+    bool                    is_default;   /* the top-level servers */
+    struct rlb_server     **v;            /* its servers, in configuration order */
+    unsigned                n;
+    struct rlb_balancer     balancer;
+    struct rlb_writes       writes;       /* which requests are writes (writes.c) */
+    struct rlb_conf_health  health;       /* probes of its servers (strings: the running conf's) */
+    struct rlb_master       master;       /* the master and promotion (master.c) */
+    struct rlb_spool       *spool;        /* accounting spool, or NULL (acctspool.c) */
+    struct rlb_spooling     spooling;     /* its place in the request flow */
+    struct rlb_pool_stats   stats;
+};
+
+/* A share changed by radlbctl (pool.c): kept across reloads while the file
+ * still gives the rule (same position, pool and migration target) the
+ * share it had when the command ran. */
+struct rlb_share_override {
+    char     pool[RLB_NAME_MAX + 1];
+    char     to[RLB_NAME_MAX + 1];
+    unsigned file_bp;              /* the file's share then */
+    unsigned bp;                   /* the share set */
+    bool     set;
+};
+
 struct rlb_ctx {
     struct ev_loop         *loop;
     struct rlb_conf        *conf;
@@ -49,7 +92,15 @@ struct rlb_ctx {
     unsigned                nlisteners;
     struct rlb_clients      clients;
     struct rlb_servers      servers;
-    struct rlb_balancer     balancer;
+    struct rlb_pool       **pools;        /* pool.c; [0] is the default pool when it exists */
+    unsigned                npools;
+    struct rlb_pool       **pools_gone;   /* removed by a reload, freed at stop */
+    unsigned                npools_gone;
+    struct rlb_routes       routes;       /* the routing rules (routes.c); n = 0: none */
+    uint64_t                unroutable[2];   /* requests no rule routes: auth, acct */
+    struct rlb_ratelimit    rl_unroutable;
+    struct rlb_share_override *overrides; /* one per rule */
+    unsigned                noverrides;
     struct rlb_reqpool      reqs;
     struct rlb_bufpool      bufs;
     struct rlb_dedup        dedup;
@@ -69,10 +120,6 @@ struct rlb_ctx {
     struct rlb_httpd       *httpd;        /* the stats port (httpd.c) */
     ev_prepare              flush;        /* sends the outbox before the loop sleeps */
     ev_timer                health_check; /* passive detection (health.c) */
-    struct rlb_master       master;       /* the master and promotion (master.c) */
-    struct rlb_writes       writes;       /* which requests are writes (writes.c) */
-    struct rlb_spool       *spool;        /* accounting spool, or NULL (acctspool.c) */
-    struct rlb_spooling     spooling;     /* its place in the request flow */
     struct rlb_front        front;        /* TCP/TLS listeners and connections (front.c) */
     struct rlb_backend      backend;      /* TCP/TLS toward servers (backend.c) */
     struct rlb_conn_stats   conns;        /* both directions */

@@ -92,8 +92,8 @@ raise_fd_limit(const struct rlb_conf *c)
     struct rlimit rl;
     unsigned long need = (unsigned long)c->conns.max + 64;
 
-    for (unsigned i = 0; i < c->nservers; i++)
-        need += c->servers[i].proto == RLB_PROTO_UDP ? 2 : 4;
+    for (unsigned i = 0; i < c->nsrv; i++)
+        need += c->srv[i]->proto == RLB_PROTO_UDP ? 2 : 4;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return;
     if (rl.rlim_cur < rl.rlim_max) {
@@ -175,7 +175,20 @@ main(int argc, char **argv)
         return 1;
     }
     if (check_only) {
+        const struct rlb_conf *c = ctx.conf;
+
         printf("radlb: %s is valid\n", file);
+        for (unsigned i = 0; i < c->npool; i++) {
+            const struct rlb_conf_pool *p = c->pool[i];
+
+            printf("radlb: pool %s%s: %u servers, master %s\n", p->name,
+                   p->top ? " (the top-level servers)" : "", p->nservers,
+                   p->master >= 0 ? p->servers[p->master].name : "none");
+        }
+        if (c->nroutes)
+            printf("radlb: %u routing rules\n", c->nroutes);
+        else if (c->npool > 1)
+            printf("radlb: no routing rules: every request goes to pool %s\n", c->pool[0]->name);
         rlb_conf_free(ctx.conf);
         return 0;
     }

@@ -24,6 +24,7 @@ struct rlb_listener;
 struct rlb_sconn;
 struct rlb_bsock;
 struct rlb_server;
+struct rlb_pool;
 struct rlb_request;
 union rlb_sockaddr;
 union rlb_local;
@@ -45,7 +46,7 @@ struct rlb_upcalls {
     /* health.c: a server went down (proven: it refused its requests) */
     void (*server_down)(struct rlb_ctx *ctx, struct rlb_server *s, bool proven);
     /* master.c: a master takes writes again (the spool can replay) */
-    void (*writes_resume)(struct rlb_ctx *ctx);
+    void (*writes_resume)(struct rlb_ctx *ctx, struct rlb_pool *p);
     /* master.c: the promotion a control connection asked for is over */
     void (*command_done)(struct rlb_ctx *ctx, uint64_t conn, int rc, const char *out,
                          const char *err);

@@ -34,7 +34,8 @@
     X(UNEXPECTED_REPLY_CODE,      "server reply code does not answer the request")          \
     X(SUPERSEDED,                 "server reply to a request the client has replaced")      \
     X(NO_SOCKET,                  "no server socket or Identifier could be allocated") \
-    X(CLIENT_LIMIT,               "the client has max_outstanding requests in flight already")
+    X(CLIENT_LIMIT,               "the client has max_outstanding requests in flight already") \
+    X(UNROUTABLE,                 "Accounting-Request no routing rule matches (the NAS retries)")
 
 typedef enum {
 #define RLB_DROP_ENUM(name, help) RLB_DROP_##name,

@@ -40,6 +40,14 @@ set_target(struct rlb_ctx *ctx, struct rlb_probe *p, int kind)
     p->target = (uint8_t)kind;
 }
 
+/* A server's probe numbers: its pool's (interval, timeout, rise, fall of
+ * the pool's own health, the top-level values otherwise). */
+static const struct rlb_conf_health *
+hconf(const struct rlb_ctx *ctx, const struct rlb_server *s)
+{
+    return s && s->pool ? &s->pool->health : &ctx->conf->health;
+}
+
 static bool
 active(const struct rlb_ctx *ctx)
 {
@@ -125,7 +133,7 @@ rlb_health_link_failed(struct rlb_ctx *ctx, struct rlb_server *s, int kind, cons
     transition(ctx, s, s->admin, RLB_HEALTH_DOWN, reason, true);
     if (p && active(ctx)) {
         ev_timer_stop(ctx->loop, &p->timer);
-        ev_timer_set(&p->timer, ctx->conf->health.interval, 0);
+        ev_timer_set(&p->timer, hconf(ctx, s)->interval, 0);
         ev_timer_start(ctx->loop, &p->timer);
     }
 }
@@ -191,14 +199,14 @@ arm(struct rlb_ctx *ctx, struct rlb_probe *p, double after)
 static void
 arm_next(struct rlb_ctx *ctx, struct rlb_probe *p)
 {
-    arm(ctx, p, p->sent_at + ctx->conf->health.interval - ev_now(ctx->loop));
+    arm(ctx, p, p->sent_at + hconf(ctx, p->server)->interval - ev_now(ctx->loop));
 }
 
 static void
 probe_ok(struct rlb_ctx *ctx, struct rlb_probe *p, const char *how)
 {
     struct rlb_server *s = p->server;
-    const struct rlb_conf_health *h = &ctx->conf->health;
+    const struct rlb_conf_health *h = hconf(ctx, p->server);
     double now = ev_now(ctx->loop);
     char reason[128];
 
@@ -219,7 +227,7 @@ static void
 probe_failed(struct rlb_ctx *ctx, struct rlb_probe *p, const char *how)
 {
     struct rlb_server *s = p->server;
-    const struct rlb_conf_health *h = &ctx->conf->health;
+    const struct rlb_conf_health *h = hconf(ctx, p->server);
     char reason[128];
 
     p->waiting = false;
@@ -258,7 +266,7 @@ probe_late(struct rlb_ctx *ctx, struct rlb_probe *p)
     if (rlb_ratelimit_ok(&s->rl_slow, now, &held))
         rlb_warn("server %s: probe not answered within %g s, but %lu replies came meanwhile "
                    "(%u requests in flight): slow, not down%s", s->name,
-                   ctx->conf->health.timeout, n, s->outstanding,
+                   hconf(ctx, s)->timeout, n, s->outstanding,
                    rlb_held_note(held, note, sizeof(note)));
     arm_next(ctx, p);
 }
@@ -304,7 +312,7 @@ probe_timer(struct ev_loop *loop, ev_timer *w, int revents)
     else if (p->refused)
         snprintf(how, sizeof(how), "refused (ICMP port unreachable)");
     else
-        snprintf(how, sizeof(how), "no answer within %g s", ctx->conf->health.timeout);
+        snprintf(how, sizeof(how), "no answer within %g s", hconf(ctx, p->server)->timeout);
     probe_failed(ctx, p, how);
 }
 
@@ -420,7 +428,7 @@ static void
 probe_send(struct rlb_ctx *ctx, struct rlb_probe *p)
 {
     struct rlb_server *s = p->server;
-    const struct rlb_conf_health *h = &ctx->conf->health;
+    const struct rlb_conf_health *h = hconf(ctx, p->server);
     uint8_t pkt[RLB_PKT_MAX];
     size_t len;
 
@@ -531,7 +539,7 @@ probe_start(struct rlb_ctx *ctx, struct rlb_server *s)
         uint8_t r;
 
         rlb_random_bytes(&r, 1);
-        arm(ctx, p, ctx->conf->health.interval * r / 256.0);
+        arm(ctx, p, hconf(ctx, s)->interval * r / 256.0);
     } else {
         ev_timer_start(ctx->loop, &p->timer);
         probe_send(ctx, p);
@@ -575,13 +583,14 @@ static void
 suspect_check(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct rlb_ctx *ctx = w->data;
-    double now = ev_now(loop), t = ctx->conf->health.timeout;
+    double now = ev_now(loop), t;
 
     (void)revents;
     for (unsigned i = 0; i < ctx->servers.n; i++) {
         struct rlb_server *s = ctx->servers.v[i];
         struct rlb_probe *p = s->probe;
 
+        t = hconf(ctx, s)->timeout;
         if (!p || s->health != RLB_HEALTH_UP || s->outstanding == 0 || now - s->waiting_since < t ||
             p->waiting || now - p->sent_at < t || now - p->last_ok < t)
             continue;

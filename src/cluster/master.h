@@ -12,6 +12,9 @@
  *
  * While the master cannot take writes, radlb says so: a log line every
  * minute and a gauge of seconds without a master.
+ *
+ * Each pool (ctx.h) has its own master, epoch, state-file line and Redis
+ * key; a server is the master of its own pool only.
  */
 #ifndef RLB_MASTER_H
 #define RLB_MASTER_H
@@ -22,6 +25,7 @@
 #include <sys/types.h>
 
 struct rlb_ctx;
+struct rlb_pool;
 struct rlb_server;
 
 struct rlb_master {
@@ -44,16 +48,17 @@ struct rlb_master {
     ev_timer           pending_timer;
 };
 
-int  rlb_master_start(struct rlb_ctx *ctx);
-void rlb_master_stop(struct rlb_ctx *ctx);
+/* The pool's master: from role, then from state_file. */
+int  rlb_master_start(struct rlb_ctx *ctx, struct rlb_pool *p);
+void rlb_master_stop(struct rlb_ctx *ctx, struct rlb_pool *p);
 
-/* The master takes writes now (up, not in maintenance). */
-bool rlb_master_takes_writes(const struct rlb_ctx *ctx);
-/* Seconds writes have had no master (0 when they have one). */
-double rlb_master_seconds_without(const struct rlb_ctx *ctx);
+/* The pool's master takes writes now (up, not in maintenance). */
+bool rlb_master_takes_writes(const struct rlb_pool *p);
+/* Seconds the pool's writes have had no master (0 when they have one). */
+double rlb_master_seconds_without(const struct rlb_pool *p);
 
 /*
- * Makes s the master at epoch: state_file first (when it cannot be written,
+ * Makes s the master of its pool at epoch: state_file first (when it cannot be written,
  * nothing changes and -1 comes back with err), then the roles, the audit
  * line, spool replay, and the on_promote command when run_hook.
  * who says who asked ("uid 0", "another instance (Redis)").
@@ -72,12 +77,12 @@ struct rlb_strbuf;
 int rlb_master_promote(struct rlb_ctx *ctx, struct rlb_server *s, bool force, const char *who,
                        uint64_t conn, struct rlb_strbuf *out, struct rlb_strbuf *err);
 
-/* Redis names a master at an epoch (polled), or none (NULL): adopt a newer
- * one; publish ours when Redis has none or an older one. */
-void rlb_master_seen(struct rlb_ctx *ctx, const char *name, uint64_t epoch);
+/* Redis names a pool's master at an epoch (polled), or none (NULL): adopt
+ * a newer one; publish ours when Redis has none or an older one. */
+void rlb_master_seen(struct rlb_ctx *ctx, struct rlb_pool *p, const char *name, uint64_t epoch);
 /* A compare-and-set came back: ok; or not, with the master and epoch Redis
  * has instead (answered) or nothing (the connection was lost). */
-void rlb_master_cas_done(struct rlb_ctx *ctx, bool ok, bool answered, const char *name,
-                         uint64_t epoch);
+void rlb_master_cas_done(struct rlb_ctx *ctx, struct rlb_pool *p, bool ok, bool answered,
+                         const char *name, uint64_t epoch);
 
 #endif

@@ -47,6 +47,7 @@ struct rlb_rticket {
     struct rlb_rticket *next;      /* free list */
     struct rlb_rstore  *rs;
     struct rlb_request *req;       /* OP_GET, OP_SET: the waiting request; NULL once cancelled */
+    struct rlb_pool    *pool;      /* OP_MASTER_*: whose master */
     int                 op;        /* enum rs_op */
 };
 
@@ -94,6 +95,7 @@ ticket_get(struct rlb_rstore *rs, int op)
         return NULL;
     t->rs = rs;
     t->req = NULL;
+    t->pool = NULL;
     t->op = op;
     t->next = NULL;
     return t;
@@ -130,29 +132,40 @@ parse_master(const char *text, char *name, size_t namelen, uint64_t *epoch)
     return true;
 }
 
+/* The key of a pool's shared master: PREFIX "master" for the default
+ * pool (as before pools), PREFIX "POOL:master" for the others. */
 static void
-master_got(struct rlb_rstore *rs, const redisReply *r)
+master_key(const struct rlb_rstore *rs, const struct rlb_pool *p, char *k, size_t len)
 {
-    char name[128];
+    if (p->is_default)
+        snprintf(k, len, "%smaster", rs->conf->prefix);
+    else
+        snprintf(k, len, "%s%s:master", rs->conf->prefix, p->name);
+}
+
+static void
+master_got(struct rlb_rstore *rs, struct rlb_pool *p, const redisReply *r)
+{
+    char name[128], k[200];
     uint64_t epoch;
 
     if (!r || !rs->hooks.master_seen)
         return;
     if (r->type == REDIS_REPLY_NIL) {
-        rs->hooks.master_seen(rs->ctx, NULL, 0);
+        rs->hooks.master_seen(rs->ctx, p, NULL, 0);
     } else if (r->type == REDIS_REPLY_STRING && parse_master(r->str, name, sizeof(name), &epoch)) {
-        rs->hooks.master_seen(rs->ctx, name, epoch);
+        rs->hooks.master_seen(rs->ctx, p, name, epoch);
     } else if (r->type != REDIS_REPLY_ERROR) {
         st(rs)->errors++;
-        rlb_warn("Redis key %smaster holds \"%s\", not \"EPOCH NAME\": rewriting it with this "
-                 "instance's master", rs->conf->prefix,
-                 r->type == REDIS_REPLY_STRING ? r->str : "?");
-        rs->hooks.master_seen(rs->ctx, NULL, 0);
+        master_key(rs, p, k, sizeof(k));
+        rlb_warn("Redis key %s holds \"%s\", not \"EPOCH NAME\": rewriting it with this "
+                 "instance's master", k, r->type == REDIS_REPLY_STRING ? r->str : "?");
+        rs->hooks.master_seen(rs->ctx, p, NULL, 0);
     }
 }
 
 static void
-master_cas_got(struct rlb_rstore *rs, const redisReply *r)
+master_cas_got(struct rlb_rstore *rs, struct rlb_pool *p, const redisReply *r)
 {
     unsigned long long e = 0;
     bool ok = false;
@@ -169,7 +182,7 @@ master_cas_got(struct rlb_rstore *rs, const redisReply *r)
         rlb_redis_set_error(rs->link, "master compare-and-set", r->str);
     }
     if (rs->hooks.master_cas)
-        rs->hooks.master_cas(rs->ctx, ok, r != NULL, name, e);
+        rs->hooks.master_cas(rs->ctx, p, ok, r != NULL, name, e);
 }
 
 static void
@@ -205,10 +218,10 @@ on_reply(void *arg, const redisReply *r)
         }
         break;
     case OP_MASTER_GET:
-        master_got(rs, r);
+        master_got(rs, t->pool, r);
         break;
     case OP_MASTER_CAS:
-        master_cas_got(rs, r);
+        master_cas_got(rs, t->pool, r);
         break;
     default:
         break;
@@ -243,10 +256,13 @@ on_master_poll(struct ev_loop *loop, ev_timer *w, int revents)
 
     (void)loop;
     (void)revents;
-    if (!rlb_rstore_ready(rs) || !(t = ticket_get(rs, OP_MASTER_GET)))
-        return;
-    snprintf(k, sizeof(k), "%smaster", rs->conf->prefix);
-    (void)rs_command(rs, t, "GET %s", k);
+    for (unsigned i = 0; i < rs->ctx->npools; i++) {
+        if (!rlb_rstore_ready(rs) || !(t = ticket_get(rs, OP_MASTER_GET)))
+            return;
+        t->pool = rs->ctx->pools[i];
+        master_key(rs, t->pool, k, sizeof(k));
+        (void)rs_command(rs, t, "GET %s", k);
+    }
 }
 
 static void
@@ -397,14 +413,16 @@ rlb_rstore_get(struct rlb_rstore *rs, char kind, const uint8_t *key, size_t len,
 }
 
 bool
-rlb_rstore_master_cas(struct rlb_rstore *rs, int64_t expected, uint64_t epoch, const char *name)
+rlb_rstore_master_cas(struct rlb_rstore *rs, struct rlb_pool *p, int64_t expected, uint64_t epoch,
+                      const char *name)
 {
     struct rlb_rticket *t;
     char k[200];
 
     if (!rlb_rstore_ready(rs) || !(t = ticket_get(rs, OP_MASTER_CAS)))
         return false;
-    snprintf(k, sizeof(k), "%smaster", rs->conf->prefix);
+    t->pool = p;
+    master_key(rs, p, k, sizeof(k));
     return rs_command(rs, t, "EVAL %s 1 %s %lld %llu %s", master_cas_lua, k, (long long)expected,
                       (unsigned long long)epoch, name);
 }

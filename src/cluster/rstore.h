@@ -15,6 +15,7 @@
  * State, followed by the login it belongs to: flow/authlog.c).
  * PREFIX "master" holds "EPOCH NAME", the master every instance follows
  * (master.h): read every half second, changed only by compare-and-set.
+ * That is the default pool's; another pool's is PREFIX "POOL:master".
  */
 #ifndef RLB_RSTORE_H
 #define RLB_RSTORE_H
@@ -28,6 +29,7 @@
 struct rlb_ctx;
 struct rlb_request;
 struct rlb_rstore;
+struct rlb_pool;
 
 #define RLB_RKEY_STATE    's'
 #define RLB_RKEY_AFFINITY 'a'
@@ -40,11 +42,12 @@ struct rlb_rstore_hooks {
     void (*written)(struct rlb_ctx *ctx, struct rlb_request *req);
     /* the shared master, read every half second: its name and epoch, or
      * NULL when Redis has none yet */
-    void (*master_seen)(struct rlb_ctx *ctx, const char *name, uint64_t epoch);
+    void (*master_seen)(struct rlb_ctx *ctx, struct rlb_pool *p, const char *name,
+                        uint64_t epoch);
     /* a compare-and-set came back: ok, or not (answered false: what Redis
      * has instead; !answered: the connection was lost) */
-    void (*master_cas)(struct rlb_ctx *ctx, bool ok, bool answered, const char *name,
-                       uint64_t epoch);
+    void (*master_cas)(struct rlb_ctx *ctx, struct rlb_pool *p, bool ok, bool answered,
+                       const char *name, uint64_t epoch);
 };
 
 int  rlb_rstore_start(struct rlb_ctx *ctx, const struct rlb_rstore_hooks *hooks);
@@ -70,8 +73,8 @@ bool rlb_rstore_get(struct rlb_rstore *rs, char kind, const uint8_t *key, size_t
 /* Sets the shared master to "epoch name" if the epoch Redis has is
  * expected (-1: Redis has none); hooks->master_cas is called with the
  * outcome. False when Redis is not ready (nothing sent). */
-bool rlb_rstore_master_cas(struct rlb_rstore *rs, int64_t expected, uint64_t epoch,
-                           const char *name);
+bool rlb_rstore_master_cas(struct rlb_rstore *rs, struct rlb_pool *p, int64_t expected,
+                           uint64_t epoch, const char *name);
 
 /* The request no longer waits (timeout, superseded, stop). */
 void rlb_rstore_cancel(struct rlb_request *req);

@@ -423,7 +423,13 @@ rlb_conf_free(struct rlb_conf *conf)
 {
     if (!conf)
         return;
+    for (unsigned i = 0; conf->routes && i < conf->nroutes; i++) {
+        free(conf->routes[i].file_text);
+        free(conf->routes[i].file_users);
+    }
     free_section(&rlb_conf_schema, conf);
+    free(conf->pool);
+    free(conf->srv);
     free(conf->file);
     free(conf);
 }

@@ -71,6 +71,7 @@ struct rlb_conf_server {
     union rlb_sockaddr acct_addr;
     bool               has_fp;
     unsigned char      fp[RLB_FP_LEN];
+    unsigned           pool;              /* resolved: its pool's index in rlb_conf.pool */
 };
 
 struct rlb_conf_proxy {
@@ -81,6 +82,7 @@ struct rlb_conf_proxy {
     char   *timeout_message;              /* Reply-Message of the timeout reject */
     char   *unavailable_message;          /* Reply-Message when no server can take a request */
     char   *no_master_message;            /* Reply-Message of a write with no master */
+    char   *unroutable_message;           /* Reply-Message when no routing rule matches */
     int     max_attributes;
     int     max_sockets;                  /* per server and port: 256 IDs each */
     int     recv_buffer;                  /* SO_RCVBUF of every socket, octets */
@@ -174,6 +176,71 @@ struct rlb_conf_write {
     unsigned attr;
 };
 
+/* A pool's own health numbers: 0 (the default) takes the top-level one. */
+struct rlb_conf_pool_health {
+    double  interval;
+    double  timeout;
+    int     rise;
+    int     fall;
+};
+
+/* The name of the pool the top-level servers make. */
+#define RLB_DEFAULT_POOL "default"
+
+/* A pool: one MFA farm with its own master, balancer, health and writes. */
+struct rlb_conf_pool {
+    char                       *name;
+    struct rlb_conf_server     *servers;
+    unsigned                    nservers;
+    char                       *balance_name;   /* "" : proxy.balance */
+    struct rlb_conf_pool_health health_given;
+    struct rlb_conf_write      *writes;
+    unsigned                    nwrites;
+    int                         line;
+    /* resolved by validation */
+    unsigned                    index;          /* in rlb_conf.pool */
+    bool                        top;            /* the top-level servers' pool (defpool) */
+    bool                        writes_given;   /* absent: the top-level writes */
+    int                         balance;        /* enum rlb_balance */
+    struct rlb_conf_health      health;         /* the top-level health, overridden */
+    int                         master;         /* index in servers of role = "master", -1 */
+};
+
+/* A routing rule's migration of users to a second pool. */
+struct rlb_conf_migrate {
+    char    *to;                          /* "" : no migration */
+    double   share;                       /* percent */
+    char   **users;
+    unsigned nusers;
+    char    *users_file;                  /* "" : none */
+};
+
+/* A routing rule (routes.h): exactly one of realm, client, attribute, default. */
+struct rlb_conf_route {
+    char                  **realm;
+    unsigned                nrealm;
+    char                  **client;
+    unsigned                nclient;
+    char                   *attribute;
+    char                   *equals;
+    char                   *regex;
+    bool                    exists;
+    bool                    missing;
+    bool                    is_default;
+    bool                    strip;
+    char                   *pool;
+    struct rlb_conf_migrate migrate;
+    int                     line;
+    /* resolved by validation */
+    int                     pool_index;
+    int                     to_index;     /* -1: no migration */
+    unsigned                share_bp;     /* basis points */
+    unsigned                vendor, attr;
+    char                   *file_text;    /* users_file's contents, NUL-separated names */
+    char                  **file_users;
+    unsigned                nfile_users;
+};
+
 struct rlb_conf_spool {
     char   *directory;                    /* "" disables the spool */
     double  max_bytes;
@@ -234,6 +301,18 @@ struct rlb_conf {
     struct rlb_conf_stats   stats;
     struct rlb_conf_tls     tls;
     struct rlb_conf_conns   conns;
+    struct rlb_conf_pool   *pools;             /* as written (the default pool is not there) */
+    unsigned                npools;
+    struct rlb_conf_route  *routes;
+    unsigned                nroutes;
+    char                   *routes_seed;
+    /* resolved by validation: */
+    struct rlb_conf_pool    defpool;           /* the top-level servers, writes, health */
+    struct rlb_conf_pool  **pool;              /* every pool; the default first when it has
+                                                * servers */
+    unsigned                npool;
+    struct rlb_conf_server **srv;              /* every server of every pool */
+    unsigned                nsrv;
     bool                    uses_tls;          /* a listener or server has proto "tls" */
     bool                    uses_stream;       /* ... or "tcp" */
 };

@@ -18,27 +18,22 @@
 #include <unistd.h>
 
 #include "confcheck.h"
+#include "confcheck_int.h"
 #include "confmsg.h"
 #include "tls.h"
 #include "writes.h"
 #include "dict.h"
 
-/* The validate pass points at lines through the parsed file. */
-struct vctx {
-    const config_t       *cfg;
-    struct rlb_conf_msgs *m;
-};
-
-static const config_setting_t *
-elem(const struct vctx *v, const char *list, unsigned i)
+const config_setting_t *
+conf_elem(const struct vctx *v, const char *list, unsigned i)
 {
     const config_setting_t *l = config_lookup(v->cfg, list);
 
     return l ? config_setting_get_elem(l, i) : NULL;
 }
 
-static bool
-name_ok(const char *s)
+bool
+conf_name_ok(const char *s)
 {
     if (!s[0] || strlen(s) > 64)
         return false;
@@ -72,10 +67,11 @@ check_secret(const struct vctx *v, const config_setting_t *e, const char *what,
                         what, name, len);
 }
 
-static void
-check_name(const struct vctx *v, const config_setting_t *e, const char *what, const char *name)
+void
+conf_check_name(const struct vctx *v, const config_setting_t *e, const char *what,
+                const char *name)
 {
-    if (!name_ok(name))
+    if (!conf_name_ok(name))
         conf_msg_member(v->m, true, e, "name",
                         "%s name \"%s\" must be 1 to 64 letters, digits, '-', '_' or '.'", what,
                         name);
@@ -106,7 +102,7 @@ check_listen(struct rlb_conf *c, const struct vctx *v)
 
     for (unsigned i = 0; i < c->nlisten; i++) {
         struct rlb_conf_listen *l = &c->listen[i];
-        const config_setting_t *e = elem(v, "listen", i);
+        const config_setting_t *e = conf_elem(v, "listen", i);
 
         if (l->proto == RLB_PROTO_UDP && l->type == RLB_LISTEN_ANY)
             conf_msg_member(v->m, true, e, "type",
@@ -155,9 +151,9 @@ check_clients(struct rlb_conf *c, const struct vctx *v)
 
     for (unsigned i = 0; i < c->nclients; i++) {
         struct rlb_conf_client *cl = &c->clients[i];
-        const config_setting_t *e = elem(v, "clients", i);
+        const config_setting_t *e = conf_elem(v, "clients", i);
 
-        check_name(v, e, "client", cl->name);
+        conf_check_name(v, e, "client", cl->name);
         if (strcmp(cl->secret, "radsec") != 0 || !only_tls_listeners(c))
             check_secret(v, e, "client", cl->name, cl->secret);
         check_fp(v, e, cl->fingerprint, &cl->has_fp, cl->fp);
@@ -183,20 +179,23 @@ check_clients(struct rlb_conf *c, const struct vctx *v)
     }
 }
 
-static void
-check_servers(struct rlb_conf *c, const struct vctx *v)
+/* One list of servers (the top-level one or a pool's, at path): names,
+ * secrets, pins, addresses and exactly one master. Names and addresses
+ * are compared across every pool afterwards (confpools.c). */
+void
+conf_check_servers(struct rlb_conf *c, const struct vctx *v, const char *path,
+                  struct rlb_conf_server *list, unsigned n, int *master_out)
 {
     int master = -1;
 
-    if (c->nservers == 0)
-        conf_msg(v->m, true, config_lookup(v->cfg, "servers"), "servers",
-                 "needs at least one entry");
+    if (n == 0)
+        conf_msg(v->m, true, config_lookup(v->cfg, path), "servers", "needs at least one entry");
 
-    for (unsigned i = 0; i < c->nservers; i++) {
-        struct rlb_conf_server *s = &c->servers[i];
-        const config_setting_t *e = elem(v, "servers", i);
+    for (unsigned i = 0; i < n; i++) {
+        struct rlb_conf_server *s = &list[i];
+        const config_setting_t *e = conf_elem(v, path, i);
 
-        check_name(v, e, "server", s->name);
+        conf_check_name(v, e, "server", s->name);
         if (s->proto != RLB_PROTO_TLS)
             check_secret(v, e, "server", s->name, s->secret);
         else if (!s->secret[0])        /* RadSec's secret is "radsec" (RFC 6614): not weak */
@@ -231,26 +230,16 @@ check_servers(struct rlb_conf *c, const struct vctx *v)
                 conf_msg_member(v->m, true, e, "role",
                                 "\"%s\" and \"%s\" are both masters: "
                                 "exactly one server has role = \"master\"",
-                                c->servers[master].name, s->name);
+                                list[master].name, s->name);
             else
                 master = (int)i;
         }
-        for (unsigned j = 0; j < i; j++) {
-            const struct rlb_conf_server *o = &c->servers[j];
-
-            if (strcmp(o->name, s->name) == 0)
-                conf_msg_member(v->m, true, e, "name",
-                                "server \"%s\" is already defined at line %d", s->name, o->line);
-            if (rlb_sockaddr_equal(&o->auth_addr, &s->auth_addr))
-                conf_msg_member(v->m, true, e, "auth_port",
-                                "%s port %d is already server \"%s\" (line %d)", s->address,
-                                s->auth_port, o->name, o->line);
-        }
     }
-    if (c->nservers > 0 && master < 0)
-        conf_msg(v->m, true, config_lookup(v->cfg, "servers"), "servers",
+    if (n > 0 && master < 0)
+        conf_msg(v->m, true, config_lookup(v->cfg, path), "servers",
                  "no server has role = \"master\": "
                  "mark exactly one (the one with the writable MFA database)");
+    *master_out = master;
 }
 
 static const struct { const char *name; int code; } facilities[] = {
@@ -324,6 +313,7 @@ check_misc(struct rlb_conf *c, const struct vctx *v)
     check_message(v, "proxy", "timeout_reply_message", c->proxy.timeout_message);
     check_message(v, "proxy", "unavailable_reply_message", c->proxy.unavailable_message);
     check_message(v, "proxy", "no_master_reply_message", c->proxy.no_master_message);
+    check_message(v, "proxy", "unroutable_reply_message", c->proxy.unroutable_message);
     check_message(v, "sticky", "reject_message", c->sticky.reject_message);
 
     snprintf(path, sizeof(path), "%s/dictionary", c->dictionary);
@@ -418,15 +408,78 @@ rlb_conf_code_number(const char *name)
     return -1;
 }
 
-static void
-check_writes(struct rlb_conf *c, const struct vctx *v)
+/* One attribute test (writes and routes): exactly one of equals, regex,
+ * exists or missing, on a dictionary attribute whose value can be
+ * compared. Resolves vendor and attr; false after an error. */
+bool
+conf_check_atest(struct rlb_conf *c, const struct vctx *v, const config_setting_t *e,
+                const char *attribute, const char *equals, const char *regex, bool exists,
+                bool missing, unsigned *vendor, unsigned *attr)
 {
+    int tests = (equals[0] != 0) + (regex[0] != 0) + exists + missing;
     char err[256];
 
-    c->writes_given = config_lookup(v->cfg, "writes") != NULL;
-    for (unsigned i = 0; i < c->nwrites; i++) {
-        struct rlb_conf_write *w = &c->writes[i];
-        const config_setting_t *e = elem(v, "writes", i);
+    if (tests != 1) {
+        conf_msg_member(v->m, true, e, "attribute",
+                        "\"%s\" has %d tests: give exactly one of "
+                        "equals, regex, exists = true or missing = true",
+                        attribute, tests);
+        return false;
+    }
+    if (rlb_dict_load(c->dictionary, err, sizeof(err)) < 0) {
+        conf_msg_member(v->m, true, e, "attribute", "%s", err);
+        return false;
+    }
+    if (rlb_dict_attr_by_name(attribute, vendor, attr) < 0) {
+        conf_msg_member(v->m, true, e, "attribute",
+                        "\"%s\" is not an attribute of the RADIUS dictionary (see %s)",
+                        attribute, c->dictionary);
+        return false;
+    }
+    if (regex[0]) {
+        regex_t re;
+        int rc = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
+
+        if (rc != 0) {
+            regerror(rc, &re, err, sizeof(err));
+            conf_msg_member(v->m, true, e, "regex",
+                            "\"%s\" is not a POSIX extended regular expression: %s", regex, err);
+            return false;
+        }
+        regfree(&re);
+    }
+    if (equals[0] || regex[0]) {
+        struct rlb_attr_props p;
+
+        rlb_dict_props(*vendor, *attr, &p);
+        if (p.encrypt != RLB_ENCRYPT_NONE) {
+            conf_msg_member(v->m, true, e, equals[0] ? "equals" : "regex",
+                            "%s is hidden (encrypted) in packets: its value cannot be tested; "
+                            "use exists or missing", attribute);
+            return false;
+        }
+        if (p.type == RLB_ATYPE_OTHER) {
+            conf_msg_member(v->m, true, e, equals[0] ? "equals" : "regex",
+                            "%s is of a type radlb does not compare (only string, octets, "
+                            "integer, date and ipaddr): use exists or missing", attribute);
+            return false;
+        }
+    }
+    if (equals[0] && rlb_writes_check_value(*vendor, *attr, equals, err, sizeof(err)) < 0) {
+        conf_msg_member(v->m, true, e, "equals", "%s (attribute %s)", err, attribute);
+        return false;
+    }
+    return true;
+}
+
+/* One writes list (the top-level one or a pool's, at path). */
+void
+conf_check_writes(struct rlb_conf *c, const struct vctx *v, const char *path,
+             struct rlb_conf_write *list, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        struct rlb_conf_write *w = &list[i];
+        const config_setting_t *e = conf_elem(v, path, i);
         int tests = (w->equals[0] != 0) + (w->regex[0] != 0) + w->exists + w->missing;
 
         if (w->code[0] && (w->code_num = rlb_conf_code_number(w->code)) < 0)
@@ -443,56 +496,8 @@ check_writes(struct rlb_conf *c, const struct vctx *v)
                                 "equals, regex, exists and missing test an attribute: name it");
             continue;
         }
-        if (tests != 1) {
-            conf_msg_member(v->m, true, e, "attribute",
-                            "\"%s\" has %d tests: give exactly one of "
-                            "equals, regex, exists = true or missing = true",
-                            w->attribute, tests);
-            continue;
-        }
-        if (rlb_dict_load(c->dictionary, err, sizeof(err)) < 0) {
-            conf_msg_member(v->m, true, e, "attribute", "%s", err);
-            continue;
-        }
-        if (rlb_dict_attr_by_name(w->attribute, &w->vendor, &w->attr) < 0) {
-            conf_msg_member(v->m, true, e, "attribute",
-                            "\"%s\" is not an attribute of the RADIUS dictionary (see %s)",
-                            w->attribute, c->dictionary);
-            continue;
-        }
-        if (w->regex[0]) {
-            regex_t re;
-            int rc = regcomp(&re, w->regex, REG_EXTENDED | REG_NOSUB);
-
-            if (rc != 0) {
-                regerror(rc, &re, err, sizeof(err));
-                conf_msg_member(v->m, true, e, "regex",
-                                "\"%s\" is not a POSIX extended regular expression: %s", w->regex,
-                                err);
-            } else {
-                regfree(&re);
-            }
-        }
-        if (w->equals[0] || w->regex[0]) {
-            struct rlb_attr_props p;
-
-            rlb_dict_props(w->vendor, w->attr, &p);
-            if (p.encrypt != RLB_ENCRYPT_NONE) {
-                conf_msg_member(v->m, true, e, w->equals[0] ? "equals" : "regex",
-                                "%s is hidden (encrypted) in packets: its value cannot be tested; "
-                                "use exists or missing", w->attribute);
-                continue;
-            }
-            if (p.type == RLB_ATYPE_OTHER) {
-                conf_msg_member(v->m, true, e, w->equals[0] ? "equals" : "regex",
-                                "%s is of a type radlb does not compare (only string, octets, "
-                                "integer, date and ipaddr): use exists or missing", w->attribute);
-                continue;
-            }
-        }
-        if (w->equals[0] &&
-            rlb_writes_check_value(w->vendor, w->attr, w->equals, err, sizeof(err)) < 0)
-            conf_msg_member(v->m, true, e, "equals", "%s (attribute %s)", err, w->attribute);
+        conf_check_atest(c, v, e, w->attribute, w->equals, w->regex, w->exists, w->missing,
+                        &w->vendor, &w->attr);
     }
 }
 
@@ -580,7 +585,7 @@ check_tls(struct rlb_conf *c, const struct vctx *v)
                 continue;
             for (unsigned j = 0; j < c->nclients; j++) {
                 if (!c->clients[j].has_fp)
-                    conf_msg_member(v->m, true, elem(v, "clients", j), "fingerprint",
+                    conf_msg_member(v->m, true, conf_elem(v, "clients", j), "fingerprint",
                                     "client \"%s\" may connect to a TLS listener, but nothing "
                                     "says which certificate to trust: set tls.ca_file or this "
                                     "client's fingerprint",
@@ -588,12 +593,12 @@ check_tls(struct rlb_conf *c, const struct vctx *v)
             }
             break;
         }
-        for (unsigned i = 0; i < c->nservers; i++) {
-            if (c->servers[i].proto == RLB_PROTO_TLS && !c->servers[i].has_fp)
-                conf_msg_member(v->m, true, elem(v, "servers", i), "fingerprint",
+        for (unsigned i = 0; i < c->nsrv; i++) {
+            if (c->srv[i]->proto == RLB_PROTO_TLS && !c->srv[i]->has_fp)
+                conf_msg_member(v->m, true, conf_server_setting(c, v, i), "fingerprint",
                                 "server \"%s\" uses TLS, but nothing says which certificate to "
                                 "trust: set tls.ca_file or this server's fingerprint",
-                                c->servers[i].name);
+                                c->srv[i]->name);
         }
     }
     if (!c->tls.certificate[0] || !c->tls.private_key[0]) {
@@ -621,7 +626,7 @@ rlb_conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_ms
 
     check_listen(conf, &v);
     check_clients(conf, &v);
-    check_servers(conf, &v);
+    conf_check_pools(conf, &v);
     check_misc(conf, &v);
     check_health(conf, &v);
     check_stats(conf, &v);
@@ -630,5 +635,7 @@ rlb_conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_ms
     if (!m->errors)
         check_sticky(conf, &v);
     if (!m->errors)
-        check_writes(conf, &v);
+        conf_check_pool_writes(conf, &v);
+    if (!m->errors)
+        conf_check_routes(conf, &v);
 }

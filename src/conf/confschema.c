@@ -95,6 +95,8 @@ static const struct conf_item proxy_items[] = {
       0, NOB, NULL, NULL, 0 },
     { "unavailable_reply_message", CT_STRING, OFF(struct rlb_conf_proxy, unavailable_message),
       "No authentication server is available. Please try again later.", 0, NOB, NULL, NULL, 0 },
+    { "unroutable_reply_message", CT_STRING, OFF(struct rlb_conf_proxy, unroutable_message),
+      "No authentication service serves this account.", 0, NOB, NULL, NULL, 0 },
     { "no_master_reply_message", CT_STRING, OFF(struct rlb_conf_proxy, no_master_message),
       "This change cannot be made now: the master MFA server is unavailable. "
       "Please try again later.",
@@ -271,6 +273,62 @@ static const struct conf_item conns_items[] = {
 };
 static const struct conf_section conns_section = { "connections", conns_items, 0, (size_t)-1 };
 
+static const struct conf_item pool_health_items[] = {
+    { "interval", CT_FLOAT, OFF(struct rlb_conf_pool_health, interval), "0",
+      0, 0, 3600, NULL, NULL, 0 },
+    { "timeout", CT_FLOAT, OFF(struct rlb_conf_pool_health, timeout), "0",
+      0, 0, 60, NULL, NULL, 0 },
+    { "rise", CT_INT, OFF(struct rlb_conf_pool_health, rise), "0", 0, 0, 100, NULL, NULL, 0 },
+    { "fall", CT_INT, OFF(struct rlb_conf_pool_health, fall), "0", 0, 0, 100, NULL, NULL, 0 },
+    { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
+};
+static const struct conf_section pool_health_section = {
+    "pools.health", pool_health_items, 0, (size_t)-1 };
+static const struct conf_item pool_items[] = {
+    { "name", CT_STRING, OFF(struct rlb_conf_pool, name), NULL, CF_REQUIRED, NOB, NULL, NULL, 0 },
+    { "servers", CT_LIST, OFF(struct rlb_conf_pool, servers), NULL,
+      CF_REQUIRED, NOB, NULL, &server_section, OFF(struct rlb_conf_pool, nservers) },
+    { "balance", CT_STRING, OFF(struct rlb_conf_pool, balance_name), "", 0, NOB, NULL, NULL, 0 },
+    { "health", CT_GROUP, OFF(struct rlb_conf_pool, health_given), NULL,
+      0, NOB, NULL, &pool_health_section, 0 },
+    { "writes", CT_LIST, OFF(struct rlb_conf_pool, writes), NULL,
+      0, NOB, NULL, &write_section, OFF(struct rlb_conf_pool, nwrites) },
+    { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
+};
+static const struct conf_section pool_section = {
+    "pools", pool_items, sizeof(struct rlb_conf_pool), OFF(struct rlb_conf_pool, line) };
+static const struct conf_item migrate_items[] = {
+    { "to", CT_STRING, OFF(struct rlb_conf_migrate, to), "", 0, NOB, NULL, NULL, 0 },
+    { "share", CT_FLOAT, OFF(struct rlb_conf_migrate, share), "0", 0, 0, 100, NULL, NULL, 0 },
+    { "users", CT_STRLIST, OFF(struct rlb_conf_migrate, users), NULL, 0, NOB, NULL, NULL,
+      OFF(struct rlb_conf_migrate, nusers) },
+    { "users_file", CT_STRING, OFF(struct rlb_conf_migrate, users_file), "",
+      0, NOB, NULL, NULL, 0 },
+    { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
+};
+static const struct conf_section migrate_section = {
+    "routes.migrate", migrate_items, 0, (size_t)-1 };
+static const struct conf_item route_items[] = {
+    { "realm", CT_STRLIST, OFF(struct rlb_conf_route, realm), NULL, 0, NOB, NULL, NULL,
+      OFF(struct rlb_conf_route, nrealm) },
+    { "client", CT_STRLIST, OFF(struct rlb_conf_route, client), NULL, 0, NOB, NULL, NULL,
+      OFF(struct rlb_conf_route, nclient) },
+    { "attribute", CT_STRING, OFF(struct rlb_conf_route, attribute), "", 0, NOB, NULL, NULL, 0 },
+    { "equals", CT_STRING, OFF(struct rlb_conf_route, equals), "", 0, NOB, NULL, NULL, 0 },
+    { "regex", CT_STRING, OFF(struct rlb_conf_route, regex), "", 0, NOB, NULL, NULL, 0 },
+    { "exists", CT_BOOL, OFF(struct rlb_conf_route, exists), "false", 0, NOB, NULL, NULL, 0 },
+    { "missing", CT_BOOL, OFF(struct rlb_conf_route, missing), "false", 0, NOB, NULL, NULL, 0 },
+    { "default", CT_BOOL, OFF(struct rlb_conf_route, is_default), "false",
+      0, NOB, NULL, NULL, 0 },
+    { "strip", CT_BOOL, OFF(struct rlb_conf_route, strip), "false", 0, NOB, NULL, NULL, 0 },
+    { "pool", CT_STRING, OFF(struct rlb_conf_route, pool), NULL, CF_REQUIRED, NOB, NULL, NULL, 0 },
+    { "migrate", CT_GROUP, OFF(struct rlb_conf_route, migrate), NULL,
+      0, NOB, NULL, &migrate_section, 0 },
+    { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
+};
+static const struct conf_section route_section = {
+    "routes", route_items, sizeof(struct rlb_conf_route), OFF(struct rlb_conf_route, line) };
+
 static const struct conf_item top_items[] = {
     { "dictionary", CT_STRING, OFF(struct rlb_conf, dictionary), RLB_DEFAULT_DICTDIR,
       CF_NO_RELOAD, NOB, NULL, NULL, 0 },
@@ -279,7 +337,12 @@ static const struct conf_item top_items[] = {
     { "clients", CT_LIST, OFF(struct rlb_conf, clients), NULL,
       CF_REQUIRED, NOB, NULL, &client_section, OFF(struct rlb_conf, nclients) },
     { "servers", CT_LIST, OFF(struct rlb_conf, servers), NULL,
-      CF_REQUIRED, NOB, NULL, &server_section, OFF(struct rlb_conf, nservers) },
+      0, NOB, NULL, &server_section, OFF(struct rlb_conf, nservers) },
+    { "pools", CT_LIST, OFF(struct rlb_conf, pools), NULL,
+      0, NOB, NULL, &pool_section, OFF(struct rlb_conf, npools) },
+    { "routes", CT_LIST, OFF(struct rlb_conf, routes), NULL,
+      0, NOB, NULL, &route_section, OFF(struct rlb_conf, nroutes) },
+    { "routes_seed", CT_STRING, OFF(struct rlb_conf, routes_seed), "", 0, NOB, NULL, NULL, 0 },
     { "proxy", CT_GROUP, OFF(struct rlb_conf, proxy), NULL, 0, NOB, NULL, &proxy_section, 0 },
     { "sticky", CT_GROUP, OFF(struct rlb_conf, sticky), NULL, 0, NOB, NULL, &sticky_section, 0 },
     { "redis", CT_GROUP, OFF(struct rlb_conf, redis), NULL, 0, NOB, NULL, &redis_section, 0 },

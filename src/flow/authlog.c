@@ -186,6 +186,9 @@ rlb_px_authlog_end(struct rlb_ctx *ctx, struct rlb_request *req, const char *ser
                                          .s = acct_status_name(ai->acct_status) };
     f[n++] = (struct rlb_log_field){ .key = "server", .kind = RLB_LF_WORD,
                                      .s = server ? server : "-" };
+    if (ctx->npools > 1)           /* with several farms: which one decided */
+        f[n++] = (struct rlb_log_field){ .key = "pool", .kind = RLB_LF_WORD,
+                                         .s = req->pool ? req->pool->name : "-" };
     f[n++] = (struct rlb_log_field){ .key = "result", .kind = RLB_LF_WORD, .s = result };
     f[n++] = (struct rlb_log_field){ .key = "ms", .kind = RLB_LF_INT,
                                      .n = (long long)((now - ai->arrived) * 1000 + 0.5) };

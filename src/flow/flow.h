@@ -98,6 +98,11 @@ void rlb_px_dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t
 
 /* ---- forward.c ---------------------------------------------------- */
 
+/* When req's route strips the realm: copy (RLB_PKT_MAX octets) becomes the
+ * packet with User-Name's user part only, ci its parse, and true. */
+bool rlb_px_stripped(const struct rlb_request *req, const uint8_t *data,
+                     const struct rlb_pkt_info *info, uint8_t *copy, struct rlb_pkt_info *ci);
+
 /* Gives req an Identifier toward s, rewrites the request (hidden
  * attributes from secret from) into the outbox and makes it PENDING.
  * RLB_DROP_NONE, or why it could not be sent (req is then untouched: the

@@ -10,6 +10,42 @@
 #include "flow.h"
 #include "front.h"
 #include "health.h"
+#include "radius.h"
+#include "realm.h"
+
+bool
+rlb_px_stripped(const struct rlb_request *req, const uint8_t *data,
+                const struct rlb_pkt_info *info, uint8_t *copy, struct rlb_pkt_info *ci)
+{
+    struct rlb_realm r;
+    const uint8_t *name;
+    size_t len = 0, clen;
+
+    return (req->rflags & RLB_ROUTEF_STRIP) &&
+           (name = rlb_pkt_find_attr(data, info, 0, RLB_ATTR_USER_NAME, &len)) &&
+           rlb_realm_parse(name, len, &r) &&
+           (clen = rlb_pkt_replace_attr(data, info, name, name + r.user_off, r.user_len, copy,
+                                        RLB_PKT_MAX)) &&
+           rlb_pkt_parse(copy, &clen, false, ci) == RLB_DROP_NONE;
+}
+
+/* The request toward the server: stripped when its route says so (the
+ * copy is made from the client's packet each time, so a retransmission
+ * rebuilds the same bytes). */
+static ssize_t
+build(const struct rlb_request *req, const uint8_t *data, const struct rlb_pkt_info *info,
+      const struct rlb_secret *from, const struct rlb_secret *to, uint8_t *out, rlb_drop_t *why)
+{
+    uint8_t copy[RLB_PKT_MAX];
+    struct rlb_pkt_info ci;
+
+    if (rlb_px_stripped(req, data, info, copy, &ci)) {
+        data = copy;
+        info = &ci;
+    }
+    return rlb_pkt_build_request(data, info, from, to, req->proxied_id, req->proxied_auth, out,
+                                 RLB_PKT_MAX, why);
+}
 
 rlb_drop_t
 rlb_px_send(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *s,
@@ -28,8 +64,7 @@ rlb_px_send(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *s,
     if (info->code == RLB_ACCESS_REQUEST)
         rlb_random_bytes(req->proxied_auth, RLB_AUTH_LEN);
     out = rlb_outq_next(ctx->outq);
-    n = rlb_pkt_build_request(data, info, from, &s->secret, req->proxied_id, req->proxied_auth,
-                              out, RLB_PKT_MAX, &why);
+    n = build(req, data, info, from, &s->secret, out, &why);
     if (n < 0) {
         rlb_server_release_id(req);
         return why;
@@ -97,8 +132,7 @@ rlb_px_retransmit(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *d
     out = rlb_outq_next(ctx->outq);
     /* Same server, same Identifier, same authenticator: the server sees a
      * duplicate of what it is already working on. */
-    n = rlb_pkt_build_request(data, info, &req->client->secret, &s->secret, req->proxied_id,
-                              req->proxied_auth, out, RLB_PKT_MAX, &why);
+    n = build(req, data, info, &req->client->secret, &s->secret, out, &why);
     if (n < 0)
         return;
     rlb_outq_commit(ctx->outq, req->bsock->io.fd, NULL, NULL, (size_t)n);

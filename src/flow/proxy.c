@@ -17,6 +17,7 @@
 #include "front.h"
 #include "health.h"
 #include "master.h"
+#include "pool.h"
 #include "proxy.h"
 #include "rstore.h"
 
@@ -46,9 +47,10 @@ flush_outbox(struct ev_loop *loop, ev_prepare *w, int revents)
 }
 
 static void
-redis_master_cas(struct rlb_ctx *ctx, bool ok, bool answered, const char *name, uint64_t epoch)
+redis_master_cas(struct rlb_ctx *ctx, struct rlb_pool *p, bool ok, bool answered,
+                 const char *name, uint64_t epoch)
 {
-    rlb_master_cas_done(ctx, ok, answered, name, epoch);
+    rlb_master_cas_done(ctx, p, ok, answered, name, epoch);
 }
 
 static const struct rlb_rstore_hooks redis_hooks = {
@@ -136,7 +138,6 @@ rlb_proxy_start(struct rlb_ctx *ctx)
     ctx->front.streams.handshake_timeout = conf->conns.handshake_timeout;
     if (rlb_servers_build(&ctx->servers, conf) < 0 || rlb_backend_start(ctx) < 0)
         return -1;
-    ctx->balancer.algo = conf->proxy.balance;
     if (rlb_sticky_init(&ctx->sticky, ctx->loop, &ctx->bufs, conf->sticky.ttl,
                         (unsigned long)conf->sticky.max_entries) < 0 ||
         rlb_sticky_init(&ctx->affinity, ctx->loop, &ctx->bufs, conf->sticky.affinity_ttl,
@@ -144,7 +145,7 @@ rlb_proxy_start(struct rlb_ctx *ctx)
         return -1;
     ctx->sticky.per_server = true;
     rlb_dict_set_max_attributes((unsigned)conf->proxy.max_attributes);
-    if (rlb_writes_build(&ctx->writes, conf, err, sizeof(err)) < 0) {
+    if (rlb_pools_build(ctx, conf, err, sizeof(err)) < 0) {
         rlb_err("%s", err);
         return -1;
     }
@@ -152,7 +153,7 @@ rlb_proxy_start(struct rlb_ctx *ctx)
     queue_init(ctx, &ctx->pending, rlb_px_pending_expired, conf->proxy.response_timeout);
     queue_init(ctx, &ctx->done, rlb_req_cache_expired, conf->proxy.dedup_window);
     queue_init(ctx, &ctx->parked, rlb_px_parked_expired, conf->redis.timeout);
-    if (rlb_master_start(ctx) < 0 || rlb_acctspool_start(ctx) < 0 || rlb_health_start(ctx) < 0 ||
+    if (rlb_pools_start(ctx) < 0 || rlb_health_start(ctx) < 0 ||
         rlb_rstore_start(ctx, &redis_hooks) < 0)
         return -1;
     if (open_listeners(ctx) < 0)
@@ -203,9 +204,7 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
             rlb_req_detach(ctx, req);
         rlb_req_free(ctx, req);
     }
-    rlb_acctspool_stop(ctx);
-    rlb_master_stop(ctx);
-    rlb_writes_free(&ctx->writes);
+    rlb_pools_stop(ctx);
     while ((req = rlb_timeq_head(&ctx->done)))
         rlb_req_free(ctx, req);
     rlb_health_stop(ctx);
@@ -213,6 +212,7 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
     rlb_sticky_free(&ctx->affinity);
     rlb_backend_stop(ctx);
     rlb_servers_free(&ctx->servers);
+    rlb_pools_free(ctx);
     rlb_backend_free(ctx);
     rlb_front_free(ctx);
     rlb_clients_free(&ctx->clients);

@@ -80,13 +80,29 @@ reply_fits(uint8_t req_code, uint8_t reply_code)
            reply_code == RLB_ACCESS_CHALLENGE;
 }
 
+/* The server's counters and its pool's (accept and reject rates side by
+ * side: a migration's new pool must not reject more). */
 static void
 count_reply(struct rlb_server *s, uint8_t code)
 {
+    struct rlb_pool_stats *ps = s->pool ? &s->pool->stats : NULL;
+
     switch (code) {
-    case RLB_ACCESS_ACCEPT:       s->stats.access_accepts++; break;
-    case RLB_ACCESS_REJECT:       s->stats.access_rejects++; break;
-    case RLB_ACCESS_CHALLENGE:    s->stats.access_challenges++; break;
+    case RLB_ACCESS_ACCEPT:
+        s->stats.access_accepts++;
+        if (ps)
+            ps->accepts++;
+        break;
+    case RLB_ACCESS_REJECT:
+        s->stats.access_rejects++;
+        if (ps)
+            ps->rejects++;
+        break;
+    case RLB_ACCESS_CHALLENGE:
+        s->stats.access_challenges++;
+        if (ps)
+            ps->challenges++;
+        break;
     case RLB_ACCOUNTING_RESPONSE: s->stats.accounting_responses++; break;
     default: break;
     }

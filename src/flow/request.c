@@ -59,13 +59,13 @@ rlb_req_state_name(unsigned state)
 }
 
 static struct rlb_timeq *
-queue(struct rlb_ctx *ctx, unsigned q)
+queue(struct rlb_ctx *ctx, const struct rlb_request *req, unsigned q)
 {
     switch (q) {
     case RLB_Q_PENDING: return &ctx->pending;
     case RLB_Q_DONE:    return &ctx->done;
     case RLB_Q_PARKED:  return &ctx->parked;
-    case RLB_Q_SPOOLED: return &ctx->spooling.wait;
+    case RLB_Q_SPOOLED: return &req->pool->spooling.wait;
     default:            return NULL;
     }
 }
@@ -83,11 +83,11 @@ rlb_req_move(struct rlb_ctx *ctx, struct rlb_request *req, enum rlb_req_state to
     req->state = (uint8_t)to;
     if (to == RLB_REQ_SUPERSEDED)
         return;                    /* keeps its place: it still holds its Identifier */
-    q = queue(ctx, req->queue);
+    q = queue(ctx, req, req->queue);
     if (q)
         rlb_timeq_remove(q, req);
     req->queue = home[to];
-    q = queue(ctx, req->queue);
+    q = queue(ctx, req, req->queue);
     if (!q)
         return;
     req->when = ev_now(ctx->loop);

@@ -1,7 +1,9 @@
 /*
  * route.c: which server a request goes to, decided in one place
- * (rlb_px_dispatch): the server that issued the challenge it answers, the
- * master for a write, the server an affinity key remembers, otherwise the
+ * (rlb_px_dispatch): the server that issued the challenge it answers (and
+ * so that server's pool: a challenge chain never changes pool); otherwise
+ * the pool the routing rules pick (pool.c, routes.h), then in it the
+ * master for a write, the server an affinity key remembers, or the
  * balancer's choice; or radlb's own answer when none can take it. A
  * session the local tables do not know is first looked up in Redis (the
  * request is PARKED meanwhile, rlb_proxy_redis_answer goes on).
@@ -15,6 +17,7 @@
 #include "flow.h"
 #include "master.h"
 #include "proxy.h"
+#include "realm.h"
 #include "rstore.h"
 
 /* A write goes to the master only. Without one that takes writes, an
@@ -25,14 +28,16 @@ static void
 route_write(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
             const struct rlb_pkt_info *info)
 {
+    struct rlb_pool *p = req->pool;
     bool acct = info->code == RLB_ACCOUNTING_REQUEST;
 
-    if (rlb_master_takes_writes(ctx) && !(acct && rlb_acctspool_busy(ctx))) {
-        rlb_px_send_to_server(ctx, req, ctx->master.server, data, info);
+    if (rlb_master_takes_writes(p) && !(acct && rlb_acctspool_busy(p))) {
+        rlb_px_send_to_server(ctx, req, p->master.server, data, info);
     } else if (acct) {
         rlb_acctspool_take(ctx, req, data, info);
     } else {
         ctx->stats.no_master_rejects++;
+        p->stats.no_master_rejects++;
         rlb_px_answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->proxy.no_master_message);
     }
 }
@@ -72,12 +77,112 @@ classify(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
 {
     if (!(req->flags & RLB_REQF_CLASSED)) {
         req->flags |= RLB_REQF_CLASSED;
-        if (rlb_writes_is_write(&ctx->writes, data, info)) {
+        if (rlb_writes_is_write(&req->pool->writes, data, info)) {
             req->flags |= RLB_REQF_WRITE;
             ctx->stats.writes++;
         }
     }
     return req->flags & RLB_REQF_WRITE;
+}
+
+/* An answer to a challenge goes to its server's pool, whatever the rules
+ * say now; its User-Name is stripped when the rule that covers that pool
+ * strips (as the first leg's was). */
+static void
+pin_pool(struct rlb_ctx *ctx, struct rlb_request *req, struct rlb_server *s, const uint8_t *data,
+         const struct rlb_pkt_info *info)
+{
+    struct rlb_route_result res;
+
+    if (!(req->rflags & RLB_ROUTEF_ROUTED) && s->pool)
+        s->pool->stats.requests++;
+    req->rflags |= RLB_ROUTEF_ROUTED;
+    req->pool = s->pool;
+    if (!ctx->routes.n || !s->pool)
+        return;
+    rlb_routes_peek(&ctx->routes, data, info, req->client ? req->client->name : NULL, &res);
+    if (res.rule >= 0 && res.stripped) {
+        const struct rlb_route *r = &ctx->routes.v[res.rule];
+        int own = -1;
+
+        for (unsigned i = 0; i < ctx->npools; i++) {
+            if (ctx->pools[i] == s->pool)
+                own = (int)i;
+        }
+        if (own >= 0 && (r->pool == own || r->to_pool == own))
+            req->rflags |= RLB_ROUTEF_STRIP;
+    }
+}
+
+/* The pool of a request no session pins: the routing rules' (once: a
+ * request back from Redis keeps it). NULL: no rule routes it. */
+static struct rlb_pool *
+route_pool(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+           const struct rlb_pkt_info *info)
+{
+    struct rlb_route_result res;
+    struct rlb_pool *p;
+
+    if (req->rflags & RLB_ROUTEF_ROUTED)
+        return req->pool;
+    req->rflags |= RLB_ROUTEF_ROUTED;
+    if (!ctx->routes.n) {
+        p = ctx->npools ? ctx->pools[0] : NULL;
+    } else {
+        rlb_routes_pick(&ctx->routes, data, info, req->client ? req->client->name : NULL, &res);
+        p = res.pool >= 0 && (unsigned)res.pool < ctx->npools ? ctx->pools[res.pool] : NULL;
+        if (p && res.stripped)
+            req->rflags |= RLB_ROUTEF_STRIP;
+        if (p && res.migrated) {
+            req->rflags |= RLB_ROUTEF_MIGRATED;
+            p->stats.migrated++;
+        }
+    }
+    req->pool = p;
+    if (p)
+        p->stats.requests++;
+    return p;
+}
+
+/* No rule routes it: an Access-Request is rejected at once (never
+ * silence: the NAS would mark radlb dead), accounting is not answered
+ * (radlb must not acknowledge a record it did not store; the NAS retries). */
+static void
+unroutable(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+           const struct rlb_pkt_info *info)
+{
+    bool acct = info->code == RLB_ACCOUNTING_REQUEST;
+    const uint8_t *name;
+    struct rlb_realm r;
+    char realm[80] = "";
+    size_t len = 0;
+    unsigned held;
+
+    ctx->unroutable[acct]++;
+    name = rlb_pkt_find_attr(data, info, 0, RLB_ATTR_USER_NAME, &len);
+    if (name && rlb_realm_parse(name, len, &r)) {
+        size_t n = r.realm_len < sizeof(realm) - 1 ? r.realm_len : sizeof(realm) - 1;
+
+        for (size_t i = 0; i < n; i++) {
+            uint8_t c = name[r.realm_off + i];
+
+            realm[i] = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? (char)c : '?';
+        }
+        realm[n] = '\0';
+    }
+    if (rlb_ratelimit_ok(&ctx->rl_unroutable, ev_now(ctx->loop), &held))
+        rlb_warn("no routing rule matches %s from client %s (%s%s%s): %s; add a rule or a "
+                 "default (routes in %s)%s", rlb_code_name(info->code),
+                 req->client ? req->client->name : "?", realm[0] ? "realm \"" : "no realm",
+                 realm, realm[0] ? "\"" : "", acct ? "not answered, the NAS retries" :
+                 "rejected", ctx->conf->file,
+                 held ? " (more since the last line)" : "");
+    if (acct) {
+        rlb_px_drop_client(ctx, req->client, &req->src, info->code, RLB_DROP_UNROUTABLE);
+        rlb_req_forget(ctx, req);
+    } else {
+        rlb_px_answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->proxy.unroutable_message);
+    }
 }
 
 /* An answer to a challenge: the server that issued it, NULL when unknown
@@ -115,6 +220,7 @@ by_state(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
     }
     ctx->sticky.stats.hits++;
     req->flags |= RLB_REQF_PINNED;
+    pin_pool(ctx, req, s, data, info);
     req->pin_fp = rlb_sticky_fingerprint(&ctx->sticky, st + 2, st[1] - 2u);
     req->pin_len = (uint8_t)(st[1] - 2u);
     return s;
@@ -153,27 +259,43 @@ rlb_px_dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *dat
                 const struct rlb_pkt_info *info)
 {
     struct rlb_server *s = NULL;
+    struct rlb_pool *p;
     bool done = false;
 
     if (info->code == RLB_ACCESS_REQUEST && info->state_off) {
         s = by_state(ctx, req, data, info, &done);
-    } else if (classify(ctx, req, data, info)) {
+        if (done)
+            return;
+        if (s) {
+            rlb_px_send_to_server(ctx, req, s, data, info);
+            return;
+        }
+    }
+    p = route_pool(ctx, req, data, info);
+    if (!p) {
+        unroutable(ctx, req, data, info);
+        return;
+    }
+    if (!(info->code == RLB_ACCESS_REQUEST && info->state_off) && classify(ctx, req, data, info)) {
         route_write(ctx, req, data, info);
         return;
-    } else if (info->code == RLB_ACCESS_REQUEST &&
-               ((req->flags & RLB_REQF_AFFKEY) ||
-                rlb_affinity_key(&ctx->conf->sticky, data, info, req->affkey))) {
-        s = by_affinity(ctx, req, data, info, &done);
     }
-    if (done)
-        return;
+    if (info->code == RLB_ACCESS_REQUEST && !info->state_off &&
+        ((req->flags & RLB_REQF_AFFKEY) ||
+         rlb_affinity_key(&ctx->conf->sticky, data, info, req->affkey))) {
+        s = by_affinity(ctx, req, data, info, &done);
+        if (done)
+            return;
+        if (s && s->pool != p)
+            s = NULL;              /* the rules now send this user elsewhere */
+    }
     if (!s && !ctx->conf->health.master_serves_reads)
-        s = rlb_balance_pick_except(&ctx->balancer, ctx->servers.v, ctx->servers.n,
-                                    ctx->master.server);
+        s = rlb_balance_pick_except(&p->balancer, p->v, p->n, p->master.server);
     if (!s)                        /* (the master too, when it is the only one left) */
-        s = rlb_balance_pick(&ctx->balancer, ctx->servers.v, ctx->servers.n);
+        s = rlb_balance_pick(&p->balancer, p->v, p->n);
     if (!s) {
         ctx->stats.no_server++;
+        p->stats.no_server++;
         if (info->code == RLB_ACCESS_REQUEST)
             rlb_px_answer_locally(ctx, req, RLB_ACCESS_REJECT,
                                   ctx->conf->proxy.unavailable_message);

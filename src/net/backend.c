@@ -312,15 +312,15 @@ rlb_backend_start(struct rlb_ctx *ctx)
     bool streams = false;
     char err[512];
 
-    for (unsigned i = 0; i < conf->nservers; i++) {
-        if (conf->servers[i].proto == RLB_PROTO_TLS && !ctx->backend.ssl) {
+    for (unsigned i = 0; i < conf->nsrv; i++) {
+        if (conf->srv[i]->proto == RLB_PROTO_TLS && !ctx->backend.ssl) {
             ctx->backend.ssl = rlb_tls_ctx_new(&conf->tls, false, err, sizeof(err));
             if (!ctx->backend.ssl) {
                 rlb_err("%s", err);
                 return -1;
             }
         }
-        streams |= conf->servers[i].proto != RLB_PROTO_UDP;
+        streams |= conf->srv[i]->proto != RLB_PROTO_UDP;
     }
     ctx->servers.link_open = link_new;
     ctx->servers.link_free = link_free;

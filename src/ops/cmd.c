@@ -13,6 +13,8 @@
 #include "ctx.h"
 #include "health.h"
 #include "master.h"
+#include "cmdpools.h"
+#include "pool.h"
 #include "metrics.h"
 #include "reload.h"
 #include "report.h"
@@ -22,8 +24,8 @@
 /* ------------------------------------------------------------------ */
 /* Helpers                                                            */
 
-static void
-json_out(struct rlb_strbuf *out, json_t *j)
+void
+rlb_cmd_json_out(struct rlb_strbuf *out, json_t *j)
 {
     char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 
@@ -51,20 +53,30 @@ health_text(const struct rlb_server *s, char *buf, size_t len)
     return buf;
 }
 
+/* One line per pool: "master: NAME ..." (with pools: "master of pool P: ..."). */
 static void
 master_text(const struct rlb_ctx *ctx, struct rlb_strbuf *out)
 {
-    const struct rlb_master *m = &ctx->master;
+    for (unsigned i = 0; i < ctx->npools; i++) {
+        const struct rlb_pool *p = ctx->pools[i];
+        const struct rlb_master *m = &p->master;
+        char who[96];
 
-    if (!m->server)
-        rlb_sb_printf(out, "master: none (radlbctl promote NAME)\n");
-    else if (rlb_master_takes_writes(ctx))
-        rlb_sb_printf(out, "master: %s (epoch %llu), takes writes\n", m->server->name,
-                      (unsigned long long)m->epoch);
-    else
-        rlb_sb_printf(out, "master: %s (epoch %llu) is %s: NO MASTER TAKES WRITES for %.0f s\n",
-                      m->server->name, (unsigned long long)m->epoch,
-                      rlb_server_state_name(m->server), rlb_master_seconds_without(ctx));
+        if (ctx->npools > 1 || !p->is_default)
+            snprintf(who, sizeof(who), "master of pool %s", p->name);
+        else
+            snprintf(who, sizeof(who), "master");
+        if (!m->server)
+            rlb_sb_printf(out, "%s: none (radlbctl promote %s%sNAME)\n", who,
+                          p->is_default ? "" : p->name, p->is_default ? "" : "/");
+        else if (rlb_master_takes_writes(p))
+            rlb_sb_printf(out, "%s: %s (epoch %llu), takes writes\n", who, m->server->name,
+                          (unsigned long long)m->epoch);
+        else
+            rlb_sb_printf(out, "%s: %s (epoch %llu) is %s: NO MASTER TAKES WRITES for %.0f s\n",
+                          who, m->server->name, (unsigned long long)m->epoch,
+                          rlb_server_state_name(m->server), rlb_master_seconds_without(p));
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -87,7 +99,7 @@ cmd_help(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
             json_object_set_new(o, "help", json_string(c->help));
             json_array_append_new(a, o);
         }
-        json_out(out, a);
+        rlb_cmd_json_out(out, a);
         return 0;
     }
     for (const struct rlb_cmd *c = rlb_commands; c->name; c++) {
@@ -123,7 +135,8 @@ cmd_show_servers(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
 
         for (unsigned i = 0; i < ss->n; i++)
             json_array_append_new(a, rlb_report_server(r->ctx, ss->v[i]));
-        json_out(out, json_pack("{s:o,s:o}", "master", rlb_report_master(r->ctx), "servers", a));
+        rlb_cmd_json_out(out, json_pack("{s:o,s:o,s:o}", "master", rlb_report_master(r->ctx),
+                                "pools", rlb_report_pools(r->ctx), "servers", a));
         return 0;
     }
     master_text(r->ctx, out);
@@ -181,7 +194,7 @@ cmd_show_clients(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
                                                "counters",
                                                rlb_metrics_json_of(r->ctx, RLB_MS_CLIENT, c)));
         }
-        json_out(out, json_pack("{s:o}", "clients", a));
+        rlb_cmd_json_out(out, json_pack("{s:o}", "clients", a));
         return 0;
     }
     rlb_sb_printf(out, "%-12s %-22s %9s %8s %8s %8s %8s %8s\n", "NAME", "NETWORK", "REQUESTS",
@@ -206,7 +219,7 @@ cmd_show_stats(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf 
 {
     (void)err;
     if (r->json)
-        json_out(out, rlb_report_stats(r->ctx));
+        rlb_cmd_json_out(out, rlb_report_stats(r->ctx));
     else
         rlb_metrics_text(r->ctx, out);
     return 0;
@@ -226,7 +239,7 @@ cmd_show_config(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf
         struct rlb_strbuf text = { 0 };
 
         rlb_conf_dump(r->ctx->conf, dump_line, &text);
-        json_out(out, json_pack("{s:s,s:s}", "file", r->ctx->conf->file, "config",
+        rlb_cmd_json_out(out, json_pack("{s:s,s:s}", "file", r->ctx->conf->file, "config",
                                 text.p ? text.p : ""));
         rlb_sb_free(&text);
         return 0;
@@ -240,22 +253,21 @@ cmd_show_config(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf
 static int
 set_admin(struct rlb_cmd_req *r, int admin, struct rlb_strbuf *out, struct rlb_strbuf *err)
 {
-    struct rlb_server *s = r->argc == 2 ? rlb_servers_find(&r->ctx->servers, r->argv[1]) : NULL;
+    struct rlb_server *s;
     char who[32];
 
     if (r->argc != 2) {
-        rlb_sb_printf(err, "usage: %s NAME", r->argv[0]);
+        rlb_sb_printf(err, "usage: %s [POOL/]NAME", r->argv[0]);
         return -1;
     }
-    if (!s) {
-        rlb_sb_printf(err, "no server named \"%s\" (see show servers)", r->argv[1]);
+    if (!(s = rlb_cmd_server_arg(r->ctx, r->argv[1], err)))
         return -1;
-    }
     snprintf(who, sizeof(who), "uid %u", (unsigned)r->uid);
     rlb_info("control: %s %s (%s)", r->argv[0], s->name, who);
     rlb_health_set_admin(r->ctx, s, admin, who);
     if (r->json)
-        json_out(out, json_pack("{s:s,s:s}", "server", s->name, "state", rlb_server_state_name(s)));
+        rlb_cmd_json_out(out, json_pack("{s:s,s:s}", "server", s->name, "state",
+                                        rlb_server_state_name(s)));
     else
         rlb_sb_printf(out, "%s: %s\n", s->name, rlb_server_state_name(s));
     return 0;
@@ -288,20 +300,33 @@ cmd_promote(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *er
     int rc;
 
     if (r->argc < 2 || r->argc > 3 || (r->argc == 3 && !force)) {
-        rlb_sb_printf(err, "usage: promote NAME [force]");
+        rlb_sb_printf(err, "usage: promote [POOL/]NAME [force]");
         return -1;
     }
-    s = rlb_servers_find(&r->ctx->servers, r->argv[1]);
-    if (!s) {
-        rlb_sb_printf(err, "no server named \"%s\" (see show servers)", r->argv[1]);
+    if (!(s = rlb_cmd_server_arg(r->ctx, r->argv[1], err)))
         return -1;
-    }
     snprintf(who, sizeof(who), "uid %u", (unsigned)r->uid);
     rlb_info("control: promote %s%s (%s)", s->name, force ? " force" : "", who);
     rc = rlb_master_promote(r->ctx, s, force, who, r->conn, out, err);
     if (rc < 0)
         rlb_warn("control: promote %s refused: %s", s->name, err->p ? err->p : "?");
     return rc;
+}
+
+static int
+cmd_show_master(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    (void)err;
+    if (r->json) {
+        json_t *a = json_array();
+
+        for (unsigned i = 0; i < r->ctx->npools; i++)
+            json_array_append_new(a, rlb_report_master_of(r->ctx, r->ctx->pools[i]));
+        rlb_cmd_json_out(out, json_pack("{s:o}", "masters", a));
+        return 0;
+    }
+    master_text(r->ctx, out);
+    return 0;
 }
 
 static int
@@ -373,7 +398,7 @@ cmd_show_sessions(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strb
                           e->used + t->ttl - now);
     }
     if (r->json) {
-        json_out(out, json_pack("{s:I,s:f,s:I,s:I,s:o,s:o}",
+        rlb_cmd_json_out(out, json_pack("{s:I,s:f,s:I,s:I,s:o,s:o}",
                                 "sessions", (json_int_t)rlb_sticky_count(t),
                                 "ttl", t->ttl, "max", (json_int_t)t->max, "affinity_entries",
                                 (json_int_t)rlb_sticky_count(&ctx->affinity), "per_server", per,
@@ -384,38 +409,72 @@ cmd_show_sessions(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strb
     return 0;
 }
 
-static int
-cmd_show_spool(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+static void
+spool_text(const struct rlb_ctx *ctx, const struct rlb_pool *p, struct rlb_strbuf *out)
 {
-    const struct rlb_ctx *ctx = r->ctx;
     const struct rlb_global_stats *g = &ctx->stats;
     const struct rlb_spool_stats *st;
     double oldest;
 
-    (void)err;
-    if (r->json) {
-        json_out(out, rlb_report_spool(ctx));
-        return 0;
-    }
-    if (!ctx->spool) {
+    if (!p->spool) {
         rlb_sb_printf(out, "no spool (spool.directory is not set): without a master, "
                       "accounting gets no answer (%llu so far)\n",
                       (unsigned long long)g->acct_no_master);
-        return 0;
+        return;
     }
-    st = rlb_spool_stats(ctx->spool);
-    oldest = rlb_spool_oldest(ctx->spool);
-    rlb_sb_printf(out, "spool %s: %s\n", rlb_spool_dir(ctx->spool), rlb_report_spool_status(ctx));
+    st = rlb_spool_stats(p->spool);
+    oldest = rlb_spool_oldest(p->spool);
+    rlb_sb_printf(out, "spool %s: %s\n", rlb_spool_dir(p->spool), rlb_report_spool_status(p));
     rlb_sb_printf(out, "records %llu\nbytes %llu\nmax_bytes %.0f\noldest_seconds %.0f\n"
                   "replaying %u\nappended %llu\nreplayed %llu\nacked %llu\nfull %llu\n"
                   "commits %llu\nerrors %llu\nanswered %llu\nnot_answered %llu\n",
-                  (unsigned long long)rlb_spool_depth(ctx->spool),
-                  (unsigned long long)rlb_spool_bytes(ctx->spool), ctx->conf->spool.max_bytes,
-                  oldest > 0 ? (double)time(NULL) - oldest : 0.0, ctx->spooling.inflight,
+                  (unsigned long long)rlb_spool_depth(p->spool),
+                  (unsigned long long)rlb_spool_bytes(p->spool), ctx->conf->spool.max_bytes,
+                  oldest > 0 ? (double)time(NULL) - oldest : 0.0, p->spooling.inflight,
                   (unsigned long long)st->appended, (unsigned long long)st->replayed,
                   (unsigned long long)st->acked, (unsigned long long)st->full,
                   (unsigned long long)st->commits, (unsigned long long)st->errors,
                   (unsigned long long)g->acct_spooled, (unsigned long long)g->acct_spool_full);
+}
+
+/* show spool [POOL]: the first pool's, or POOL's; with several pools and
+ * no POOL, each pool's block under a "pool NAME" line. */
+static int
+cmd_show_spool(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err)
+{
+    const struct rlb_ctx *ctx = r->ctx;
+    const struct rlb_pool *only = NULL;
+
+    if (r->argc > 3) {
+        rlb_sb_printf(err, "usage: show spool [POOL]");
+        return -1;
+    }
+    if (r->argc == 3 && !(only = rlb_pools_find(ctx, r->argv[2]))) {
+        rlb_sb_printf(err, "no pool named \"%s\" (see show pools)", r->argv[2]);
+        return -1;
+    }
+    if (!only && ctx->npools == 1)
+        only = ctx->pools[0];
+    if (r->json) {
+        if (only) {
+            rlb_cmd_json_out(out, rlb_report_spool_of(ctx, only));
+        } else {
+            json_t *a = json_array();
+
+            for (unsigned i = 0; i < ctx->npools; i++)
+                json_array_append_new(a, rlb_report_spool_of(ctx, ctx->pools[i]));
+            rlb_cmd_json_out(out, json_pack("{s:o}", "pools", a));
+        }
+        return 0;
+    }
+    if (only) {
+        spool_text(ctx, only, out);
+        return 0;
+    }
+    for (unsigned i = 0; i < ctx->npools; i++) {
+        rlb_sb_printf(out, "%spool %s\n", i ? "\n" : "", ctx->pools[i]->name);
+        spool_text(ctx, ctx->pools[i], out);
+    }
     return 0;
 }
 
@@ -424,10 +483,21 @@ const struct rlb_cmd rlb_commands[] = {
     { "show servers", RLB_CMD_READ, "",
       "the master; servers: role, state, health, outstanding, sessions, replies, latency",
       cmd_show_servers },
+    { "show master", RLB_CMD_READ, "",
+      "each pool's master: name, epoch, whether it takes writes", cmd_show_master },
     { "show sessions", RLB_CMD_READ, "",
       "open challenge sessions: per server, and the newest", cmd_show_sessions },
-    { "show spool", RLB_CMD_READ, "",
-      "the accounting spool: records waiting, bytes, replay", cmd_show_spool },
+    { "show spool", RLB_CMD_READ, "[POOL]",
+      "the accounting spool (each pool's): records waiting, bytes, replay", cmd_show_spool },
+    { "show pools", RLB_CMD_READ, "",
+      "pools: servers, master, requests, accepts, rejects, challenges, migrated",
+      rlb_cmd_show_pools },
+    { "show routes", RLB_CMD_READ, "",
+      "routing rules in order: match, pool, strip, migration share and list, counters",
+      rlb_cmd_show_routes },
+    { "route", RLB_CMD_ADMIN, "N share PERCENT",
+      "set the share of users rule N migrates (kept across reloads while the file's share "
+      "is unchanged)", rlb_cmd_route },
     { "show clients", RLB_CMD_READ, "", "clients: network and counters", cmd_show_clients },
     { "show stats", RLB_CMD_READ, "",
       "every counter: global, drops by reason, clients, servers", cmd_show_stats },
@@ -441,8 +511,9 @@ const struct rlb_cmd rlb_commands[] = {
     { "reload", RLB_CMD_ADMIN, "",
       "re-read the configuration file and apply it without dropping a request "
       "(a bad file changes nothing)", cmd_reload },
-    { "promote", RLB_CMD_ADMIN, "NAME [force]",
-      "make NAME the master (writes go there); force: even if down or Redis is unreachable",
+    { "promote", RLB_CMD_ADMIN, "[POOL/]NAME [force]",
+      "make NAME the master of its pool (writes go there); force: even if down or Redis is "
+      "unreachable",
       cmd_promote },
     { NULL, 0, NULL, NULL, NULL },
 };

@@ -58,35 +58,159 @@ CTX_GAUGE(redis_outstanding, ctx->rstore ? rlb_rstore_outstanding(ctx->rstore) :
 RLB_REDIS_COUNTERS(G)
 #undef G
 
+/* The global master and spool figures cover every pool: the first pool's
+ * master names the master; writes have a master when every pool's takes
+ * them; the spool figures add up the pools' spools. */
 static const char *
 master_name(const struct rlb_ctx *ctx, const void *obj)
 {
     (void)obj;
-    return ctx->master.server ? ctx->master.server->name : "none";
+    return ctx->npools && ctx->pools[0]->master.server ? ctx->pools[0]->master.server->name
+                                                       : "none";
 }
 
-CTX_GAUGE(master_epoch, ctx->master.epoch)
-CTX_GAUGE(master_takes_writes, rlb_master_takes_writes(ctx))
-CTX_GAUGE(master_seconds_without, rlb_master_seconds_without(ctx))
-CTX_GAUGE(master_lost_at, ctx->master.available ? 0 : ctx->master.down_since)
-CTX_GAUGE(master_promotions, ctx->master.promotions)
+static double
+all_masters(const struct rlb_ctx *ctx, int what)
+{
+    double v = what == 1 ? 1 : 0;
+
+    for (unsigned i = 0; i < ctx->npools; i++) {
+        const struct rlb_pool *p = ctx->pools[i];
+
+        switch (what) {
+        case 0: v += p->master.promotions; break;
+        case 1: v = v && rlb_master_takes_writes(p); break;
+        case 2: v = fmax(v, rlb_master_seconds_without(p)); break;
+        default:
+            if (!p->master.available && (v == 0 || p->master.down_since < v))
+                v = p->master.down_since;
+            break;
+        }
+    }
+    return v;
+}
+
+CTX_GAUGE(master_epoch, ctx->npools ? ctx->pools[0]->master.epoch : 0)
+CTX_GAUGE(master_takes_writes, all_masters(ctx, 1))
+CTX_GAUGE(master_seconds_without, all_masters(ctx, 2))
+CTX_GAUGE(master_lost_at, all_masters(ctx, 3))
+CTX_GAUGE(master_promotions, all_masters(ctx, 0))
+
+/* A sum over the pools' spools: what 0 records, 1 octets, or a counter
+ * of the spool's stats at offset off. */
+static double
+spool_sum(const struct rlb_ctx *ctx, int what, size_t off)
+{
+    double sum = 0;
+
+    for (unsigned i = 0; i < ctx->npools; i++) {
+        const struct rlb_spool *sp = ctx->pools[i]->spool;
+
+        if (!sp)
+            continue;
+        if (what == 0)
+            sum += (double)rlb_spool_depth(sp);
+        else if (what == 1)
+            sum += (double)rlb_spool_bytes(sp);
+        else
+            sum += (double)*(const uint64_t *)((const char *)rlb_spool_stats(sp) + off);
+    }
+    return sum;
+}
+
+static double
+oldest_record(const struct rlb_ctx *ctx)
+{
+    double t = 0;
+
+    for (unsigned i = 0; i < ctx->npools; i++) {
+        const struct rlb_spool *sp = ctx->pools[i]->spool;
+        double o = sp ? rlb_spool_oldest(sp) : 0;
+
+        if (o > 0 && (t == 0 || o < t))
+            t = o;
+    }
+    return t;
+}
 
 static double
 spool_oldest(const struct rlb_ctx *ctx, const void *obj)
 {
-    double t = ctx->spool ? rlb_spool_oldest(ctx->spool) : 0;
+    double t = oldest_record(ctx);
 
     (void)obj;
     return t > 0 ? (double)time(NULL) - t : 0;
 }
 
-CTX_GAUGE(spool_oldest_at, ctx->spool ? rlb_spool_oldest(ctx->spool) : 0)
+CTX_GAUGE(spool_oldest_at, oldest_record(ctx))
 
-CTX_GAUGE(spool_records, ctx->spool ? rlb_spool_depth(ctx->spool) : 0)
-CTX_GAUGE(spool_bytes, ctx->spool ? rlb_spool_bytes(ctx->spool) : 0)
-#define G(f, help) CTX_GAUGE(spool_##f, ctx->spool ? rlb_spool_stats(ctx->spool)->f : 0)
+CTX_GAUGE(spool_records, spool_sum(ctx, 0, 0))
+CTX_GAUGE(spool_bytes, spool_sum(ctx, 1, 0))
+#define G(f, help) CTX_GAUGE(spool_##f, spool_sum(ctx, 2, offsetof(struct rlb_spool_stats, f)))
 RLB_SPOOL_COUNTERS(G)
 #undef G
+
+/* Pools: obj is a struct rlb_pool. */
+#define POOL_GAUGE(fn, expr)                                                 \
+    static double fn(const struct rlb_ctx *ctx, const void *obj)             \
+    {                                                                        \
+        const struct rlb_pool *p = obj;                                      \
+        (void)ctx;                                                           \
+        return (double)(expr);                                               \
+    }
+
+static unsigned
+servers_up(const struct rlb_pool *p)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < p->n; i++)
+        n += rlb_server_takes_new(p->v[i]);
+    return n;
+}
+
+POOL_GAUGE(pool_servers, p->n)
+POOL_GAUGE(pool_servers_up, servers_up(p))
+POOL_GAUGE(pool_master_epoch, p->master.epoch)
+POOL_GAUGE(pool_takes_writes, rlb_master_takes_writes(p))
+POOL_GAUGE(pool_seconds_without, rlb_master_seconds_without(p))
+POOL_GAUGE(pool_spool_records, p->spool ? rlb_spool_depth(p->spool) : 0)
+
+static const char *
+pool_master_name(const struct rlb_ctx *ctx, const void *obj)
+{
+    const struct rlb_pool *p = obj;
+
+    (void)ctx;
+    return p->master.server ? p->master.server->name : "none";
+}
+
+/* Routing rules: obj is a struct rlb_route. */
+static double
+rule_matched(const struct rlb_ctx *ctx, const void *obj)
+{
+    (void)ctx;
+    return (double)((const struct rlb_route *)obj)->matched;
+}
+
+static double
+rule_migrated(const struct rlb_ctx *ctx, const void *obj)
+{
+    (void)ctx;
+    return (double)((const struct rlb_route *)obj)->migrated;
+}
+
+static double
+rule_share(const struct rlb_ctx *ctx, const void *obj)
+{
+    const struct rlb_route *r = obj;
+
+    (void)ctx;
+    return r->to_pool >= 0 ? r->share / 100.0 : 0;
+}
+
+CTX_GAUGE(unroutable_auth, ctx->unroutable[0])
+CTX_GAUGE(unroutable_acct, ctx->unroutable[1])
 
 #define G(f, help) CTX_GAUGE(conns_##f, ctx->conns.f)
 RLB_CONN_COUNTERS(G)
@@ -247,7 +371,8 @@ const struct rlb_metric rlb_metrics[] = {
 #undef ROW
 
     INFO(RLB_MS_GLOBAL, "master_info", "master.name", "server", master_name,
-         "the master (the server with the writable MFA database)"),
+         "the master (the server with the writable MFA database; with pools, the first "
+         "pool's: see pool_master_info)"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "master_epoch", "master.epoch", master_epoch,
              "epoch of the last promotion (0 before any)"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "master_takes_writes", "master.takes_writes",
@@ -314,6 +439,42 @@ const struct rlb_metric rlb_metrics[] = {
     { "server_response_seconds", "latency", RLB_MT_HISTOGRAM, RLB_MS_SERVER, 1,
       "time from forwarding a request to the server's reply", 0, NULL, NULL, NULL, NULL, NULL,
       0 },
+
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "unroutable_auth_total", "unroutable.auth",
+             unroutable_auth, "Access-Requests no routing rule matches (rejected at once)"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "unroutable_acct_total", "unroutable.acct",
+             unroutable_acct, "Accounting-Requests no routing rule matches (not answered)"),
+#define POOL_C(f, help) \
+    COUNTER_AT(RLB_MS_POOL, "pool_" #f "_total", #f, struct rlb_pool_stats, f, help),
+    POOL_C(requests, "requests the pool got: routed there, or answering its challenges")
+    POOL_C(accepts, "Access-Accepts from its servers")
+    POOL_C(rejects, "Access-Rejects from its servers")
+    POOL_C(challenges, "Access-Challenges from its servers")
+    POOL_C(migrated, "requests a rule's migration sent there (a share or a list of users)")
+    POOL_C(no_server, "requests none of its servers could take")
+    POOL_C(no_master_rejects, "writes rejected: the pool's master could not take them")
+#undef POOL_C
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_POOL, 0, "pool_servers", "servers", pool_servers,
+             "servers of the pool"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_POOL, 0, "pool_servers_up", "servers_up", pool_servers_up,
+             "servers of the pool that take new requests (enabled and up)"),
+    INFO(RLB_MS_POOL, "pool_master_info", "master.name", "server", pool_master_name,
+         "the pool's master"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_POOL, 0, "pool_master_epoch", "master.epoch",
+             pool_master_epoch, "the epoch of the pool's master (bumped by each promotion)"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_POOL, 0, "pool_master_takes_writes", "master.takes_writes",
+             pool_takes_writes, "1 while the pool's master is up and not in maintenance"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_POOL, 1, "pool_seconds_without_master",
+             "master.seconds_without", pool_seconds_without,
+             "seconds since the pool's writes last had a master (0 while they have one)"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_POOL, 0, "pool_spool_records", "spool.records",
+             pool_spool_records, "accounting records waiting in the pool's spool"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_RULE, 0, "route_matched_total", "matched", rule_matched,
+             "requests the routing rule decided (rule: its position, from 1)"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_RULE, 0, "route_migrated_total", "migrated", rule_migrated,
+             "of them, requests its migration sent to the second pool"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_RULE, 1, "route_share_percent", "share_percent", rule_share,
+             "the share of users the rule migrates, in percent (0 without migration)"),
 };
 
 const unsigned rlb_nmetrics = sizeof(rlb_metrics) / sizeof(rlb_metrics[0]);
@@ -335,345 +496,24 @@ stats_of(const struct rlb_ctx *ctx, int scope, const void *obj)
         return &((const struct rlb_client *)obj)->stats;
     case RLB_MS_SERVER:
         return &((const struct rlb_server *)obj)->stats;
+    case RLB_MS_POOL:
+        return &((const struct rlb_pool *)obj)->stats;
     default:
         return &ctx->stats;
     }
 }
 
-static double
-value_of(const struct rlb_ctx *ctx, const struct rlb_metric *m, const void *obj)
+double
+rlb_metric_value(const struct rlb_ctx *ctx, const struct rlb_metric *m, const void *obj)
 {
     if (m->get)
         return m->get(ctx, obj);
     return (double)*(const uint64_t *)((const char *)stats_of(ctx, m->scope, obj) + m->off);
 }
 
-static const char *
-scope_label(int scope)
+const char *
+rlb_metric_scope_label(int scope)
 {
-    return scope == RLB_MS_CLIENT ? "client" : scope == RLB_MS_SERVER ? "server" : "reason";
-}
-
-/* ------------------------------------------------------------------ */
-/* Prometheus                                                         */
-
-static const char *const type_names[] = { "counter", "gauge", "gauge", "gauge", "histogram" };
-
-/* A label value: backslash, double quote and newline escaped. */
-static void
-label_value(struct rlb_strbuf *out, const char *v)
-{
-    for (; *v; v++) {
-        if (*v == '\\' || *v == '"')
-            rlb_sb_printf(out, "\\%c", *v);
-        else if (*v == '\n')
-            rlb_sb_printf(out, "\\n");
-        else
-            rlb_sb_append(out, v, 1);
-    }
-}
-
-/* name{scope="obj"[,label="v"]} */
-static void
-sample_head(struct rlb_strbuf *out, const struct rlb_metric *m, const char *suffix,
-            const char *slabel, const char *sval, const char *label, const char *val)
-{
-    rlb_sb_printf(out, "%s%s%s", rlb_metric_prefix(m), m->prom, suffix);
-    if (!sval && !label)
-        return;
-    rlb_sb_printf(out, "{");
-    if (sval) {
-        rlb_sb_printf(out, "%s=\"", slabel);
-        label_value(out, sval);
-        rlb_sb_printf(out, "\"%s", label ? "," : "");
-    }
-    if (label) {
-        rlb_sb_printf(out, "%s=\"", label);
-        label_value(out, val);
-        rlb_sb_printf(out, "\"");
-    }
-    rlb_sb_printf(out, "}");
-}
-
-/* A sample's value: whole numbers as such, others in the fewest digits that
- * read back the same double (15 do for most; a timestamp with a fraction
- * keeps its sub-second part). */
-static void
-number(struct rlb_strbuf *out, double v)
-{
-    char b[40];
-
-    if (v == floor(v) && fabs(v) < 1e15) {
-        rlb_sb_printf(out, " %.0f\n", v);
-        return;
-    }
-    snprintf(b, sizeof(b), "%.15g", v);
-    if (strtod(b, NULL) != v)
-        snprintf(b, sizeof(b), "%.17g", v);
-    rlb_sb_printf(out, " %s\n", b);
-}
-
-static void
-prom_histogram(struct rlb_strbuf *out, const struct rlb_metric *m, const struct rlb_server *s)
-{
-    const struct rlb_latency *l = &s->latency;
-    uint64_t cum = 0;
-    char le[32];
-
-    for (unsigned i = 0; i < RLB_LATENCY_BUCKETS; i++) {
-        cum += l->buckets[i];
-        if (i < RLB_LATENCY_BUCKETS - 1)
-            snprintf(le, sizeof(le), "%g", rlb_latency_bounds[i]);
-        else
-            snprintf(le, sizeof(le), "+Inf");
-        sample_head(out, m, "_bucket", "server", s->name, "le", le);
-        number(out, (double)cum);
-    }
-    sample_head(out, m, "_sum", "server", s->name, NULL, NULL);
-    number(out, l->sum);
-    sample_head(out, m, "_count", "server", s->name, NULL, NULL);
-    number(out, (double)l->count);
-}
-
-/* One object's samples of metric m (obj: NULL, a client or a server). */
-static void
-prom_samples(const struct rlb_ctx *ctx, struct rlb_strbuf *out, const struct rlb_metric *m,
-             const void *obj, const char *objname)
-{
-    const char *slabel = scope_label(m->scope);
-
-    switch (m->type) {
-    case RLB_MT_STATE: {
-        int cur = m->choice(ctx, obj);
-
-        for (int i = 0; m->choices[i]; i++) {
-            sample_head(out, m, "", slabel, objname, m->label, m->choices[i]);
-            number(out, i == cur);
-        }
-        break;
-    }
-    case RLB_MT_INFO:
-        sample_head(out, m, "", slabel, objname, m->label, m->info(ctx, obj));
-        number(out, 1);
-        break;
-    case RLB_MT_HISTOGRAM:
-        prom_histogram(out, m, obj);
-        break;
-    default:
-        sample_head(out, m, "", slabel, objname, NULL, NULL);
-        number(out, value_of(ctx, m, obj));
-        break;
-    }
-}
-
-void
-rlb_metrics_prometheus(const struct rlb_ctx *ctx, struct rlb_strbuf *out)
-{
-    for (unsigned k = 0; k < rlb_nmetrics; k++) {
-        const struct rlb_metric *m = &rlb_metrics[k];
-        const char *pre = rlb_metric_prefix(m);
-
-        rlb_sb_printf(out, "# HELP %s%s %s\n# TYPE %s%s %s\n", pre, m->prom, m->help, pre,
-                      m->prom, type_names[m->type]);
-        switch (m->scope) {
-        case RLB_MS_GLOBAL:
-            prom_samples(ctx, out, m, NULL, NULL);
-            break;
-        case RLB_MS_CLIENT:
-            for (unsigned i = 0; i < ctx->clients.n; i++)
-                prom_samples(ctx, out, m, ctx->clients.v[i], ctx->clients.v[i]->name);
-            break;
-        case RLB_MS_SERVER:
-            for (unsigned i = 0; i < ctx->servers.n; i++)
-                prom_samples(ctx, out, m, ctx->servers.v[i], ctx->servers.v[i]->name);
-            break;
-        case RLB_MS_DROP:
-            for (int i = 1; i < RLB_DROP_MAX; i++) {
-                sample_head(out, m, "", "reason", rlb_drop_name((rlb_drop_t)i), NULL, NULL);
-                number(out, (double)ctx->stats.drops[i]);
-            }
-            break;
-        default:
-            break;
-        }
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* radlbctl show stats                                                */
-
-static void
-text_line(const struct rlb_ctx *ctx, struct rlb_strbuf *out, const struct rlb_metric *m,
-          const char *prefix, const void *obj)
-{
-    switch (m->type) {
-    case RLB_MT_STATE:
-        rlb_sb_printf(out, "%s%s %s\n", prefix, m->text, m->choices[m->choice(ctx, obj)]);
-        break;
-    case RLB_MT_INFO:
-        rlb_sb_printf(out, "%s%s %s\n", prefix, m->text, m->info(ctx, obj));
-        break;
-    case RLB_MT_HISTOGRAM:
-        break;                     /* in the JSON and on /metrics */
-    default:
-        rlb_sb_printf(out, "%s%s %.0f\n", prefix, m->text, value_of(ctx, m, obj));
-        break;
-    }
-}
-
-void
-rlb_metrics_text(const struct rlb_ctx *ctx, struct rlb_strbuf *out)
-{
-    char prefix[96];
-
-    for (unsigned k = 0; k < rlb_nmetrics; k++) {
-        const struct rlb_metric *m = &rlb_metrics[k];
-
-        if (m->scope == RLB_MS_GLOBAL) {
-            text_line(ctx, out, m, "", NULL);
-        } else if (m->scope == RLB_MS_DROP) {
-            for (int i = 1; i < RLB_DROP_MAX; i++)
-                rlb_sb_printf(out, "%s.%s %llu\n", m->text, rlb_drop_name((rlb_drop_t)i),
-                              (unsigned long long)ctx->stats.drops[i]);
-        }
-    }
-    for (unsigned i = 0; i < ctx->clients.n; i++) {
-        snprintf(prefix, sizeof(prefix), "client.%s.", ctx->clients.v[i]->name);
-        for (unsigned k = 0; k < rlb_nmetrics; k++) {
-            if (rlb_metrics[k].scope == RLB_MS_CLIENT)
-                text_line(ctx, out, &rlb_metrics[k], prefix, ctx->clients.v[i]);
-        }
-    }
-    for (unsigned i = 0; i < ctx->servers.n; i++) {
-        snprintf(prefix, sizeof(prefix), "server.%s.", ctx->servers.v[i]->name);
-        for (unsigned k = 0; k < rlb_nmetrics; k++) {
-            if (rlb_metrics[k].scope == RLB_MS_SERVER)
-                text_line(ctx, out, &rlb_metrics[k], prefix, ctx->servers.v[i]);
-        }
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* JSON                                                               */
-
-static json_t *
-json_value(const struct rlb_ctx *ctx, const struct rlb_metric *m, const void *obj)
-{
-    double v;
-
-    switch (m->type) {
-    case RLB_MT_STATE:
-        return json_string(m->choices[m->choice(ctx, obj)]);
-    case RLB_MT_INFO:
-        return json_string(m->info(ctx, obj));
-    case RLB_MT_HISTOGRAM:
-        return NULL;               /* the server table has the latency */
-    default:
-        v = value_of(ctx, m, obj);
-        return m->fraction ? json_real(v) : json_integer((json_int_t)v);
-    }
-}
-
-json_t *
-rlb_metrics_json_global(const struct rlb_ctx *ctx)
-{
-    json_t *o = json_object();
-    char key[96];
-
-    for (unsigned k = 0; k < rlb_nmetrics; k++) {
-        const struct rlb_metric *m = &rlb_metrics[k];
-
-        if (m->scope == RLB_MS_GLOBAL) {
-            json_object_set_new(o, m->text, json_value(ctx, m, NULL));
-        } else if (m->scope == RLB_MS_DROP) {
-            for (int i = 1; i < RLB_DROP_MAX; i++) {
-                snprintf(key, sizeof(key), "%s.%s", m->text, rlb_drop_name((rlb_drop_t)i));
-                json_object_set_new(o, key, json_integer((json_int_t)ctx->stats.drops[i]));
-            }
-        }
-    }
-    return o;
-}
-
-json_t *
-rlb_metrics_json_of(const struct rlb_ctx *ctx, int scope, const void *obj)
-{
-    json_t *o = json_object();
-
-    for (unsigned k = 0; k < rlb_nmetrics; k++) {
-        const struct rlb_metric *m = &rlb_metrics[k];
-        json_t *v;
-
-        if (m->scope != scope || !(v = json_value(ctx, m, obj)))
-            continue;
-        json_object_set_new(o, m->text, v);
-    }
-    return o;
-}
-
-/* ------------------------------------------------------------------ */
-/* doc/metrics.md                                                     */
-
-void
-rlb_metrics_doc(struct rlb_strbuf *out)
-{
-    static const char *const text_prefix[] = { "", "client.NAME.", "server.NAME.", "" };
-
-    rlb_sb_printf(out,
-        "# radlb metrics\n\n"
-        "Every figure radlb exports, from the one list in `src/ops/metrics.c`; this file is\n"
-        "the output of `radlb -M > doc/metrics.md` (t-stats.sh checks that it is up to date).\n\n"
-        "The same figures appear in three places:\n\n"
-        "- `GET /metrics` on the stats port: the Prometheus text format, every name\n"
-        "  prefixed with `radlb_` but the `process_` figures, which keep the names of the\n"
-        "  Prometheus client libraries; clients and servers are labels (`client`, `server`),\n"
-        "  drops carry a `reason`, states one sample per possible value (1 for the\n"
-        "  current one, 0 for the others), the master an `_info` sample with its name.\n"
-        "- `GET /stats.json` and `radlbctl --json show stats`: the global figures under\n"
-        "  `metrics` (by their show-stats name), each client's under `clients.NAME`,\n"
-        "  each server's under `servers[].counters`, with the server table, the master,\n"
-        "  the spool and Redis.\n"
-        "- `radlbctl show stats`: one `name value` line each, in this order.\n\n"
-        "Counters count since radlb started; gauges are values now.\n\n"
-        "| Prometheus | type | labels | show stats | meaning |\n"
-        "|---|---|---|---|---|\n");
-    for (unsigned k = 0; k < rlb_nmetrics; k++) {
-        const struct rlb_metric *m = &rlb_metrics[k];
-        char labels[64] = "";
-
-        if (m->scope != RLB_MS_GLOBAL)
-            snprintf(labels, sizeof(labels), "%s", scope_label(m->scope));
-        if (m->label)
-            snprintf(labels + strlen(labels), sizeof(labels) - strlen(labels), "%s%s",
-                     labels[0] ? ", " : "", m->label);
-        if (m->type == RLB_MT_HISTOGRAM)
-            snprintf(labels + strlen(labels), sizeof(labels) - strlen(labels), ", le");
-        rlb_sb_printf(out, "| `%s%s` | %s | %s | ", rlb_metric_prefix(m), m->prom,
-                      m->type == RLB_MT_STATE ? "state (gauge)" :
-                      m->type == RLB_MT_INFO ? "info (gauge)" : type_names[m->type],
-                      labels[0] ? labels : "");
-        if (m->type == RLB_MT_HISTOGRAM)
-            rlb_sb_printf(out, "(JSON: `servers[].latency`) | ");
-        else if (m->scope == RLB_MS_DROP)
-            rlb_sb_printf(out, "`%s.REASON` | ", m->text);
-        else
-            rlb_sb_printf(out, "`%s%s` | ", text_prefix[m->scope], m->text);
-        rlb_sb_printf(out, "%s", m->help);
-        if (m->type == RLB_MT_STATE) {
-            rlb_sb_printf(out, " (");
-            for (int i = 0; m->choices[i]; i++)
-                rlb_sb_printf(out, "%s`%s`", i ? ", " : "", m->choices[i]);
-            rlb_sb_printf(out, ")");
-        }
-        rlb_sb_printf(out, " |\n");
-    }
-    rlb_sb_printf(out, "\nDrop reasons (`reason` label, `drop.REASON`):\n\n"
-                  "| reason | meaning |\n|---|---|\n");
-    for (int i = 1; i < RLB_DROP_MAX; i++)
-        rlb_sb_printf(out, "| `%s` | %s |\n", rlb_drop_name((rlb_drop_t)i),
-                      rlb_drop_help((rlb_drop_t)i));
-    rlb_sb_printf(out, "\nResponse-time buckets (`le`, seconds):");
-    for (unsigned i = 0; i < RLB_LATENCY_BUCKETS - 1; i++)
-        rlb_sb_printf(out, " %g", rlb_latency_bounds[i]);
-    rlb_sb_printf(out, " and +Inf.\n");
+    return scope == RLB_MS_CLIENT ? "client" : scope == RLB_MS_SERVER ? "server" :
+           scope == RLB_MS_POOL ? "pool" : scope == RLB_MS_RULE ? "rule" : "reason";
 }

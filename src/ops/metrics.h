@@ -42,6 +42,8 @@ enum rlb_mscope {
     RLB_MS_CLIENT,                 /* one sample per client (label client) */
     RLB_MS_SERVER,                 /* one sample per server (label server) */
     RLB_MS_DROP,                   /* one sample per drop reason (label reason) */
+    RLB_MS_POOL,                   /* one sample per pool (label pool) */
+    RLB_MS_RULE,                   /* one sample per routing rule (label rule: 1, 2, ...) */
 };
 
 struct rlb_metric {
@@ -69,6 +71,10 @@ extern const struct rlb_metric rlb_metrics[];
 extern const unsigned rlb_nmetrics;
 
 /* What comes before m->prom on /metrics: "radlb_", or "" for a bare name. */
+/* A figure's value for obj (NULL for a global one; metrics.c). */
+double rlb_metric_value(const struct rlb_ctx *ctx, const struct rlb_metric *m, const void *obj);
+/* The Prometheus label of a scope: "client", "server", "pool", "rule", "reason". */
+const char *rlb_metric_scope_label(int scope);
 const char *rlb_metric_prefix(const struct rlb_metric *m);
 
 /* /metrics: the Prometheus text exposition format (version 0.0.4). */

@@ -12,6 +12,7 @@
 #include "dict.h"
 #include "health.h"
 #include "notify.h"
+#include "pool.h"
 #include "reload.h"
 #include "strbuf.h"
 #include "tls.h"
@@ -37,8 +38,8 @@ new_tls(const struct rlb_conf *c, SSL_CTX **front, SSL_CTX **back, struct rlb_st
 
     for (unsigned i = 0; i < c->nlisten; i++)
         fl |= c->listen[i].proto == RLB_PROTO_TLS;
-    for (unsigned i = 0; i < c->nservers; i++)
-        bk |= c->servers[i].proto == RLB_PROTO_TLS;
+    for (unsigned i = 0; i < c->nsrv; i++)
+        bk |= c->srv[i]->proto == RLB_PROTO_TLS;
     *front = *back = NULL;
     if (fl && !(*front = rlb_tls_ctx_new(&c->tls, true, e, sizeof(e)))) {
         rlb_sb_printf(err, "%s", e);
@@ -60,7 +61,6 @@ apply_values(struct rlb_ctx *ctx, const struct rlb_conf *c)
 {
     ctx->pending.wait = c->proxy.response_timeout;
     ctx->done.wait = c->proxy.dedup_window;
-    ctx->balancer.algo = c->proxy.balance;
     ctx->sticky.ttl = c->sticky.ttl;
     ctx->sticky.max = (unsigned long)c->sticky.max_entries;
     ctx->affinity.ttl = c->sticky.affinity_ttl;
@@ -98,11 +98,10 @@ sweep(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* Servers that came or went: probes, admin state, the master. */
 static void
-apply_servers(struct rlb_ctx *ctx, struct rlb_server **before, unsigned nbefore, bool roles,
+apply_servers(struct rlb_ctx *ctx, struct rlb_server **before, unsigned nbefore,
               unsigned *added, unsigned *removed)
 {
     struct rlb_servers *ss = &ctx->servers;
-    struct rlb_server *master = NULL;
 
     *added = *removed = 0;
     for (unsigned i = 0; i < nbefore; i++) {
@@ -128,8 +127,6 @@ apply_servers(struct rlb_ctx *ctx, struct rlb_server **before, unsigned nbefore,
     for (unsigned i = 0; i < ss->n; i++) {
         struct rlb_server *s = ss->v[i];
 
-        if (s->role == RLB_ROLE_MASTER)
-            master = s;
         if (in_list(before, nbefore, s))
             continue;
         (*added)++;
@@ -141,18 +138,6 @@ apply_servers(struct rlb_ctx *ctx, struct rlb_server **before, unsigned nbefore,
         if (!s->probe)
             rlb_health_server_added(ctx, s);
         rlb_info("server %s added to the configuration", s->name);
-    }
-    /* Without a promotion, the configuration names the master. */
-    if (roles && master && ctx->master.server != master) {
-        rlb_warn("master: %s -> %s (role in the configuration)",
-                 ctx->master.server ? ctx->master.server->name : "none", master->name);
-        ctx->master.server = master;
-        rlb_acctspool_kick(ctx);
-    } else if (ctx->master.server && !in_list(ss->v, ss->n, ctx->master.server)) {
-        rlb_err("master %s was removed from the configuration: no master takes writes until one "
-                "is promoted (radlbctl promote NAME)", ctx->master.server->name);
-        ctx->master.server->role = RLB_ROLE_SUBORDINATE;
-        ctx->master.server = NULL;
     }
 }
 
@@ -178,13 +163,15 @@ reload(struct rlb_ctx *ctx, const char *who, struct rlb_strbuf *out, struct rlb_
 {
     struct rlb_conf_msgs msgs;
     struct rlb_conf *nc, *old = ctx->conf;
-    struct rlb_writes writes;
+    struct rlb_pools_next next;
     struct rlb_server **before = NULL;
     SSL_CTX *fssl, *bssl;
     unsigned nbefore = ctx->servers.n, ca, cr, sa, sr;
-    bool roles = ctx->master.epoch == 0;
+    bool roles = true;
     char key[256], e[512];
 
+    for (unsigned i = 0; i < ctx->npools; i++)
+        roles = roles && ctx->pools[i]->master.epoch == 0;
     rlb_info("reload (%s): reading %s", who, old->file);
     nc = rlb_conf_load(old->file, &msgs);
     if (!nc) {
@@ -201,7 +188,7 @@ reload(struct rlb_ctx *ctx, const char *who, struct rlb_strbuf *out, struct rlb_
                       "unchanged (restart radlb, or put %s back)", key, key);
         goto free_nc;
     }
-    if (rlb_writes_build(&writes, nc, e, sizeof(e)) < 0) {
+    if (rlb_pools_prepare(ctx, nc, &next, e, sizeof(e)) < 0) {
         rlb_sb_printf(err, "%s; the running configuration is unchanged", e);
         goto free_nc;
     }
@@ -222,9 +209,8 @@ reload(struct rlb_ctx *ctx, const char *who, struct rlb_strbuf *out, struct rlb_
         rlb_err("reload: out of memory: the clients were not changed");
     ctx->conf = nc;
     apply_values(ctx, nc);
-    apply_servers(ctx, before, nbefore, roles, &sa, &sr);
-    rlb_writes_free(&ctx->writes);
-    ctx->writes = writes;
+    apply_servers(ctx, before, nbefore, &sa, &sr);
+    rlb_pools_commit(ctx, nc, &next, roles);
     if (fssl || ctx->front.ssl) {
         if (ctx->front.ssl)
             SSL_CTX_free(ctx->front.ssl);
@@ -242,9 +228,11 @@ reload(struct rlb_ctx *ctx, const char *who, struct rlb_strbuf *out, struct rlb_
     if (old != ctx->first_conf)
         rlb_conf_free(old);
     rlb_sb_printf(out, "reloaded %s: %u clients (%u added, %u removed), %u servers (%u added, "
-                  "%u removed)\n", nc->file, ctx->clients.n, ca, cr, ctx->servers.n, sa, sr);
-    rlb_info("reload (%s): %u clients (%u added, %u removed), %u servers (%u added, %u removed)",
-             who, ctx->clients.n, ca, cr, ctx->servers.n, sa, sr);
+                  "%u removed), %u pools, %u routes\n", nc->file, ctx->clients.n, ca, cr,
+                  ctx->servers.n, sa, sr, ctx->npools, ctx->routes.n);
+    rlb_info("reload (%s): %u clients (%u added, %u removed), %u servers (%u added, %u removed), "
+             "%u pools, %u routes", who, ctx->clients.n, ca, cr, ctx->servers.n, sa, sr,
+             ctx->npools, ctx->routes.n);
     ctx->reloads++;
     return 0;
 
@@ -254,7 +242,7 @@ free_tls:
     if (bssl)
         SSL_CTX_free(bssl);
 free_writes:
-    rlb_writes_free(&writes);
+    rlb_pools_next_free(&next);
 free_nc:
     rlb_conf_free(nc);
 refused:

@@ -56,6 +56,7 @@ rlb_report_server(const struct rlb_ctx *ctx, const struct rlb_server *s)
     json_t *o = json_object();
 
     json_object_set_new(o, "name", json_string(s->name));
+    json_object_set_new(o, "pool", json_string(s->pool_name));
     json_object_set_new(o, "role", json_string(rlb_role_name(s->role)));
     json_object_set_new(o, "state", json_string(rlb_server_state_name(s)));
     json_object_set_new(o, "state_reason", json_string(rlb_server_state_reason(s)));
@@ -90,49 +91,91 @@ rlb_report_servers(const struct rlb_ctx *ctx)
 }
 
 json_t *
-rlb_report_master(const struct rlb_ctx *ctx)
+rlb_report_master_of(const struct rlb_ctx *ctx, const struct rlb_pool *p)
 {
-    const struct rlb_master *m = &ctx->master;
+    const struct rlb_master *m = &p->master;
 
-    return json_pack("{s:s?,s:I,s:b,s:f,s:I}", "name", m->server ? m->server->name : NULL,
-                     "epoch", (json_int_t)m->epoch, "takes_writes", rlb_master_takes_writes(ctx),
-                     "seconds_without_master", rlb_master_seconds_without(ctx),
+    (void)ctx;
+    return json_pack("{s:s,s:s?,s:I,s:b,s:f,s:I}", "pool", p->name,
+                     "name", m->server ? m->server->name : NULL,
+                     "epoch", (json_int_t)m->epoch, "takes_writes", rlb_master_takes_writes(p),
+                     "seconds_without_master", rlb_master_seconds_without(p),
                      "promotions", (json_int_t)m->promotions);
 }
 
-const char *
-rlb_report_spool_status(const struct rlb_ctx *ctx)
+json_t *
+rlb_report_master(const struct rlb_ctx *ctx)
 {
-    if (!ctx->spool || !rlb_spool_depth(ctx->spool))
+    if (!ctx->npools)
+        return json_null();
+    return rlb_report_master_of(ctx, ctx->pools[0]);
+}
+
+const char *
+rlb_report_spool_status(const struct rlb_pool *p)
+{
+    if (!p->spool || !rlb_spool_depth(p->spool))
         return "empty";
-    return rlb_master_takes_writes(ctx) ? "replaying to the master" : "waiting for a master";
+    return rlb_master_takes_writes(p) ? "replaying to the master" : "waiting for a master";
 }
 
 json_t *
-rlb_report_spool(const struct rlb_ctx *ctx)
+rlb_report_spool_of(const struct rlb_ctx *ctx, const struct rlb_pool *p)
 {
     const struct rlb_global_stats *g = &ctx->stats;
     const struct rlb_spool_stats *st;
     double oldest;
 
-    if (!ctx->spool)
-        return json_pack("{s:b,s:I}", "enabled", 0, "acct_no_master",
+    if (!p->spool)
+        return json_pack("{s:s,s:b,s:I}", "pool", p->name, "enabled", 0, "acct_no_master",
                          (json_int_t)g->acct_no_master);
-    st = rlb_spool_stats(ctx->spool);
-    oldest = rlb_spool_oldest(ctx->spool);
-    return json_pack("{s:b,s:s,s:s,s:I,s:I,s:f,s:f,s:i,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
-                     "enabled", 1, "directory", rlb_spool_dir(ctx->spool),
-                     "status", rlb_report_spool_status(ctx),
-                     "records", (json_int_t)rlb_spool_depth(ctx->spool),
-                     "bytes", (json_int_t)rlb_spool_bytes(ctx->spool),
+    st = rlb_spool_stats(p->spool);
+    oldest = rlb_spool_oldest(p->spool);
+    return json_pack("{s:s,s:b,s:s,s:s,s:I,s:I,s:f,s:f,s:i,"
+                     "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+                     "pool", p->name, "enabled", 1, "directory", rlb_spool_dir(p->spool),
+                     "status", rlb_report_spool_status(p),
+                     "records", (json_int_t)rlb_spool_depth(p->spool),
+                     "bytes", (json_int_t)rlb_spool_bytes(p->spool),
                      "max_bytes", ctx->conf->spool.max_bytes,
                      "oldest_seconds", oldest > 0 ? (double)time(NULL) - oldest : 0.0,
-                     "replaying", (int)ctx->spooling.inflight, "counters",
+                     "replaying", (int)p->spooling.inflight, "counters",
                      "appended", (json_int_t)st->appended, "replayed", (json_int_t)st->replayed,
                      "acked", (json_int_t)st->acked, "full", (json_int_t)st->full,
                      "commits", (json_int_t)st->commits, "errors", (json_int_t)st->errors,
                      "answered", (json_int_t)g->acct_spooled,
                      "not_answered", (json_int_t)g->acct_spool_full);
+}
+
+json_t *
+rlb_report_spool(const struct rlb_ctx *ctx)
+{
+    if (!ctx->npools)
+        return json_null();
+    return rlb_report_spool_of(ctx, ctx->pools[0]);
+}
+
+json_t *
+rlb_report_pools(const struct rlb_ctx *ctx)
+{
+    json_t *a = json_array();
+
+    for (unsigned i = 0; i < ctx->npools; i++) {
+        const struct rlb_pool *p = ctx->pools[i];
+        json_t *servers = json_array();
+
+        for (unsigned j = 0; j < p->n; j++)
+            json_array_append_new(servers, json_string(p->v[j]->name));
+        json_array_append_new(a, json_pack("{s:s,s:b,s:s,s:o,s:o,s:o,s:o}", "name", p->name,
+                                           "default", p->is_default,
+                                           "balance", rlb_balance_name(p->balancer.algo),
+                                           "servers", servers,
+                                           "master", rlb_report_master_of(ctx, p),
+                                           "spool", rlb_report_spool_of(ctx, p),
+                                           "counters",
+                                           rlb_metrics_json_of(ctx, RLB_MS_POOL, p)));
+    }
+    return a;
 }
 
 json_t *
@@ -164,5 +207,6 @@ rlb_report_stats(const struct rlb_ctx *ctx)
     json_object_set_new(o, "spool", rlb_report_spool(ctx));
     json_object_set_new(o, "redis", rlb_report_redis(ctx));
     json_object_set_new(o, "servers", rlb_report_servers(ctx));
+    json_object_set_new(o, "pools", rlb_report_pools(ctx));
     return o;
 }

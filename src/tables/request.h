@@ -72,6 +72,13 @@ enum rlb_req_queue {
 #define RLB_REQF_WRITE    0x20     /* classified as a write: the master only */
 #define RLB_REQF_CLASSED  0x40     /* classified (once) */
 
+/* What the routing rules decided (rflags), once: a Redis lookup brings the
+ * request back through the dispatch, which must not count it again. */
+#define RLB_ROUTEF_ROUTED   0x01   /* the rules ran (req->pool is theirs) */
+#define RLB_ROUTEF_STRIP    0x02   /* the pool gets User-Name without its realm */
+#define RLB_ROUTEF_MIGRATED 0x04   /* sent by a rule's migration */
+struct rlb_pool;
+
 /* A login: what ties the legs of a challenge chain together in the auth
  * log (log.auth). Its State's session carries it from one leg to the next
  * (sticky.h, and Redis). */
@@ -124,6 +131,8 @@ struct rlb_request {
         uint64_t         spool_seq;     /* RLB_REQF_REPLAY: the spool record */
     };
     uint8_t              pin_len;       /* its length (flags & RLB_REQF_PINNED) */
+    uint8_t              rflags;        /* RLB_ROUTEF_*: what routing decided */
+    struct rlb_pool     *pool;          /* the pool it goes to, once known (NULL before) */
     struct rlb_authinfo *ai;            /* log.auth on: what its line says */
     uint32_t             gen;           /* which use of this slot (for weak references) */
 };

@@ -260,9 +260,9 @@ rule_matches(const struct rlb_route *r, const uint8_t *pkt, const struct rlb_pkt
     }
 }
 
-int
-rlb_routes_pick(const struct rlb_routes *rs, const uint8_t *pkt, const struct rlb_pkt_info *info,
-                const char *client_name, struct rlb_route_result *res)
+static int
+pick(const struct rlb_routes *rs, const uint8_t *pkt, const struct rlb_pkt_info *info,
+     const char *client_name, struct rlb_route_result *res, bool count)
 {
     size_t len = 0;
     const uint8_t *name = rlb_pkt_find_attr(pkt, info, 0, RLB_ATTR_USER_NAME, &len);
@@ -287,7 +287,8 @@ rlb_routes_pick(const struct rlb_routes *rs, const uint8_t *pkt, const struct rl
 
         if (!rule_matches(r, pkt, info, client_name, res))
             continue;
-        r->matched++;
+        if (count)
+            r->matched++;
         res->rule = (int)i;
         res->pool = r->pool;
         res->stripped = r->strip;          /* realm rules only: a realm was found */
@@ -301,9 +302,24 @@ rlb_routes_pick(const struct rlb_routes *rs, const uint8_t *pkt, const struct rl
         }
         if (res->migrated) {
             res->pool = r->to_pool;
-            r->migrated++;
+            if (count)
+                r->migrated++;
         }
         return res->pool;
     }
     return -1;
+}
+
+int
+rlb_routes_pick(const struct rlb_routes *rs, const uint8_t *pkt, const struct rlb_pkt_info *info,
+                const char *client_name, struct rlb_route_result *res)
+{
+    return pick(rs, pkt, info, client_name, res, true);
+}
+
+int
+rlb_routes_peek(const struct rlb_routes *rs, const uint8_t *pkt, const struct rlb_pkt_info *info,
+                const char *client_name, struct rlb_route_result *res)
+{
+    return pick(rs, pkt, info, client_name, res, false);
 }

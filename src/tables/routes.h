@@ -16,13 +16,13 @@
  * ASCII letters lower-cased) modulo 10000, and the user migrates when the
  * bucket is below the share: a user keeps their pool while the share
  * stays, and raising the share only moves users from the old pool to the
- * new one. The key comes from a seed given at build (the configuration's,
- * later) or, without one, from the empty seed: a constant, so every
+ * new one. The key comes from a seed given at build (the configuration's
+ * routes_seed) or, without one, from the empty seed: a constant, so every
  * instance and every restart put a user in the same bucket. A request
  * without User-Name stays in the rule's pool.
  *
- * Not used by the daemon yet: the configuration and the flow do not know
- * pools (doc/pools.md).
+ * The flow (route.c) asks for the pool of each request without a known
+ * session; pool.c builds the rules from the configuration.
  */
 #ifndef RLB_ROUTES_H
 #define RLB_ROUTES_H
@@ -111,6 +111,11 @@ void rlb_routes_free(struct rlb_routes *rs);
 /* The pool of a parsed request from the client named client_name (NULL:
  * none); fills res. Nothing allocated. */
 int  rlb_routes_pick(const struct rlb_routes *rs, const uint8_t *pkt,
+                     const struct rlb_pkt_info *info, const char *client_name,
+                     struct rlb_route_result *res);
+/* The same, counting nothing: what the rules say of a request that goes
+ * elsewhere anyway (an answer to a challenge: its pool is its server's). */
+int  rlb_routes_peek(const struct rlb_routes *rs, const uint8_t *pkt,
                      const struct rlb_pkt_info *info, const char *client_name,
                      struct rlb_route_result *res);
 /* The share bucket of a User-Name (0..9999) under the rule set's key. */

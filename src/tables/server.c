@@ -14,8 +14,10 @@
 #include "server.h"
 
 static void
-server_set(struct rlb_server *s, const struct rlb_conf_server *cs, bool role)
+server_set(struct rlb_server *s, const struct rlb_conf *conf, const struct rlb_conf_server *cs,
+           bool role)
 {
+    snprintf(s->pool_name, sizeof(s->pool_name), "%s", conf->pool[cs->pool]->name);
     if (role)
         s->role = cs->role;
     s->weight = cs->weight;
@@ -40,7 +42,7 @@ int
 rlb_servers_reload(struct rlb_servers *ss, const struct rlb_conf *conf, bool roles, char *err,
                    size_t errlen)
 {
-    unsigned n = conf->nservers, cap = ss->n + ss->ngone + n, ngone = 0, ok = 0, at = 0;
+    unsigned n = conf->nsrv, cap = ss->n + ss->ngone + n, ngone = 0, ok = 0, at = 0;
     struct rlb_server **v = calloc(n ? n : 1, sizeof(*v));
     struct rlb_server **gone = calloc(cap ? cap : 1, sizeof(*gone));
     struct rlb_server **fresh = calloc(n ? n : 1, sizeof(*fresh));
@@ -51,7 +53,7 @@ rlb_servers_reload(struct rlb_servers *ss, const struct rlb_conf *conf, bool rol
     if (!v || !gone || !fresh || !secrets || !names)
         goto fail;
     for (unsigned i = 0; i < n; i++) {
-        const struct rlb_conf_server *cs = &conf->servers[i];
+        const struct rlb_conf_server *cs = conf->srv[i];
         struct rlb_server *s = find_in(ss->v, ss->n, cs->name, &at);
 
         if (!s)
@@ -64,10 +66,17 @@ rlb_servers_reload(struct rlb_servers *ss, const struct rlb_conf *conf, bool rol
                      cs->name, cs->line);
             goto fail;
         }
+        /* Its master role, sessions and spool belong to its pool. */
+        if (s && s->pool_name[0] && strcmp(s->pool_name, conf->pool[cs->pool]->name) != 0) {
+            snprintf(err, errlen, "server \"%s\" (line %d) moved from pool \"%s\" to pool "
+                     "\"%s\"; that needs a restart, or a new name (add the new server, remove "
+                     "the old one)", cs->name, cs->line, s->pool_name, conf->pool[cs->pool]->name);
+            goto fail;
+        }
     }
     snprintf(err, errlen, "out of memory");
     for (; ok < n; ok++) {
-        const struct rlb_conf_server *cs = &conf->servers[ok];
+        const struct rlb_conf_server *cs = conf->srv[ok];
 
         if (rlb_secret_init(&secrets[ok], cs->secret, strlen(cs->secret)) < 0)
             goto fail;
@@ -87,7 +96,7 @@ rlb_servers_reload(struct rlb_servers *ss, const struct rlb_conf *conf, bool rol
 
     /* Commit. */
     for (unsigned i = 0; i < n; i++) {
-        const struct rlb_conf_server *cs = &conf->servers[i];
+        const struct rlb_conf_server *cs = conf->srv[i];
         struct rlb_server *s = fresh[i];
 
         if (s) {
@@ -107,7 +116,7 @@ rlb_servers_reload(struct rlb_servers *ss, const struct rlb_conf *conf, bool rol
         s->secret = secrets[i];
         free(s->tls_name);
         s->tls_name = names[i];
-        server_set(s, cs, roles || fresh[i]);
+        server_set(s, conf, cs, roles || fresh[i]);
         v[i] = s;
     }
     for (unsigned i = 0; i < ss->n; i++) {
@@ -150,14 +159,14 @@ fail:
 int
 rlb_servers_build(struct rlb_servers *ss, const struct rlb_conf *conf)
 {
-    ss->v = calloc(conf->nservers ? conf->nservers : 1, sizeof(*ss->v));
+    ss->v = calloc(conf->nsrv ? conf->nsrv : 1, sizeof(*ss->v));
     ss->n = 0;
     if (!ss->v)
         return -1;
     ss->max_sockets = conf->proxy.max_sockets;
     ss->rcvbuf = conf->proxy.recv_buffer;
-    for (unsigned i = 0; i < conf->nservers; i++) {
-        const struct rlb_conf_server *cs = &conf->servers[i];
+    for (unsigned i = 0; i < conf->nsrv; i++) {
+        const struct rlb_conf_server *cs = conf->srv[i];
         struct rlb_server *s = calloc(1, sizeof(*s));
 
         if (!s || !(s->name = strdup(cs->name)) ||
@@ -174,8 +183,7 @@ rlb_servers_build(struct rlb_servers *ss, const struct rlb_conf *conf)
         memcpy(s->fp, cs->fp, sizeof(s->fp));
         s->tls_name = strdup(cs->tls_name ? cs->tls_name : "");
         snprintf(s->health_reason, sizeof(s->health_reason), "configured");
-        s->weight = cs->weight;
-        s->require_ma = cs->require_ma;
+        server_set(s, conf, cs, true);
         ss->v[ss->n++] = s;
     }
     return 0;

@@ -82,8 +82,12 @@ struct rlb_bsock {
     struct rlb_request *slot[256];      /* the request holding each Identifier */
 };
 
+struct rlb_pool;
+
 struct rlb_server {
     char                   *name;
+    char                    pool_name[RLB_NAME_MAX + 1];
+    struct rlb_pool        *pool;             /* set by the flow (pool.c) */
     int                     admin;            /* enum rlb_admin */
     bool                    removed;          /* taken out by a reload (drained) */
     int                     health;           /* enum rlb_health */

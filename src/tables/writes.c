@@ -152,7 +152,8 @@ rlb_atest_free(struct rlb_atest *t)
 }
 
 int
-rlb_writes_build(struct rlb_writes *w, const struct rlb_conf *conf, char *err, size_t errlen)
+rlb_writes_build(struct rlb_writes *w, const struct rlb_conf_pool *conf, const char *file,
+                 char *err, size_t errlen)
 {
     static const struct rlb_conf_write accounting = {
         .code = "Accounting-Request", .attribute = "", .equals = "", .regex = "",
@@ -190,7 +191,7 @@ rlb_writes_build(struct rlb_writes *w, const struct rlb_conf *conf, char *err, s
         }
         if (rlb_atest_compile(&r->t, c->vendor, c->attr, test, value, why, sizeof(why)) < 0) {
             key = test == RLB_WTEST_REGEX ? "regex" : "equals";
-            snprintf(err, errlen, "%s:%d: key \"%s\": %s", conf->file, c->line, key, why);
+            snprintf(err, errlen, "%s:%d: key \"%s\": %s", file, c->line, key, why);
             rlb_writes_free(w);
             return -1;
         }

@@ -48,7 +48,10 @@ struct rlb_writes {
 
 /* Compiles the rules (the configuration was validated). Returns -1 with a
  * message in err when a value cannot be converted to the attribute's type. */
-int  rlb_writes_build(struct rlb_writes *w, const struct rlb_conf *conf, char *err, size_t errlen);
+/* A pool's rules (its own, or the top-level ones it inherits); file names
+ * the configuration in errors. */
+int  rlb_writes_build(struct rlb_writes *w, const struct rlb_conf_pool *conf, const char *file,
+                      char *err, size_t errlen);
 void rlb_writes_free(struct rlb_writes *w);
 /* Can text be an equals value of that attribute? (radlb -C) 0, or -1 with
  * the reason in err. */

@@ -515,6 +515,25 @@ copy_attrs(const uint8_t *in, const struct rlb_pkt_info *info, bool ma_first,
     return (size_t)(p - out) + extra;
 }
 
+size_t
+rlb_pkt_replace_attr(const uint8_t *in, const struct rlb_pkt_info *info, const uint8_t *value,
+                     const uint8_t *nv, size_t nvlen, uint8_t *out, size_t outsize)
+{
+    size_t at = (size_t)(value - in) - 2, old = in[at + 1];
+    size_t len = info->len - old + 2 + nvlen;
+
+    if (value < in + RLB_HDR_LEN + 2 || at + old > info->len || nvlen > 253 || len > outsize ||
+        len > RLB_PKT_MAX)
+        return 0;
+    memcpy(out, in, at);
+    out[at] = in[at];
+    out[at + 1] = (uint8_t)(2 + nvlen);
+    memcpy(out + at + 2, nv, nvlen);
+    memcpy(out + at + 2 + nvlen, in + at + old, info->len - at - old);
+    rlb_put16(out + 2, (uint16_t)len);
+    return len;
+}
+
 ssize_t
 rlb_pkt_build_request(const uint8_t *in, const struct rlb_pkt_info *info,
                       const struct rlb_secret *client_secret,

@@ -81,6 +81,16 @@ bool rlb_pkt_reply_ok(const uint8_t *pkt, const struct rlb_pkt_info *info,
  * same bytes); for Accounting-Request the authenticator is computed and
  * left at out[4..19]. Returns the length, or -1 with *why.
  */
+/*
+ * A copy of in (parsed into info) with one attribute's value replaced:
+ * value points at the value of a top-level attribute of in (as
+ * rlb_pkt_find_attr gives it), nv/nvlen is the new one (1..253 octets).
+ * Returns the copy's length (to be parsed again), 0 when it does not fit.
+ */
+size_t rlb_pkt_replace_attr(const uint8_t *in, const struct rlb_pkt_info *info,
+                            const uint8_t *value, const uint8_t *nv, size_t nvlen, uint8_t *out,
+                            size_t outsize);
+
 ssize_t rlb_pkt_build_request(const uint8_t *in, const struct rlb_pkt_info *info,
                               const struct rlb_secret *client_secret,
                               const struct rlb_secret *server_secret,

@@ -25,7 +25,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     fz_env_start(&env);
-    first_master = env.ctx.master.server;
+    first_master = env.ctx.pools[0]->master.server;
     return 0;
 }
 
@@ -64,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Back to the starting state. */
     run("enable mfa1", RLB_CMD_ADMIN);
     run("enable mfa2", RLB_CMD_ADMIN);
-    if (env.ctx.master.server != first_master)
+    if (env.ctx.pools[0]->master.server != first_master)
         run("promote mfa1 force", RLB_CMD_ADMIN);
     fz_env_reset(&env);
     return 0;

@@ -72,6 +72,18 @@ cleanup(void)
 void
 fz_env_start(struct fz_env *e)
 {
+    fz_env_start_with(e, "");
+}
+
+int
+fz_free_port(void)
+{
+    return free_port();
+}
+
+void
+fz_env_start_with(struct fz_env *e, const char *extra)
+{
     struct rlb_conf_msgs msgs;
     struct rlb_log_conf lc = { RLB_LOG_ERR, RLB_LOG_STDERR, 0, RLB_LOG_TEXT, RLB_AUTHLOG_OFF, 0 };
     char err[512];
@@ -113,9 +125,9 @@ fz_env_start(struct fz_env *e)
             "health = { probe = \"none\"; };\n"
             "log = { level = \"error\"; destination = \"stderr\"; };\n"
             "control = { socket = \"\"; };\n"
-            "stats = { port = 0; };\n",
+            "stats = { port = 0; };\n%s",
             RLB_DEFAULT_DICTDIR, free_port(), free_port(), free_port(), free_port(), free_port(),
-            free_port());
+            free_port(), extra);
     fclose(fp);
 
     rlb_log_setup(&lc, "radlb-fuzz");
@@ -163,7 +175,8 @@ fz_env_reset(struct fz_env *e)
         rlb_sticky_forget_server(&ctx->sticky, ctx->servers.v[i]);
         rlb_sticky_forget_server(&ctx->affinity, ctx->servers.v[i]);
     }
-    ctx->balancer.cursor = 0;
+    for (unsigned i = 0; i < ctx->npools; i++)
+        ctx->pools[i]->balancer.cursor = 0;
     ctx->outq->n = 0;                             /* never sent */
 }
 

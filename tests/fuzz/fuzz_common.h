@@ -37,6 +37,10 @@ void fz_client_addr(unsigned i, union rlb_sockaddr *out);
  * (listeners and server sockets on free loopback ports, never written to:
  * the outbox is discarded by fz_env_reset). Exits on failure. */
 void fz_env_start(struct fz_env *e);
+/* The same, with more configuration text appended (pools, routes). */
+void fz_env_start_with(struct fz_env *e, const char *extra);
+/* A free loopback UDP port (for servers of that extra text). */
+int  fz_free_port(void);
 /* The first listener of a type (RLB_LISTEN_AUTH or RLB_LISTEN_ACCT). */
 struct rlb_listener *fz_listener(struct fz_env *e, int type);
 /* Forgets every request (pending, done) and the outbox: the next input

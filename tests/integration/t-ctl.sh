@@ -12,7 +12,7 @@ t_assert_eq 660 "$(stat -c %a "$RLB_SOCK")" "the control socket has mode 0660 (n
 
 out=$(rlb_ctl help)
 t_assert_eq 0 $? "radlbctl help exits 0"
-for cmd in "show servers" "show sessions" "show spool" "show clients" "show stats" "show config" "promote NAME [force]"; do
+for cmd in "show servers" "show sessions" "show spool" "show clients" "show stats" "show config" "show pools" "show routes" "route N share PERCENT" "promote [POOL/]NAME [force]"; do
 	t_assert_contains "$cmd" "$out" "help lists \"$cmd\""
 done
 

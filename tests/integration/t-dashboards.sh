@@ -231,7 +231,7 @@ ps_start=$(date -d "$(ps -o lstart= -p "$RLB_PID")" +%s)
 num_ok "$pstart" $((ps_start - 1)) $((ps_start + 1)) ||
 	t_fail "process_start_time_seconds $pstart is not the kernel's start time of radlb ($ps_start, ps)"
 t_pass "radlb_start_time_seconds $start, just after process_start_time_seconds $pstart"
-since=$(metric 'radlb_server_state_since_timestamp_seconds{server="mfa2"}')
+since=$(metric 'radlb_server_state_since_timestamp_seconds{server="mfa2",pool="default"}')
 num_ok "$since" "$start" "$now" || t_fail "mfa2's state since $since is not after radlb's start"
 t_assert_eq 0 "$(metric radlb_master_lost_timestamp_seconds)" "radlb_master_lost_timestamp_seconds is 0 with a master"
 t_assert_eq 0 "$(metric radlb_spool_oldest_timestamp_seconds)" \

@@ -82,7 +82,7 @@ f_assert_le "$others" 0 "and the healthy servers saw no retransmission"
 # histogram: no client start-up time in it).
 fast3() {
 	curl -sf "http://127.0.0.1:$RLB_HTTP/metrics" |
-		awk '$1 == "radlb_server_response_seconds_bucket{server=\"mfa3\",le=\"0.1\"}" { print $2; f = 1 } END { if (!f) print "missing" }'
+		awk '$1 == "radlb_server_response_seconds_bucket{server=\"mfa3\",pool=\"default\",le=\"0.1\"}" { print $2; f = 1 } END { if (!f) print "missing" }'
 }
 t_assert_eq 0 "$(fast3)" "while impaired, no answer from mfa3 came within 100 ms (400 ms added to each round trip)"
 

@@ -116,7 +116,7 @@ t_assert_eq 1 $? "promote of an unknown server exits 1"
 t_assert_contains 'no server named "mfa9"' "$out" "and says so"
 out=$(rlb_ctl promote 2>&1)
 t_assert_eq 1 $? "promote without a name exits 1"
-t_assert_contains 'usage: promote NAME [force]' "$out" "and gives the usage"
+t_assert_contains 'usage: promote [POOL/]NAME [force]' "$out" "and gives the usage"
 out=$(rlb_ctl promote mfa1 2>&1)
 t_assert_eq 1 $? "promoting the master again exits 1"
 kill -STOP "$(pid_of mfa3)"

@@ -43,7 +43,7 @@ t_assert_eq "$(rlb_stat client.nas.retransmissions)" $((retx + absorbed)) \
 # others are absorbed.
 srv_sum() {
 	curl -sf "http://127.0.0.1:$RLB_HTTP/metrics" |
-		awk -v s="$1" '$1 == "radlb_server_response_seconds_sum{server=\"" s "\"}" { printf "%d\n", $2 * 1000 }'
+		awk -v s="$1" '$1 == "radlb_server_response_seconds_sum{server=\"" s "\",pool=\"default\"}" { printf "%d\n", $2 * 1000 }'
 }
 for i in 1 2 3; do
 	eval "sum_before_mfa$i=\$(srv_sum mfa$i) passed_before_mfa$i=\$(rlb_stat server.mfa$i.retransmissions)"

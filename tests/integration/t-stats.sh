@@ -57,8 +57,8 @@ for name in radlb_requests_total radlb_client_requests_total radlb_server_access
 	grep -q "^# TYPE $name " "$T_DIR/metrics.txt" || t_fail "/metrics has no $name"
 done
 t_pass "/metrics has the figures the issue lists"
-t_assert_eq 1 "$(metric 'radlb_server_role{server="mfa1",role="master"}')" "the master's role is a gauge"
-t_assert_eq 1 "$(metric 'radlb_server_state{server="mfa2",state="up"}')" "and so is each server's state"
+t_assert_eq 1 "$(metric 'radlb_server_role{server="mfa1",pool="default",role="master"}')" "the master's role is a gauge"
+t_assert_eq 1 "$(metric 'radlb_server_state{server="mfa2",pool="default",state="up"}')" "and so is each server's state"
 t_assert_eq 1 "$(metric 'radlb_master_info{server="mfa1"}')" "the master's name is an info sample"
 
 # doc/metrics.md is radlb -M, so every metric is documented.
@@ -73,7 +73,7 @@ req0=$(metric radlb_requests_total)
 nas0=$(metric 'radlb_client_requests_total{client="nas"}')
 acc0=$(sum_of radlb_server_access_accepts_total)
 cha0=$(sum_of radlb_server_access_challenges_total)
-acct0=$(metric 'radlb_server_accounting_responses_total{server="mfa1"}')
+acct0=$(metric 'radlb_server_accounting_responses_total{server="mfa1",pool="default"}')
 cnt0=$(sum_of radlb_server_response_seconds_count)
 "$OTPLOGIN" -k "$CLIENT_SECRET" -d "$T_DIR" -n 2000 -c 20 -u user -f 100 "127.0.0.1:$RLB_AUTH" \
 	>"$T_DIR/otp.out" 2>&1 &
@@ -96,7 +96,7 @@ t_assert_eq $((req0 + 4005)) "$(metric radlb_requests_total)" "4,000 login legs 
 t_assert_eq $((nas0 + 4005)) "$(metric 'radlb_client_requests_total{client="nas"}')" "counted against client nas"
 t_assert_eq $((cha0 + 2000)) "$(sum_of radlb_server_access_challenges_total)" "2,000 Access-Challenges, by server"
 t_assert_eq $((acc0 + 2000)) "$(sum_of radlb_server_access_accepts_total)" "2,000 Access-Accepts, by server"
-t_assert_eq $((acct0 + 5)) "$(metric 'radlb_server_accounting_responses_total{server="mfa1"}')" \
+t_assert_eq $((acct0 + 5)) "$(metric 'radlb_server_accounting_responses_total{server="mfa1",pool="default"}')" \
 	"5 Accounting-Responses from the master"
 t_assert_eq $((cnt0 + 4005)) "$(sum_of radlb_server_response_seconds_count)" "4,005 response times in the histograms"
 out=$(scrape | "$PY" -c '

@@ -16,7 +16,10 @@
 #include <check.h>
 #include <dirent.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 
+#include "balance.h"
 #include "conf.h"
 #include "writes.h"
 
@@ -28,7 +31,7 @@
 
 #define GOOD_FILES(X) \
     X(minimal) X(full) X(ipv6) X(short_secret) X(secret_13_octets) X(control_socket)      \
-    X(master_keys) X(tcp)
+    X(master_keys) X(tcp) X(pools) X(pools_only) X(route_after_default)
 
 #define BAD_FILES(X)                                                                        \
     X(unknown_key_top) X(unknown_key_section) X(unknown_key_list_entry)                     \
@@ -52,7 +55,12 @@
     X(udp_listener_any) X(duplicate_tcp_listener) X(bad_fingerprint)                        \
     X(fingerprint_without_tls) X(tls_server_no_trust) X(tls_listener_no_trust)              \
     X(tls_no_certificate) X(tls_certificate_missing) X(backoff_inverted)              \
-    X(placeholder_secret)
+    X(placeholder_secret)                                                                    \
+    X(pool_named_default) X(pool_duplicate_name) X(pool_server_in_two_pools)                 \
+    X(pool_no_master) X(pool_bad_balance) X(route_unknown_pool) X(route_two_kinds)           \
+    X(route_no_kind) X(route_strip_without_realm) X(route_share_three_decimals)              \
+    X(route_users_and_file) X(route_users_file_missing) X(route_unknown_client)              \
+    X(route_migrate_own_pool) X(route_share_without_to) X(route_bad_attribute)
 
 #define COUNT(n) +1
 static const unsigned n_good = 0 GOOD_FILES(COUNT);
@@ -449,6 +457,93 @@ START_TEST(master_keys_defaults)
 }
 END_TEST
 
+/* Pools: the default one first, every server once (in pool order), each
+ * pool's balance, health and writes resolved; routes resolved to pool
+ * indices and basis points. */
+START_TEST(pools_resolved)
+{
+    struct rlb_conf_msgs msgs;
+    struct rlb_conf *c = rlb_conf_load(CONF_DIR "/good/pools.conf", &msgs);
+    const struct rlb_conf_pool *d, *vpn, *nw;
+
+    ck_assert_msg(c != NULL, "%s", msgs.text ? msgs.text : "");
+    ck_assert_uint_eq(c->npool, 3);
+    d = c->pool[0];
+    vpn = c->pool[1];
+    nw = c->pool[2];
+    ck_assert_str_eq(d->name, "default");
+    ck_assert(d->top && !vpn->top);
+    ck_assert_str_eq(vpn->name, "vpn");
+    ck_assert_str_eq(nw->name, "new");
+    ck_assert_uint_eq(c->nsrv, 4);
+    ck_assert_str_eq(c->srv[0]->name, "mfa1");
+    ck_assert_str_eq(c->srv[2]->name, "vpn2");
+    ck_assert_uint_eq(c->srv[2]->pool, 1);
+    ck_assert_uint_eq(c->srv[3]->pool, 2);
+    ck_assert_int_eq(vpn->master, 1);
+    ck_assert_int_eq(d->balance, RLB_BALANCE_LEAST_OUTSTANDING);
+    ck_assert_int_eq(vpn->balance, RLB_BALANCE_ROUND_ROBIN);
+    ck_assert(vpn->health.interval == 5.0 && vpn->health.fall == 5);
+    ck_assert(vpn->health.timeout == 1.0 && vpn->health.rise == 2);   /* the top-level's */
+    ck_assert(nw->health.interval == 2.0);
+    ck_assert(vpn->writes_given && vpn->nwrites == 1);
+    ck_assert(!nw->writes_given && nw->nwrites == 0);   /* the top-level default */
+    ck_assert_uint_eq(c->nroutes, 5);
+    ck_assert_int_eq(c->routes[0].pool_index, 1);
+    ck_assert(c->routes[0].strip);
+    ck_assert_int_eq(c->routes[1].pool_index, 2);
+    ck_assert_int_eq(c->routes[3].pool_index, 0);
+    ck_assert_int_eq(c->routes[3].to_index, 2);
+    ck_assert_uint_eq(c->routes[3].share_bp, 1250);
+    ck_assert_int_eq(c->routes[0].to_index, -1);
+    ck_assert_str_eq(c->routes_seed, "cluster-7");
+    ck_assert_ptr_nonnull(strstr(c->proxy.unroutable_message, "No authentication service"));
+    rlb_conf_free(c);
+    rlb_conf_msgs_free(&msgs);
+}
+END_TEST
+
+/* users_file: one name a line; the newline (and a CR) is not part of it,
+ * empty lines and # lines are skipped. */
+START_TEST(users_file_read)
+{
+    char dir[] = "/tmp/radlb-conf.XXXXXX", users[128], file[128];
+    struct rlb_conf_msgs msgs;
+    struct rlb_conf *c;
+    FILE *f;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(users, sizeof(users), "%s/users", dir);
+    snprintf(file, sizeof(file), "%s/radlb.conf", dir);
+    f = fopen(users, "w");
+    fputs("# pilot group\nalice@example.com\n\nbob@example.com\r\ncarol\\x", f);
+    fclose(f);
+    f = fopen(file, "w");
+    fprintf(f, "listen = ( { type = \"auth\"; address = \"127.0.0.1\"; port = 1812; } );\n"
+               "clients = ( { name = \"nas1\"; network = \"127.0.0.0/8\"; "
+               "secret = \"client-secret-0123456789\"; } );\n"
+               "servers = ( { name = \"mfa1\"; address = \"127.0.0.1\"; "
+               "secret = \"server-secret-0123456789\"; role = \"master\"; } );\n"
+               "pools = ( { name = \"b\"; servers = ( { name = \"b1\"; address = \"127.0.0.2\"; "
+               "secret = \"server-secret-0123456789\"; role = \"master\"; } ); } );\n"
+               "routes = ( { default = true; pool = \"default\"; "
+               "migrate = { to = \"b\"; users_file = \"%s\"; }; } );\n"
+               "control = { socket = \"\"; };\n", users);
+    fclose(f);
+    c = rlb_conf_load(file, &msgs);
+    ck_assert_msg(c != NULL, "%s", msgs.text ? msgs.text : "");
+    ck_assert_uint_eq(c->routes[0].nfile_users, 3);
+    ck_assert_str_eq(c->routes[0].file_users[0], "alice@example.com");
+    ck_assert_str_eq(c->routes[0].file_users[1], "bob@example.com");
+    ck_assert_str_eq(c->routes[0].file_users[2], "carol\\x");
+    rlb_conf_free(c);
+    rlb_conf_msgs_free(&msgs);
+    unlink(users);
+    unlink(file);
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(master_keys_values)
 {
     struct rlb_conf_msgs msgs;
@@ -505,7 +600,7 @@ START_TEST(master_keys_values)
     ck_assert_str_eq(w->attribute, "");
 
     /* What radlb builds from them at start. */
-    ck_assert_msg(rlb_writes_build(&ws, c, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_msg(rlb_writes_build(&ws, c->pool[0], c->file, err, sizeof(err)) == 0, "%s", err);
     ck_assert_uint_eq(ws.n, 8);
     rlb_writes_free(&ws);
 
@@ -553,6 +648,8 @@ conf_suite(void)
     tcase_add_test(tc, ipv6_resolved);
     tcase_add_test(tc, dump_masks_secrets);
     tcase_add_test(tc, master_keys_defaults);
+    tcase_add_test(tc, pools_resolved);
+    tcase_add_test(tc, users_file_read);
     tcase_add_test(tc, master_keys_values);
     suite_add_tcase(s, tc);
 

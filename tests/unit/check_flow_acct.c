@@ -90,9 +90,9 @@ setup(void)
     ck_assert_ptr_nonnull(mkdtemp(spool_top));
     snprintf(spool_dir, sizeof(spool_dir), "%s/spool", spool_top);
     ctx->conf->spool.directory = spool_dir;
-    ck_assert_int_eq(rlb_acctspool_start(ctx), 0);
-    ck_assert_ptr_nonnull(ctx->spool);
-    ck_assert_ptr_nonnull(ctx->master.server);
+    ck_assert_int_eq(rlb_acctspool_start(ctx, ctx->pools[0]), 0);
+    ck_assert_ptr_nonnull(ctx->pools[0]->spool);
+    ck_assert_ptr_nonnull(ctx->pools[0]->master.server);
 }
 
 static void
@@ -102,7 +102,7 @@ teardown(void)
     DIR *d;
     char path[400];
 
-    rlb_acctspool_stop(ctx);
+    rlb_acctspool_stop(ctx, ctx->pools[0]);
     ctx->conf->spool.directory = conf_spool_dir;
     d = opendir(spool_dir);
     while (d && (de = readdir(d))) {
@@ -122,16 +122,16 @@ teardown(void)
 static void
 master_down(void)
 {
-    ctx->master.server->health = RLB_HEALTH_DOWN;
-    ck_assert(!rlb_master_takes_writes(ctx));
+    ctx->pools[0]->master.server->health = RLB_HEALTH_DOWN;
+    ck_assert(!rlb_master_takes_writes(ctx->pools[0]));
 }
 
 static void
 master_back(void)
 {
-    ctx->master.server->health = RLB_HEALTH_UP;
-    ck_assert(rlb_master_takes_writes(ctx));
-    ctx->up.writes_resume(ctx);
+    ctx->pools[0]->master.server->health = RLB_HEALTH_UP;
+    ck_assert(rlb_master_takes_writes(ctx->pools[0]));
+    ctx->up.writes_resume(ctx, ctx->pools[0]);
 }
 
 /* An Accounting-Request from the NAS: Identifier id, Acct-Status-Type
@@ -232,7 +232,7 @@ master_acks(struct rlb_request *req)
  * durable; the prepare watcher commits it, then answers the NAS. */
 START_TEST(spooled_answered_after_the_commit)
 {
-    const struct rlb_spool_stats *st = rlb_spool_stats(ctx->spool);
+    const struct rlb_spool_stats *st = rlb_spool_stats(ctx->pools[0]->spool);
     uint8_t buf[RLB_PKT_MAX], auth[RLB_AUTH_LEN];
     struct rlb_request *req;
     unsigned out0 = ctx->outq->n;
@@ -243,8 +243,8 @@ START_TEST(spooled_answered_after_the_commit)
     ck_assert_ptr_nonnull(req);
     ck_assert_uint_eq(req->state, RLB_REQ_SPOOLING);
     memcpy(auth, req->client_auth, RLB_AUTH_LEN);
-    ck_assert(rlb_spool_pending(ctx->spool));
-    ck_assert_uint_eq(rlb_spool_depth(ctx->spool), 0);  /* not durable yet */
+    ck_assert(rlb_spool_pending(ctx->pools[0]->spool));
+    ck_assert_uint_eq(rlb_spool_depth(ctx->pools[0]->spool), 0);  /* not durable yet */
     ck_assert_uint_eq(st->commits, 0);
     ck_assert_uint_eq(ctx->outq->n, out0);              /* no answer queued */
     ck_assert_uint_eq(ctx->stats.acct_spooled, 0);
@@ -253,14 +253,14 @@ START_TEST(spooled_answered_after_the_commit)
     loop_prepare();
     ck_assert_uint_eq(st->commits, 1);
     ck_assert_uint_eq(st->appended, 1);
-    ck_assert(!rlb_spool_pending(ctx->spool));
-    ck_assert_uint_eq(rlb_spool_depth(ctx->spool), 1);
+    ck_assert(!rlb_spool_pending(ctx->pools[0]->spool));
+    ck_assert_uint_eq(rlb_spool_depth(ctx->pools[0]->spool), 1);
     ck_assert_uint_eq(ctx->stats.acct_spooled, 1);
     ck_assert_uint_eq(req->state, RLB_REQ_DONE);
-    ck_assert_uint_eq(rlb_timeq_count(&ctx->spooling.wait), 0);
+    ck_assert_uint_eq(rlb_timeq_count(&ctx->pools[0]->spooling.wait), 0);
     assert_response(1, auth);
     ck_assert_uint_eq(nas_recv(buf, sizeof(buf)), 0);   /* one answer */
-    ck_assert_uint_eq(ctx->master.server->stats.requests, 0);
+    ck_assert_uint_eq(ctx->pools[0]->master.server->stats.requests, 0);
 }
 END_TEST
 
@@ -268,7 +268,7 @@ END_TEST
  * then every NAS answered, in order. */
 START_TEST(one_commit_per_iteration)
 {
-    const struct rlb_spool_stats *st = rlb_spool_stats(ctx->spool);
+    const struct rlb_spool_stats *st = rlb_spool_stats(ctx->pools[0]->spool);
     uint8_t auth[4][RLB_AUTH_LEN], buf[RLB_PKT_MAX];
     char session[16];
 
@@ -279,13 +279,13 @@ START_TEST(one_commit_per_iteration)
         ck_assert_uint_eq(find((uint8_t)(10 + id))->state, RLB_REQ_SPOOLING);
         memcpy(auth[id], find((uint8_t)(10 + id))->client_auth, RLB_AUTH_LEN);
     }
-    ck_assert_uint_eq(rlb_timeq_count(&ctx->spooling.wait), 4);
+    ck_assert_uint_eq(rlb_timeq_count(&ctx->pools[0]->spooling.wait), 4);
     ck_assert_uint_eq(st->commits, 0);
 
     loop_prepare();
     ck_assert_uint_eq(st->commits, 1);
     ck_assert_uint_eq(st->appended, 4);
-    ck_assert_uint_eq(rlb_spool_depth(ctx->spool), 4);
+    ck_assert_uint_eq(rlb_spool_depth(ctx->pools[0]->spool), 4);
     ck_assert_uint_eq(ctx->stats.acct_spooled, 4);
     for (uint8_t id = 0; id < 4; id++)
         assert_response((uint8_t)(10 + id), auth[id]);
@@ -298,7 +298,7 @@ START_TEST(one_commit_per_iteration)
     /* a NAS's retransmission gets the cached answer, nothing is spooled again */
     ck_assert_int_eq(acct_from_nas(10, "sess-0"), RLB_DROP_NONE);
     ck_assert_uint_eq(plain->stats.duplicates, 1);
-    ck_assert(!rlb_spool_pending(ctx->spool));
+    ck_assert(!rlb_spool_pending(ctx->pools[0]->spool));
 }
 END_TEST
 
@@ -307,8 +307,8 @@ END_TEST
  * spool. New accounting meanwhile queues behind the records. */
 START_TEST(replayed_to_the_master_and_acknowledged)
 {
-    const struct rlb_spool_stats *st = rlb_spool_stats(ctx->spool);
-    struct rlb_server *m = ctx->master.server;
+    const struct rlb_spool_stats *st = rlb_spool_stats(ctx->pools[0]->spool);
+    struct rlb_server *m = ctx->pools[0]->master.server;
     struct rlb_request *r[8];
     unsigned out0;
 
@@ -316,13 +316,13 @@ START_TEST(replayed_to_the_master_and_acknowledged)
     ck_assert_int_eq(acct_from_nas(1, "sess-a"), RLB_DROP_NONE);
     ck_assert_int_eq(acct_from_nas(2, "sess-b"), RLB_DROP_NONE);
     loop_prepare();
-    ck_assert_uint_eq(rlb_spool_depth(ctx->spool), 2);
+    ck_assert_uint_eq(rlb_spool_depth(ctx->pools[0]->spool), 2);
     ck_assert_uint_eq(replays(r, 8), 0);
 
     out0 = ctx->outq->n;
     master_back();
     ck_assert_uint_eq(replays(r, 8), 2);
-    ck_assert_uint_eq(ctx->spooling.inflight, 2);
+    ck_assert_uint_eq(ctx->pools[0]->spooling.inflight, 2);
     ck_assert_uint_eq(st->replayed, 2);
     ck_assert_uint_eq(ctx->outq->n, out0 + 2);
     for (unsigned i = 0; i < 2; i++) {
@@ -351,14 +351,14 @@ START_TEST(replayed_to_the_master_and_acknowledged)
     ck_assert_uint_eq(find(3)->state, RLB_REQ_SPOOLING);
     rlb_acctspool_commit(ctx);
     ck_assert_uint_eq(find(3)->state, RLB_REQ_DONE);
-    ck_assert_uint_eq(rlb_spool_depth(ctx->spool), 3);
+    ck_assert_uint_eq(rlb_spool_depth(ctx->pools[0]->spool), 3);
 
     /* acknowledged out of order: the position waits for the first */
     ck_assert_int_eq(master_acks(r[1]), RLB_DROP_NONE);
     ck_assert_uint_eq(st->acked, 1);
-    ck_assert_uint_eq(rlb_spool_ack_pos(ctx->spool), 0);
+    ck_assert_uint_eq(rlb_spool_ack_pos(ctx->pools[0]->spool), 0);
     ck_assert_int_eq(master_acks(r[0]), RLB_DROP_NONE);
-    ck_assert_uint_eq(rlb_spool_ack_pos(ctx->spool), 2);
+    ck_assert_uint_eq(rlb_spool_ack_pos(ctx->pools[0]->spool), 2);
     ck_assert_uint_eq(ctx->stats.acct_replayed, 2);
 
     /* an acknowledgement kicks the replay: the third record went too */
@@ -366,18 +366,18 @@ START_TEST(replayed_to_the_master_and_acknowledged)
     ck_assert_uint_eq(r[0]->spool_seq, 3);
     ck_assert_int_eq(master_acks(r[0]), RLB_DROP_NONE);
     ck_assert_uint_eq(st->acked, 3);
-    ck_assert_uint_eq(rlb_spool_depth(ctx->spool), 0);
-    ck_assert_uint_eq(rlb_spool_ack_pos(ctx->spool), 3);
-    ck_assert_uint_eq(ctx->spooling.inflight, 0);
+    ck_assert_uint_eq(rlb_spool_depth(ctx->pools[0]->spool), 0);
+    ck_assert_uint_eq(rlb_spool_ack_pos(ctx->pools[0]->spool), 3);
+    ck_assert_uint_eq(ctx->pools[0]->spooling.inflight, 0);
     ck_assert_uint_eq(ctx->stats.acct_replayed, 3);
     ck_assert_uint_eq(rlb_timeq_count(&ctx->pending), 0);
-    ck_assert(!rlb_acctspool_busy(ctx));
+    ck_assert(!rlb_acctspool_busy(ctx->pools[0]));
 
     /* the spool empty and a master: accounting goes straight to it */
     ck_assert_int_eq(acct_from_nas(4, "sess-d"), RLB_DROP_NONE);
     ck_assert_uint_eq(find(4)->state, RLB_REQ_PENDING);
     ck_assert_ptr_eq(find(4)->bsock->server, m);
-    ck_assert(!rlb_spool_pending(ctx->spool));
+    ck_assert(!rlb_spool_pending(ctx->pools[0]->spool));
 }
 END_TEST
 

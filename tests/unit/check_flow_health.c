@@ -181,16 +181,16 @@ START_TEST(promotion_moves_new_writes_only)
     struct rlb_server *m1 = flow_server("mfa1"), *m2 = flow_server("mfa2");
     struct rlb_strbuf out = { 0 }, err = { 0 };
     struct rlb_request *w1, *w2;
-    uint64_t epoch = ctx->master.epoch;
+    uint64_t epoch = ctx->pools[0]->master.epoch;
     struct tpkt p, q;
 
-    ck_assert_ptr_eq(ctx->master.server, m1);
+    ck_assert_ptr_eq(ctx->pools[0]->master.server, m1);
     w1 = first_leg(&p, 9, "admin-1");
     ck_assert_ptr_eq(w1->bsock->server, m1);
 
     ck_assert_int_eq(rlb_master_promote(ctx, m2, false, "uid 0", 0, &out, &err), 0);
-    ck_assert_ptr_eq(ctx->master.server, m2);
-    ck_assert_uint_eq(ctx->master.epoch, epoch + 1);
+    ck_assert_ptr_eq(ctx->pools[0]->master.server, m2);
+    ck_assert_uint_eq(ctx->pools[0]->master.epoch, epoch + 1);
     ck_assert_uint_eq(m2->role, RLB_ROLE_MASTER);
     ck_assert_uint_eq(m1->role, RLB_ROLE_SUBORDINATE);
     ck_assert_ptr_nonnull(strstr(out.p, "mfa2 is the master"));
@@ -214,7 +214,7 @@ START_TEST(promotion_refusals)
 {
     struct rlb_server *m1 = flow_server("mfa1"), *m2 = flow_server("mfa2");
     struct rlb_strbuf out = { 0 }, err = { 0 };
-    uint64_t epoch = ctx->master.epoch;
+    uint64_t epoch = ctx->pools[0]->master.epoch;
 
     ck_assert_int_eq(rlb_master_promote(ctx, m1, false, "uid 0", 0, &out, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.p, "already the master"));
@@ -223,19 +223,19 @@ START_TEST(promotion_refusals)
     rlb_sb_free(&err);
     ck_assert_int_eq(rlb_master_promote(ctx, m2, false, "uid 0", 0, &out, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.p, "is down"));
-    ck_assert_ptr_eq(ctx->master.server, m1);
-    ck_assert_uint_eq(ctx->master.epoch, epoch);
+    ck_assert_ptr_eq(ctx->pools[0]->master.server, m1);
+    ck_assert_uint_eq(ctx->pools[0]->master.epoch, epoch);
 
     rlb_health_set_up(ctx, m2, "probe answered");
     rlb_health_set_admin(ctx, m2, RLB_ADMIN_MAINTENANCE, "test");
     rlb_sb_free(&err);
     ck_assert_int_eq(rlb_master_promote(ctx, m2, false, "uid 0", 0, &out, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.p, "maintenance"));
-    ck_assert_ptr_eq(ctx->master.server, m1);
+    ck_assert_ptr_eq(ctx->pools[0]->master.server, m1);
 
     ck_assert_int_eq(rlb_master_promote(ctx, m2, true, "uid 0", 0, &out, &err), 0);
-    ck_assert_ptr_eq(ctx->master.server, m2);
-    ck_assert_uint_eq(ctx->master.epoch, epoch + 1);
+    ck_assert_ptr_eq(ctx->pools[0]->master.server, m2);
+    ck_assert_uint_eq(ctx->pools[0]->master.epoch, epoch + 1);
     rlb_sb_free(&out);
     rlb_sb_free(&err);
 }
@@ -251,7 +251,7 @@ START_TEST(write_without_a_master_is_rejected)
     struct rlb_request *req;
 
     rlb_health_set_down(ctx, m1, "3 probes not answered");
-    ck_assert(!rlb_master_takes_writes(ctx));
+    ck_assert(!rlb_master_takes_writes(ctx->pools[0]));
     flow_request(&p, 11, 1, "admin-3", NULL);
     ck_assert_int_eq(flow_from_nas(&p), RLB_DROP_NONE);
     req = flow_find(11);
@@ -261,7 +261,7 @@ START_TEST(write_without_a_master_is_rejected)
     ck_assert_uint_eq(m2->stats.requests, 0);
 
     rlb_health_set_up(ctx, m1, "probe answered");
-    ck_assert(rlb_master_takes_writes(ctx));
+    ck_assert(rlb_master_takes_writes(ctx->pools[0]));
     req = first_leg(&p, 12, "admin-4");
     ck_assert_ptr_eq(req->bsock->server, m1);
 }

@@ -197,7 +197,7 @@ start_env(void)
     mfa2 = rlb_servers_find(&ctx->servers, "mfa2");
     ck_assert_ptr_nonnull(mfa1);
     ck_assert_ptr_nonnull(mfa2);
-    ck_assert_ptr_eq(ctx->master.server, mfa1);
+    ck_assert_ptr_eq(ctx->pools[0]->master.server, mfa1);
 }
 
 static void

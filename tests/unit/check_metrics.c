@@ -21,6 +21,7 @@ static struct rlb_ctx ctx;
 static struct rlb_client cl, *clv[1] = { &cl };
 static struct rlb_server srv[2], *srvv[2] = { &srv[0], &srv[1] };
 static struct rlb_strbuf out;
+static struct rlb_pool pool, *poolv[1] = { &pool };
 
 static void
 setup(void)
@@ -40,8 +41,20 @@ setup(void)
     srv[1].health = RLB_HEALTH_DOWN;
     ctx.servers.v = srvv;
     ctx.servers.n = 2;
-    ctx.master.server = &srv[0];
-    ctx.master.epoch = 7;
+    memset(&pool, 0, sizeof(pool));
+    snprintf(pool.name, sizeof(pool.name), "default");
+    pool.is_default = true;
+    pool.ctx = &ctx;
+    pool.v = srvv;
+    pool.n = 2;
+    pool.master.server = &srv[0];
+    pool.master.epoch = 7;
+    pool.master.available = true;
+    snprintf(srv[0].pool_name, sizeof(srv[0].pool_name), "default");
+    snprintf(srv[1].pool_name, sizeof(srv[1].pool_name), "default");
+    srv[0].pool = srv[1].pool = &pool;
+    ctx.pools = poolv;
+    ctx.npools = 1;
 }
 
 static void
@@ -137,18 +150,18 @@ START_TEST(writers_agree)
     ck_assert(has_line(out.p, "radlb_requests_total 41"));
     ck_assert(has_line(out.p, "radlb_drops_total{reason=\"unknown_client\"} 3"));
     ck_assert(has_line(out.p, "radlb_client_retransmissions_total{client=\"nas-1\"} 5"));
-    ck_assert(has_line(out.p, "radlb_server_access_accepts_total{server=\"mfa1\"} 9"));
-    ck_assert(has_line(out.p, "radlb_server_outstanding{server=\"mfa1\"} 2"));
-    ck_assert(has_line(out.p, "radlb_server_state{server=\"mfa2\",state=\"down\"} 1"));
-    ck_assert(has_line(out.p, "radlb_server_state{server=\"mfa2\",state=\"up\"} 0"));
-    ck_assert(has_line(out.p, "radlb_server_role{server=\"mfa1\",role=\"master\"} 1"));
+    ck_assert(has_line(out.p, "radlb_server_access_accepts_total{server=\"mfa1\",pool=\"default\"} 9"));
+    ck_assert(has_line(out.p, "radlb_server_outstanding{server=\"mfa1\",pool=\"default\"} 2"));
+    ck_assert(has_line(out.p, "radlb_server_state{server=\"mfa2\",pool=\"default\",state=\"down\"} 1"));
+    ck_assert(has_line(out.p, "radlb_server_state{server=\"mfa2\",pool=\"default\",state=\"up\"} 0"));
+    ck_assert(has_line(out.p, "radlb_server_role{server=\"mfa1\",pool=\"default\",role=\"master\"} 1"));
     ck_assert(has_line(out.p, "radlb_master_info{server=\"mfa1\"} 1"));
     ck_assert(has_line(out.p, "radlb_master_epoch 7"));
     ck_assert(has_line(out.p, "radlb_redis_state{state=\"off\"} 1"));
-    ck_assert(has_line(out.p, "radlb_server_response_seconds_bucket{server=\"mfa1\",le=\"0.0025\"} 1"));
-    ck_assert(has_line(out.p, "radlb_server_response_seconds_bucket{server=\"mfa1\",le=\"0.5\"} 2"));
-    ck_assert(has_line(out.p, "radlb_server_response_seconds_bucket{server=\"mfa1\",le=\"+Inf\"} 2"));
-    ck_assert(has_line(out.p, "radlb_server_response_seconds_count{server=\"mfa1\"} 2"));
+    ck_assert(has_line(out.p, "radlb_server_response_seconds_bucket{server=\"mfa1\",pool=\"default\",le=\"0.0025\"} 1"));
+    ck_assert(has_line(out.p, "radlb_server_response_seconds_bucket{server=\"mfa1\",pool=\"default\",le=\"0.5\"} 2"));
+    ck_assert(has_line(out.p, "radlb_server_response_seconds_bucket{server=\"mfa1\",pool=\"default\",le=\"+Inf\"} 2"));
+    ck_assert(has_line(out.p, "radlb_server_response_seconds_count{server=\"mfa1\",pool=\"default\"} 2"));
     ck_assert(has_line(out.p, "# TYPE radlb_server_response_seconds histogram"));
     ck_assert(has_line(out.p, "# TYPE radlb_requests_total counter"));
     ck_assert_ptr_nonnull(strstr(out.p, "\nradlb_uptime_seconds 12"));

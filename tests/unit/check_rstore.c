@@ -160,6 +160,12 @@ fake_stop(struct ev_loop *loop, struct fake *f)
 static struct ev_loop *loop;
 static struct rlb_ctx ctx;
 static struct rlb_conf conf;
+/* The pools whose masters are polled: the default one, and "vpn" when a
+ * test puts it in. */
+static struct rlb_pool pool_default = { .name = "default", .is_default = true };
+static struct rlb_pool pool_vpn = { .name = "vpn" };
+static struct rlb_pool *pool_list[2] = { &pool_default, &pool_vpn };
+static struct rlb_pool *seen_pool;
 static struct fake fk, fs, fs2;
 static char *sentinels[2];
 static char sentinel_text[2][32];
@@ -193,18 +199,21 @@ static uint64_t seen_epoch;
 static bool cas_ok, cas_answered;
 
 static void
-on_master_seen(struct rlb_ctx *c, const char *name, uint64_t epoch)
+on_master_seen(struct rlb_ctx *c, struct rlb_pool *p, const char *name, uint64_t epoch)
 {
     (void)c;
     seen++;
+    seen_pool = p;
     snprintf(seen_name, sizeof(seen_name), "%s", name ? name : "(none)");
     seen_epoch = epoch;
 }
 
 static void
-on_master_cas(struct rlb_ctx *c, bool ok, bool answered_, const char *name, uint64_t epoch)
+on_master_cas(struct rlb_ctx *c, struct rlb_pool *p, bool ok, bool answered_, const char *name,
+              uint64_t epoch)
 {
     (void)c;
+    seen_pool = p;
     cas_calls++;
     cas_ok = ok;
     cas_answered = answered_;
@@ -226,6 +235,8 @@ setup(void)
     memset(&fs2, 0, sizeof(fs2));
     ctx.loop = loop;
     ctx.conf = &conf;
+    ctx.pools = pool_list;
+    ctx.npools = 1;
     conf.sticky.store = RLB_STORE_REDIS;
     conf.redis.prefix = "t:";
     conf.redis.username = "";
@@ -288,6 +299,7 @@ static bool reconnected(void) { return rlb_rstore_stats(ctx.rstore)->connects >=
 static bool one_answer_or_seen(void) { return seen >= 1; }
 static bool seen_two(void) { return seen >= 2; }
 static bool seen_three(void) { return seen >= 3; }
+static bool two_seen(void) { return seen >= 2; }
 static bool one_cas(void) { return cas_calls >= 1; }
 static bool two_cas(void) { return cas_calls >= 2; }
 
@@ -589,24 +601,51 @@ START_TEST(master_compare_and_set)
     fk.nscript = 4;
     cas_calls = 0;
     seen = 0;
-    ck_assert(!rlb_rstore_master_cas(NULL, 3, 4, "mfa3"));   /* no store */
+    ck_assert(!rlb_rstore_master_cas(NULL, &pool_default, 3, 4, "mfa3"));   /* no store */
     ck_assert_int_eq(rlb_rstore_start(&ctx, &master_hooks), 0);
-    ck_assert(!rlb_rstore_master_cas(ctx.rstore, 3, 4, "mfa3")); /* not ready: nothing sent */
+    ck_assert(!rlb_rstore_master_cas(ctx.rstore, &pool_default, 3, 4, "mfa3")); /* not ready: nothing sent */
     ck_assert(run_until(is_ready, 3));
     ck_assert(run_until(one_answer_or_seen, 3));
-    ck_assert(rlb_rstore_master_cas(ctx.rstore, 3, 4, "mfa3"));
+    ck_assert(rlb_rstore_master_cas(ctx.rstore, &pool_default, 3, 4, "mfa3"));
     ck_assert(run_until(one_cas, 3));
     ck_assert(cas_ok && cas_answered);
     ck_assert_str_eq(seen_name, "mfa3");
     ck_assert_uint_eq(seen_epoch, 4);
     ck_assert_ptr_nonnull(strstr(fk.cmds[2], "EVAL "));
     ck_assert_ptr_nonnull(strstr(fk.cmds[2], " 1 t:master 3 4 mfa3"));
-    ck_assert(rlb_rstore_master_cas(ctx.rstore, -1, 5, "mfa2"));
+    ck_assert(rlb_rstore_master_cas(ctx.rstore, &pool_default, -1, 5, "mfa2"));
     ck_assert(run_until(two_cas, 3));
     ck_assert(!cas_ok && cas_answered);
     ck_assert_str_eq(seen_name, "mfa1");
     ck_assert_uint_eq(seen_epoch, 7);
     ck_assert_ptr_nonnull(strstr(fk.cmds[3], " 1 t:master -1 5 mfa2"));
+}
+END_TEST
+
+/* Another pool's master is PREFIX "POOL:master"; the default pool keeps
+ * PREFIX "master" (an upgraded cluster still finds it). */
+START_TEST(master_per_pool_keys)
+{
+    fk.script[0] = ROLE_MASTER;
+    fk.script[1] = "$6\r\n3 mfa2\r\n";
+    fk.script[2] = "$6\r\n5 vpn2\r\n";
+    fk.script[3] = "*3\r\n:1\r\n$1\r\n6\r\n$4\r\nvpn1\r\n";
+    fk.nscript = 4;
+    ctx.npools = 2;
+    seen = 0;
+    cas_calls = 0;
+    ck_assert_int_eq(rlb_rstore_start(&ctx, &master_hooks), 0);
+    ck_assert(run_until(is_ready, 3));
+    ck_assert(run_until(two_seen, 3));
+    ck_assert_str_eq(fk.cmds[1], "GET t:master");
+    ck_assert_str_eq(fk.cmds[2], "GET t:vpn:master");
+    ck_assert_ptr_eq(seen_pool, &pool_vpn);           /* the second answer is vpn's */
+    ck_assert_str_eq(seen_name, "vpn2");
+    ck_assert_uint_eq(seen_epoch, 5);
+    ck_assert(rlb_rstore_master_cas(ctx.rstore, &pool_vpn, 5, 6, "vpn1"));
+    ck_assert(run_until(one_cas, 3));
+    ck_assert_ptr_eq(seen_pool, &pool_vpn);
+    ck_assert_ptr_nonnull(strstr(fk.cmds[3], " 1 t:vpn:master 5 6 vpn1"));
 }
 END_TEST
 
@@ -621,7 +660,7 @@ START_TEST(master_cas_lost_connection)
     ck_assert_int_eq(rlb_rstore_start(&ctx, &master_hooks), 0);
     ck_assert(run_until(is_ready, 3));
     ck_assert(run_until(one_answer_or_seen, 3));
-    ck_assert(rlb_rstore_master_cas(ctx.rstore, 0, 1, "mfa2"));
+    ck_assert(rlb_rstore_master_cas(ctx.rstore, &pool_default, 0, 1, "mfa2"));
     ck_assert(run_until(one_cas, 5));                 /* the watchdog drops the connection */
     ck_assert(!cas_ok && !cas_answered);
 }
@@ -652,6 +691,7 @@ rstore_suite(void)
     tcase_add_test(tc, master_first_poll_names_it);
     tcase_add_test(tc, master_compare_and_set);
     tcase_add_test(tc, master_cas_lost_connection);
+    tcase_add_test(tc, master_per_pool_keys);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -38,7 +38,8 @@ static const uint8_t AUTH[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
 #define VENDOR_CISCO       9
 #define CISCO_AVPAIR       1
 
-static struct rlb_conf       conf;
+static struct rlb_conf_pool  conf;       /* the pool whose rules are built */
+static const char          *conf_file;
 static struct rlb_conf_write rules[8];
 static struct rlb_writes     w;
 static struct tpkt           pk;
@@ -54,7 +55,7 @@ setup(void)
     memset(rules, 0, sizeof(rules));
     memset(&w, 0, sizeof(w));
     memset(err, 0, sizeof(err));
-    conf.file = (char *)"/etc/radlb/radlb.conf";
+    conf_file = "/etc/radlb/radlb.conf";
     conf.writes = rules;
 }
 
@@ -112,7 +113,7 @@ rule_regex(const char *code, const char *attribute, const char *re, int class)
 static void
 build(void)
 {
-    ck_assert_msg(rlb_writes_build(&w, &conf, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_msg(rlb_writes_build(&w, &conf, conf_file, err, sizeof(err)) == 0, "%s", err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -542,7 +543,7 @@ bad_equals(const char *attribute, const char *value)
 
     rule_regex("", "User-Name", "^admin-", WRITE);
     rule_equals("", attribute, value, WRITE);
-    ck_assert_int_eq(rlb_writes_build(&w, &conf, err, sizeof(err)), -1);
+    ck_assert_int_eq(rlb_writes_build(&w, &conf, conf_file, err, sizeof(err)), -1);
     ck_assert_ptr_null(w.v);
     ck_assert_uint_eq(w.n, 0);
     ck_assert_msg(strncmp(err, want, sizeof(want) - 1) == 0, "got %s", err);
@@ -672,7 +673,7 @@ START_TEST(bad_regex)
     /* confcheck.c refuses it first; the build still says which rule. */
     rule_regex("", "User-Name", "^admin-", WRITE);
     rule_regex("", "User-Name", "(unclosed", WRITE);
-    ck_assert_int_eq(rlb_writes_build(&w, &conf, err, sizeof(err)), -1);
+    ck_assert_int_eq(rlb_writes_build(&w, &conf, conf_file, err, sizeof(err)), -1);
     ck_assert_ptr_null(w.v);
     ck_assert_msg(strstr(err, "radlb.conf:11: key \"regex\"") && strstr(err, "(unclosed"),
                   "got %s", err);

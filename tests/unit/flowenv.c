@@ -22,19 +22,35 @@ static union rlb_sockaddr nas;     /* client "plain" */
 /* the configuration's, put back before each test */
 static double damping;
 static bool serves_reads;
-static struct rlb_server *master;
-static uint64_t epoch;
+/* each pool's master and epoch, each server's role, at the start */
+#define MAX_POOLS 8
+#define MAX_SERVERS 16
+static struct rlb_server *masters[MAX_POOLS];
+static uint64_t epochs[MAX_POOLS];
+static int roles[MAX_SERVERS];
 
 void
 flow_start(void)
 {
-    fz_env_start(&env);
+    flow_start_with("");
+}
+
+void
+flow_start_with(const char *extra)
+{
+    fz_env_start_with(&env, extra);
     flow_ctx = &env.ctx;
     fz_client_addr(0, &nas);
     damping = flow_ctx->conf->proxy.retransmit_damping;
     serves_reads = flow_ctx->conf->health.master_serves_reads;
-    master = flow_ctx->master.server;
-    epoch = flow_ctx->master.epoch;
+    ck_assert_uint_le(flow_ctx->npools, MAX_POOLS);
+    ck_assert_uint_le(flow_ctx->servers.n, MAX_SERVERS);
+    for (unsigned i = 0; i < flow_ctx->npools; i++) {
+        masters[i] = flow_ctx->pools[i]->master.server;
+        epochs[i] = flow_ctx->pools[i]->master.epoch;
+    }
+    for (unsigned i = 0; i < flow_ctx->servers.n; i++)
+        roles[i] = flow_ctx->servers.v[i]->role;
 }
 
 void
@@ -50,11 +66,19 @@ flow_reset(void)
 
         s->health = RLB_HEALTH_UP;
         s->admin = RLB_ADMIN_ENABLED;
-        s->role = s == master ? RLB_ROLE_MASTER : RLB_ROLE_SUBORDINATE;
+        s->role = roles[i];
         memset(&s->stats, 0, sizeof(s->stats));
     }
-    ctx->master.server = master;
-    ctx->master.epoch = epoch;
+    for (unsigned i = 0; i < ctx->npools; i++) {
+        ctx->pools[i]->master.server = masters[i];
+        ctx->pools[i]->master.epoch = epochs[i];
+        memset(&ctx->pools[i]->stats, 0, sizeof(ctx->pools[i]->stats));
+    }
+    for (unsigned i = 0; i < ctx->routes.n; i++) {
+        ctx->routes.v[i].matched = ctx->routes.v[i].migrated = 0;
+        ctx->routes.v[i].share = ctx->conf->routes[i].share_bp;
+    }
+    ctx->unroutable[0] = ctx->unroutable[1] = 0;
     for (unsigned i = 0; i < ctx->clients.n; i++)
         memset(&ctx->clients.v[i]->stats, 0, sizeof(ctx->clients.v[i]->stats));
     memset(&ctx->stats, 0, sizeof(ctx->stats));

@@ -24,6 +24,8 @@
 extern struct rlb_ctx *flow_ctx;
 
 void flow_start(void);
+/* The same, with configuration text appended to the fuzzers' (pools). */
+void flow_start_with(const char *extra);
 void flow_reset(void);
 
 /* An Access-Request from the NAS: Identifier id, authenticator filled with
