@@ -34,6 +34,7 @@ usage: bench/run.sh [throughput|inflight|sticky|sessions|tls] [options]
 options (each also settable by the environment variable in brackets):
   --proxies "LIST"   proxies (setups) to run, in order [PROXIES]
                      throughput, inflight: relay radsecproxy freeradius freeradius-keyed radlb
+                          (also radlb-routes: radlb with 10 routing rules and two pools)
                      sticky: freeradius-keyed radlb-memory radlb-redis radlb-redis-ab
                      sessions: radlb-memory radlb-redis
                      tls: radlb-udp radlb-tcp radlb-tls radsecproxy-udp radsecproxy-tls
@@ -262,7 +263,9 @@ kv() { # "line" key -> value of key=value (0 if absent)
 }
 
 fill_template() { # template output  (uses the port/secret variables)
-	sed -e "s|@RUNDIR@|$PDIR|g" \
+	sed -e "s|@S3_TOP@|${RC_S3_TOP-, ${S3_ENTRY/@ROLE@/subordinate}}|g" \
+		-e "s|@S3_ENTRY@|${S3_ENTRY/@ROLE@/master}|g" -e "s|@ROUTES@|${RC_ROUTES-#}|g" \
+		-e "s|@RUNDIR@|$PDIR|g" \
 		-e "s|@AUTH_PORT@|$PA|g" -e "s|@ACCT_PORT@|$PC|g" \
 		-e "s|@S1_AUTH@|${SA[0]}|g" -e "s|@S1_ACCT@|${SC[0]}|g" \
 		-e "s|@S2_AUTH@|${SA[1]}|g" -e "s|@S2_ACCT@|${SC[1]}|g" \
@@ -282,6 +285,10 @@ fill_template() { # template output  (uses the port/secret variables)
 		-e "s|@PKI@|${PKI_DIR:-}|g" \
 		"$1" >"$2"
 }
+
+# mfa3 in radlb's configuration: in the top-level servers, or (radlb-routes)
+# alone in the pool "new"
+S3_ENTRY='{ name = "mfa3"; address = "127.0.0.1"; auth_port = @S3_AUTH@; acct_port = @S3_ACCT@; secret = "@SERVER_SECRET@"; role = "@ROLE@"; weight = 1; }'
 
 # Proxy description; sets PROXY_CMD, PROXY_NOTE, SERVER (loadgen target),
 # LG_EXTRA, STANDIN_EXTRA, STANDIN_SECRET. Returns 1 (with SKIP_REASON)
@@ -339,7 +346,7 @@ setup_proxy() { # name
 		fill_template "$BENCH_DIR/conf/freeradius.conf.in" "$PDIR/radiusd.conf"
 		PROXY_CMD=("$FREERADIUS" -f -d "$PDIR" -n radiusd)
 		;;
-	radlb | radlb-memory | radlb-redis | radlb-redis-ab)
+	radlb | radlb-routes | radlb-memory | radlb-redis | radlb-redis-ab)
 		if [ ! -x "$RADLB" ]; then
 			SKIP_REASON="$RADLB not found or not executable (build radlb, or set RADLB=path)"
 			return 1
@@ -348,7 +355,14 @@ setup_proxy() { # name
 		RC_STORE=memory
 		RC_REDIS="#"
 		RC_INSTANCE=""
+		unset RC_S3_TOP RC_ROUTES
 		PROXY_NOTE="radlb, balance least-outstanding"
+		if [ "$1" = radlb-routes ]; then
+			# mfa3 alone in the pool "new", the master of it
+			RC_S3_TOP=""
+			RC_ROUTES=""
+			PROXY_NOTE="radlb with 10 routing rules (the 10th matches: default, 33.33% of users to pool new = mfa3)"
+		fi
 		if [ "$1" = radlb-redis ] || [ "$1" = radlb-redis-ab ]; then
 			if [ -z "$REDIS_PORT" ]; then
 				SKIP_REASON=${REDIS_SKIP:-no redis-server running}
@@ -374,7 +388,7 @@ setup_proxy() { # name
 		[ "$1" = radlb-memory ] && PROXY_NOTE="radlb, sticky.store = \"memory\""
 		;;
 	*)
-		SKIP_REASON="unknown proxy '$1' (relay radsecproxy freeradius freeradius-keyed radlb radlb-memory radlb-redis radlb-redis-ab)"
+		SKIP_REASON="unknown proxy '$1' (relay radsecproxy freeradius freeradius-keyed radlb radlb-routes radlb-memory radlb-redis radlb-redis-ab)"
 		return 1
 		;;
 	esac
@@ -732,13 +746,24 @@ report_throughput() {
 				if (!(("radlb" SUBSEP fl) in cpu)) continue
 				for (p = 1; p <= np; p++) {
 					pr = peers[p]
-					if (pr == "radlb" || !((pr SUBSEP fl) in cpu)) continue
+					if (pr == "radlb" || pr == "radlb-routes" || !((pr SUBSEP fl) in cpu)) continue
 					c = (cpu[pr, fl] > 0) ? sprintf("%.2f", cpu["radlb", fl] / cpu[pr, fl]) : "n/a"
 					r = (rate[pr, fl] > 0) ? sprintf("%.2f", rate["radlb", fl] / rate[pr, fl]) : "n/a"
 					printf "%-5s %-17s %12s %12s\n", fl, pr, c, r
 				}
 			}
 		}' "$RESULTS_TSV"
+	if grep -q $'^tput\tradlb-routes\t' "$RESULTS_TSV"; then
+		echo
+		echo "== the cost of routing: radlb-routes (10 rules, two pools) / radlb (no rules), same run"
+		printf '%-5s %12s %12s\n' flow "CPU ratio" "req/s ratio"
+		awk -F'\t' '$1 == "tput" { cpu[$2, $3] = $5; rate[$2, $3] = $4; fl[$3] = 1 }
+			END { for (f in fl) if ((("radlb" SUBSEP f) in cpu) && (("radlb-routes" SUBSEP f) in cpu))
+				printf "%-5s %12s %12s\n", f,
+					(cpu["radlb", f] > 0 ? sprintf("%.2f", cpu["radlb-routes", f] / cpu["radlb", f]) : "n/a"),
+					(rate["radlb", f] > 0 ? sprintf("%.2f", rate["radlb-routes", f] / rate["radlb", f]) : "n/a") }' \
+			"$RESULTS_TSV"
+	fi
 }
 
 # ---- in-flight mode ---------------------------------------------------------

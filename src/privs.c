@@ -26,7 +26,9 @@ give(const char *path, bool dir, uid_t uid, gid_t gid, char *err, size_t errlen)
 {
     DIR *d;
     struct dirent *e;
+    struct stat st;
     char p[4096];
+    int rc = 0;
 
     if (chown(path, uid, gid) < 0) {
         snprintf(err, errlen, "cannot give %s to the user: %s", path, strerror(errno));
@@ -39,18 +41,20 @@ give(const char *path, bool dir, uid_t uid, gid_t gid, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         return -1;
     }
-    while ((e = readdir(d))) {
+    /* Its files, and a pool's spool (a subdirectory) with its own files. */
+    while (rc == 0 && (e = readdir(d))) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-        if (lchown(p, uid, gid) < 0) {
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+            rc = give(p, true, uid, gid, err, errlen);
+        } else if (lchown(p, uid, gid) < 0) {
             snprintf(err, errlen, "cannot give %s to the user: %s", p, strerror(errno));
-            closedir(d);
-            return -1;
+            rc = -1;
         }
     }
     closedir(d);
-    return 0;
+    return rc;
 }
 
 /* After the switch: the directory of the state file must take the

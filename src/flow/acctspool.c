@@ -4,8 +4,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "acctspool.h"
@@ -51,10 +53,16 @@ rlb_acctspool_start(struct rlb_ctx *ctx, struct rlb_pool *p)
         return 0;
     /* The default pool keeps the directory itself (an upgrade finds its
      * records there); another pool has a subdirectory of its name. */
-    if (p->is_default)
+    if (p->is_default) {
         snprintf(dir, sizeof(dir), "%s", c->directory);
-    else
+    } else {
         snprintf(dir, sizeof(dir), "%s/%s", c->directory, p->name);
+        if (mkdir(c->directory, 0700) < 0 && errno != EEXIST) {
+            rlb_err("accounting spool: cannot create %s: %s (set spool.directory to a writable "
+                    "directory, or \"\" to run without a spool)", c->directory, strerror(errno));
+            return -1;
+        }
+    }
     p->spool = rlb_spool_open(dir, (uint64_t)c->max_bytes, err, sizeof(err));
     if (!p->spool) {
         rlb_err("accounting spool: %s (set spool.directory to a writable directory, or \"\" to "

@@ -218,19 +218,30 @@ int
 rlb_pools_prepare(struct rlb_ctx *ctx, const struct rlb_conf *nc, struct rlb_pools_next *next,
                   char *err, size_t len)
 {
-    (void)ctx;
+    unsigned at;
+
     memset(next, 0, sizeof(*next));
     next->writes = calloc(nc->npool ? nc->npool : 1, sizeof(*next->writes));
-    if (!next->writes) {
+    next->fresh = calloc(nc->npool ? nc->npool : 1, sizeof(*next->fresh));
+    next->v = calloc(nc->npool ? nc->npool : 1, sizeof(*next->v));
+    next->gone = calloc(ctx->npools + ctx->npools_gone + 1, sizeof(*next->gone));
+    if (!next->writes || !next->fresh || !next->v || !next->gone) {
+        rlb_pools_next_free(next);
         snprintf(err, len, "out of memory");
         return -1;
     }
     for (unsigned i = 0; i < nc->npool; i++) {
+        next->n = i + 1;
         if (rlb_writes_build(&next->writes[i], nc->pool[i], nc->file, err, len) < 0) {
             rlb_pools_next_free(next);
             return -1;
         }
-        next->n = i + 1;
+        if (!rlb_pools_find(ctx, nc->pool[i]->name) && !gone_find(ctx, nc->pool[i]->name, &at) &&
+            !(next->fresh[i] = pool_new(ctx, nc->pool[i]))) {
+            rlb_pools_next_free(next);
+            snprintf(err, len, "out of memory");
+            return -1;
+        }
     }
     if (routes_build(nc, &next->routes, err, len) < 0) {
         rlb_pools_next_free(next);
@@ -242,9 +253,16 @@ rlb_pools_prepare(struct rlb_ctx *ctx, const struct rlb_conf *nc, struct rlb_poo
 void
 rlb_pools_next_free(struct rlb_pools_next *next)
 {
-    for (unsigned i = 0; i < next->n; i++)
-        rlb_writes_free(&next->writes[i]);
+    for (unsigned i = 0; i < next->n; i++) {
+        if (next->writes)
+            rlb_writes_free(&next->writes[i]);
+        if (next->fresh && next->fresh[i])
+            pool_free(next->fresh[i]);
+    }
     free(next->writes);
+    free(next->fresh);
+    free(next->v);
+    free(next->gone);
     rlb_routes_free(&next->routes);
     memset(next, 0, sizeof(*next));
 }
@@ -282,17 +300,10 @@ void
 rlb_pools_commit(struct rlb_ctx *ctx, const struct rlb_conf *nc, struct rlb_pools_next *next,
                  bool roles)
 {
-    struct rlb_pool **v = calloc(nc->npool ? nc->npool : 1, sizeof(*v));
-    struct rlb_pool **gone = calloc(ctx->npools + ctx->npools_gone + 1, sizeof(*gone));
+    struct rlb_pool **v = next->v, **gone = next->gone;
     unsigned ngone = 0, at;
 
-    if (!v || !gone) {
-        free(v);
-        free(gone);
-        rlb_err("reload: out of memory: the pools were not changed");
-        rlb_pools_next_free(next);
-        return;
-    }
+    next->v = next->gone = NULL;   /* they become ctx's */
     for (unsigned i = 0; i < nc->npool; i++) {
         const struct rlb_conf_pool *cp = nc->pool[i];
         struct rlb_pool *p = rlb_pools_find(ctx, cp->name);
@@ -303,12 +314,9 @@ rlb_pools_commit(struct rlb_ctx *ctx, const struct rlb_conf *nc, struct rlb_pool
             p->removed = false;
             rlb_info("pool %s is back in the configuration", p->name);
         } else if (!p) {
-            p = pool_new(ctx, cp);
+            p = next->fresh[i];
+            next->fresh[i] = NULL;
             fresh = true;
-            if (!p) {
-                rlb_err("reload: out of memory: pool %s was not added", cp->name);
-                continue;
-            }
         }
         set_values(p, cp);
         rlb_writes_free(&p->writes);
@@ -345,7 +353,7 @@ rlb_pools_commit(struct rlb_ctx *ctx, const struct rlb_conf *nc, struct rlb_pool
         ctx->pools = v;
         ctx->npools = nc->npool;
         for (unsigned i = 0; i < ctx->npools; i++) {
-            if (v[i] && set_members(ctx, v[i]) < 0)
+            if (set_members(ctx, v[i]) < 0)
                 rlb_err("reload: out of memory: the servers of pool %s were not changed",
                         v[i]->name);
         }
@@ -369,11 +377,10 @@ rlb_pools_commit(struct rlb_ctx *ctx, const struct rlb_conf *nc, struct rlb_pool
         struct rlb_pool *p = ctx->pools[i];
         struct rlb_server *master = NULL;
 
-        if (!p)
-            continue;
         if (!ev_is_active(&p->master.tick)) {      /* new (or back): its own start */
             rlb_master_start(ctx, p);
-            if (rlb_acctspool_start(ctx, p) < 0)
+            /* (back: its spool never closed, it replayed to its master) */
+            if (!p->spool && rlb_acctspool_start(ctx, p) < 0)
                 rlb_err("pool %s: its accounting spool could not be opened: its accounting "
                         "without a master is not answered", p->name);
             continue;

@@ -26,6 +26,9 @@ void rlb_pools_free(struct rlb_ctx *ctx);
  * the new file) is built first, before anything changes ... */
 struct rlb_pools_next {
     struct rlb_writes *writes;     /* one per pool of the new configuration */
+    struct rlb_pool  **fresh;      /* the pools it adds (NULL for a known name) */
+    struct rlb_pool  **v;          /* the next ctx->pools */
+    struct rlb_pool  **gone;       /* the next ctx->pools_gone */
     unsigned           n;
     struct rlb_routes  routes;
 };

@@ -282,7 +282,8 @@ rlb_px_dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *dat
     }
     if (info->code == RLB_ACCESS_REQUEST && !info->state_off &&
         ((req->flags & RLB_REQF_AFFKEY) ||
-         rlb_affinity_key(&ctx->conf->sticky, data, info, req->affkey))) {
+         rlb_affinity_key(&ctx->conf->sticky, p->is_default ? NULL : p->name, data, info,
+                          req->affkey))) {
         s = by_affinity(ctx, req, data, info, &done);
         if (done)
             return;

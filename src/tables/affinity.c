@@ -3,10 +3,12 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "affinity.h"              /* before any OpenSSL header: crypto.h opts in to MD5 */
 
 bool
-rlb_affinity_key(const struct rlb_conf_sticky *cs, const uint8_t *pkt,
+rlb_affinity_key(const struct rlb_conf_sticky *cs, const char *pool, const uint8_t *pkt,
                  const struct rlb_pkt_info *info, uint8_t key[RLB_AFFINITY_KEY_LEN])
 {
     MD5_CTX ctx;
@@ -14,6 +16,12 @@ rlb_affinity_key(const struct rlb_conf_sticky *cs, const uint8_t *pkt,
     if (!cs->naffinity)
         return false;
     MD5_Init(&ctx);
+    if (pool) {                    /* 0xff: no attribute length, so no collision */
+        uint8_t mark = 0xff;
+
+        MD5_Update(&ctx, &mark, 1);
+        MD5_Update(&ctx, pool, strlen(pool));
+    }
     for (unsigned i = 0; i < cs->naffinity; i++) {
         size_t len;
         const uint8_t *v = rlb_pkt_find_attr(pkt, info, cs->aff_vendor[i], cs->aff_attr[i], &len);

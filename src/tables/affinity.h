@@ -19,8 +19,11 @@
 
 #define RLB_AFFINITY_KEY_LEN 16
 
-/* False when affinity is off or an attribute is missing from the packet. */
-bool rlb_affinity_key(const struct rlb_conf_sticky *cs, const uint8_t *pkt,
+/* False when affinity is off or an attribute is missing from the packet.
+ * pool: the pool's name mixed into the key (NULL for the default pool,
+ * whose keys stay as they were before pools), so that one user's keys in
+ * two pools are two keys. */
+bool rlb_affinity_key(const struct rlb_conf_sticky *cs, const char *pool, const uint8_t *pkt,
                       const struct rlb_pkt_info *info, uint8_t key[RLB_AFFINITY_KEY_LEN]);
 
 #endif

@@ -151,7 +151,7 @@ t_wait_until 5 is_state mfa2 down || t_fail "the stopped mfa2 is not marked down
 mkdir -p "$ARTIFACTS"
 rows=$(timeout 90 "$PY" "$BROWSE" --url "$RLB_URL/" --timeout 30 --screenshot "$ARTIFACTS/status-page.png" \
 	--wait 'document.querySelector("#servers tr[data-server=\"mfa2\"] .state")?.textContent.trim() === "down" && document.querySelector("#master-name")?.textContent.trim() === "mfa1"' \
-	--eval '({ master: document.querySelector("#master-name").textContent.trim(), rows: [...document.querySelectorAll("#servers tbody tr")].map(r => ({ name: r.dataset.server, role: r.querySelector(".role").textContent.trim(), state: r.querySelector(".state").textContent.trim() })) })' \
+	--eval '({ master: document.querySelector("#master-name").textContent.trim(), rows: [...document.querySelectorAll("#servers tbody tr")].map(r => ({ name: r.dataset.server, role: r.querySelector(".role").textContent.trim(), pool: r.querySelector(".pool").textContent.trim(), state: r.querySelector(".state").textContent.trim() })) })' \
 	2>"$T_DIR/browse.err")
 rc=$?
 [ "$rc" = 0 ] || { cat "$T_DIR/browse.err" >&2; t_fail "the status page did not render in Chromium (exit $rc)"; }
@@ -162,6 +162,8 @@ t_assert_eq down "$(printf '%s' "$rows" | jq -r '.rows[] | select(.name == "mfa2
 t_assert_eq "up up" "$(printf '%s' "$rows" | jq -r '[.rows[] | select(.name != "mfa2") | .state] | join(" ")')" \
 	"the others up"
 t_assert_eq master "$(printf '%s' "$rows" | jq -r '.rows[] | select(.name == "mfa1") | .role')" "with their roles"
+t_assert_eq "default default default" "$(printf '%s' "$rows" | jq -r '[.rows[].pool] | join(" ")')" \
+	"and their pool"
 [ -s "$ARTIFACTS/status-page.png" ] || t_fail "no screenshot"
 t_pass "screenshot kept: $ARTIFACTS/status-page.png"
 kill -CONT "$(cat "$T_DIR/mfa2/pid")"

@@ -71,7 +71,7 @@ key_of(const char *user, const char *station, const char *avpair, uint8_t key[16
     struct rlb_pkt_info info;
 
     packet(&p, &info, user, station, avpair);
-    *ok = rlb_affinity_key(&cs, p.b, &info, key);
+    *ok = rlb_affinity_key(&cs, NULL, p.b, &info, key);
 }
 
 START_TEST(off_without_attributes)
@@ -93,6 +93,26 @@ START_TEST(same_values_same_key)
     key_of("alice", "00-11", NULL, k1, &ok1);
     key_of("alice", "00-11", "ignored=1", k2, &ok2);
     ck_assert(ok1 && ok2);
+    ck_assert_mem_eq(k1, k2, 16);
+}
+END_TEST
+
+/* The same values in another pool: another key; the default pool (NULL)
+ * keeps the key of before pools. */
+START_TEST(pool_in_the_key)
+{
+    uint8_t k1[16], k2[16], k3[16];
+    struct tpkt p;
+    struct rlb_pkt_info info;
+
+    use("User-Name", "Calling-Station-Id");
+    packet(&p, &info, "alice", "00-11", NULL);
+    ck_assert(rlb_affinity_key(&cs, NULL, p.b, &info, k1));
+    ck_assert(rlb_affinity_key(&cs, "vpn", p.b, &info, k2));
+    ck_assert(rlb_affinity_key(&cs, "wifi", p.b, &info, k3));
+    ck_assert(memcmp(k1, k2, 16) != 0);
+    ck_assert(memcmp(k2, k3, 16) != 0);
+    ck_assert(rlb_affinity_key(&cs, "vpn", p.b, &info, k1));
     ck_assert_mem_eq(k1, k2, 16);
 }
 END_TEST
@@ -177,6 +197,7 @@ affinity_suite(void)
     tcase_add_test(tc, missing_attribute_no_key);
     tcase_add_test(tc, vendor_attribute);
     tcase_add_test(tc, order_of_configuration_counts);
+    tcase_add_test(tc, pool_in_the_key);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -7,7 +7,7 @@
   var WINDOW_MS = 10 * 60 * 1000, MAX_POINTS = 300, GAP_MS = 10000;
   var PALETTE = ['#2a7de1', '#e8590c', '#2f9e44', '#ae3ec9', '#d6336c', '#0c8599', '#a0790a', '#7950f2'];
   var DASHES = [[], [8, 4], [2, 3], [12, 3, 3, 3]];
-  var COLS = ['name', 'state', 'role', 'health', 'outstanding', 'sessions', 'p50', 'p99', 'requests'];
+  var COLS = ['name', 'pool', 'state', 'role', 'health', 'outstanding', 'sessions', 'p50', 'p99', 'requests'];
   var NUMERIC = map({ outstanding: 1, sessions: 1, p50: 1, p99: 1, requests: 1 });
   var STATE_CLASS = map({ up: 'ok', down: 'bad', draining: 'warn', maintenance: 'warn' });
 
@@ -115,6 +115,7 @@
       if (state === 'down') down++;
       setClass(tr, STATE_CLASS[state] ? state : 'unknown');
       setText(c.name, name);
+      setText(c.pool, str(s.pool) || '–');
       badge(c.state, state || '?', STATE_CLASS[state] || 'unknown');
       setAttr(c.state, 'title', reason);
       setAttr(c.state, 'data-reason', state === 'up' ? '' :
