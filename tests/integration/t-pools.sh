@@ -29,8 +29,8 @@
 #   - reloads that change the routes under SMS-OTP load: 0 failed logins,
 #     and the load really moved between the pools;
 #   - /metrics: pool="..." on the per-server series, radlb_pool_* per pool;
-#   - the text forms of the spec (show master's "POOL: NAME epoch N",
-#     radlb_pool_replies_total{pool,code}, radlb_unroutable_total{kind}),
+#   - the text forms (show master's "master of pool POOL: NAME (epoch N)",
+#     radlb_pool_rejects_total{pool}, radlb_unroutable_auth_total),
 #     from snapshots taken along the way and checked at the end, so that a
 #     difference of form does not hide the behaviour checked before;
 #   - a missing spool.directory is created (radlb.conf(5)), also with pools.
@@ -169,9 +169,11 @@ route_line() {
 }
 
 # master_line POOL [FILE]: the pool's line of "radlbctl show master" (or of
-# FILE, a snapshot of it), up to its epoch.
+# FILE, a snapshot of it), "master of pool POOL: NAME (epoch N), ...",
+# as "POOL: NAME epoch N".
 master_line() {
-	if [ -n "${2-}" ]; then cat "$2"; else rlb_ctl show master; fi | sed -n "s/^\($1: [A-Za-z0-9._-]* epoch [0-9]*\).*/\1/p" | head -n 1
+	if [ -n "${2-}" ]; then cat "$2"; else rlb_ctl show master; fi |
+		sed -n "s/^master of pool \($1\): \([A-Za-z0-9._-]*\) (epoch \([0-9]*\)).*/\1: \2 epoch \3/p" | head -n 1
 }
 
 state_of() { rlb_ctl --json show servers | jq -r ".servers[] | select(.name == \"$1\") | .state"; }
@@ -541,9 +543,9 @@ done
 t_pass "radlb_pool_requests_total for each of the four pools"
 
 # ------------------------------------------------------------ the text interface of the spec
-# show master: "POOL: NAME epoch N ..." per pool, at each step above.
-t_assert_eq 4 "$(grep -cE '^(vpn|wifi|old|new): [A-Za-z0-9._-]+ epoch [0-9]+' "$T_DIR/master.start")" \
-	"show master: one line per pool, POOL: NAME epoch N"
+# show master: "master of pool POOL: NAME (epoch N), ..." per pool, at each step above.
+t_assert_eq 4 "$(grep -cE '^master of pool (vpn|wifi|old|new): [A-Za-z0-9._-]+ \(epoch [0-9]+\)' "$T_DIR/master.start")" \
+	"show master: one line per pool, master of pool POOL: NAME (epoch N)"
 t_assert_eq "vpn: vpn1 epoch 0|wifi: wifi1 epoch 0|old: old1 epoch 0|new: new1 epoch 0" \
 	"$(for p in vpn wifi old new; do master_line "$p" "$T_DIR/master.start"; done | paste -sd '|')" \
 	"show master at start: the file's masters, epoch 0"
@@ -554,12 +556,12 @@ t_assert_eq "vpn: vpn1 epoch 2" "$(master_line vpn "$T_DIR/master.back")" "show 
 t_assert_eq "vpn: vpn1 epoch 2" "$(master_line vpn "$T_DIR/master.reloaded")" "and after the 20 reloads"
 # /metrics as of the end of the migration (section 3).
 METRICS_FROM=$T_DIR/metrics.migration
-t_assert_eq "$NEW_LINES" "$(metric radlb_pool_replies_total 'pool="new"' 'code="reject"')" \
-	"radlb_pool_replies_total{pool=\"new\",code=\"reject\"}: every request of the new pool"
-t_assert_eq 0 "$(metric radlb_pool_replies_total 'pool="new"' 'code="accept"')" \
-	"radlb_pool_replies_total{pool=\"new\",code=\"accept\"}: none"
-t_assert_eq "$UNROUTABLE_AUTH" "$(metric radlb_unroutable_total 'kind="auth"')" "radlb_unroutable_total{kind=\"auth\"}"
-t_assert_eq 1 "$(metric radlb_unroutable_total 'kind="acct"')" "radlb_unroutable_total{kind=\"acct\"}"
+t_assert_eq "$NEW_LINES" "$(metric radlb_pool_rejects_total 'pool="new"')" \
+	"radlb_pool_rejects_total{pool=\"new\"}: every request of the new pool"
+t_assert_eq 0 "$(metric radlb_pool_accepts_total 'pool="new"')" \
+	"radlb_pool_accepts_total{pool=\"new\"}: none"
+t_assert_eq "$UNROUTABLE_AUTH" "$(metric radlb_unroutable_auth_total)" "radlb_unroutable_auth_total"
+t_assert_eq 1 "$(metric radlb_unroutable_acct_total)" "radlb_unroutable_acct_total"
 unset METRICS_FROM
 
 # ------------------------------------------------------------ a missing spool directory
