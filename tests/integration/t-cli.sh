@@ -136,7 +136,7 @@ lines() { printf '%s\n' "$@" | sort; }
 
 t_assert_eq show "$(comp_words "$COMP/radlbctl" _radlbctl "$RADLBCTL" sh)" \
 	'_radlbctl completes "sh" to "show"'
-t_assert_eq "$(lines drain enable help maintenance promote reload show)" \
+t_assert_eq "$(lines drain enable help maintenance promote reload route show)" \
 	"$(comp_words "$COMP/radlbctl" _radlbctl "$RADLBCTL" '')" "and offers every first word"
 t_assert_eq "$(lines servers sessions spool stats)" \
 	"$(comp_words "$COMP/radlbctl" _radlbctl "$RADLBCTL" --json show s)" '"show s" after --json'
