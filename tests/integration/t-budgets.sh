@@ -22,7 +22,9 @@
 #   4. count = "challenge" (a fresh radlb): 30 password-only logins (plain)
 #      never counted, the 6th challenged first leg rejected, a push answered
 #      after more than push_seconds counts (and one answered at once does
-#      not).
+#      not);
+#   9. a window of 2 s: the block lifts when the prompts age out, although
+#      first legs keep coming meanwhile (blocked ones add no prompt).
 # Counts and conditions only: no timing is measured. A failed check is
 # reported and the test goes on (it still fails at the end), so that one run
 # shows every difference from the spec; t_fail stops it where the next steps
@@ -363,4 +365,32 @@ check_eq "limits.prompts=10 radlb_limits_prompts_total=10" "$(stat_and_metric li
 check_eq "limits.blocked_user=2 radlb_limits_blocked_user_total=2" "$(stat_and_metric limits.blocked_user radlb_limits_blocked_user_total)" \
 	"blocked: user41's 6th, the 6th push"
 for i in 1 2; do echo 0 >"$T_DIR/mfa$i/push_delay"; done
+
+# ------------------------------------------------------------ 9. the block lifts as prompts age out
+# A window of 2 s, max 2: user51's 3rd first leg is blocked; first legs sent
+# back to back meanwhile are blocked and add no prompt, so one is admitted
+# again once the window has passed (waited for with a deadline of 20 s).
+limits_conf user first-leg 2
+sed -i 's/{ window = 600.0; max = 2; }, { window = 86400.0; max = 20; }/{ window = 2.0; max = 2; }/' "$T_DIR/radlb.conf"
+grep -q '{ window = 2.0; max = 2; } );' "$T_DIR/radlb.conf" || t_fail "could not set a window of 2 s"
+out=$(rlb_ctl reload 2>&1)
+check_eq 0 $? "radlbctl reload to one window of 2 s, max 2, count first-leg ($out)"
+for i in 1 2; do
+	out=$(leg1 user51)
+	[ "$(code_of "$out")" = Access-Challenge ] || check__fail "user51: first leg $i: $(code_of "$out"), not challenged"
+done
+out=$(leg1 user51)
+blocked "$out" || check__fail "user51: 3rd first leg $(code_of "$out") $(attr Reply-Message "$out"), not blocked"
+check_eq 2 "$(reached user51)" "2 s window, max 2: user51's 3rd first leg is blocked"
+: >"$T_DIR/hammer.out"
+hammer() {
+	local out
+	out=$(leg1 user51)
+	printf '%s\n' "$(code_of "$out")" >>"$T_DIR/hammer.out"
+	[ "$(code_of "$out")" = Access-Challenge ]
+}
+t_wait_until 20 hammer
+check_eq Access-Challenge "$(tail -n 1 "$T_DIR/hammer.out")" \
+	"first legs back to back: one is admitted again once the prompts aged out ($(grep -c Access-Reject "$T_DIR/hammer.out") blocked before)"
+check_eq 3 "$(reached user51)" "the blocked ones reached no server"
 rlb_stop
