@@ -136,6 +136,16 @@ auth_rejects() {
 		grep -cF "reason=\"$MSG\""
 }
 limits_line() { rlb_ctl show limits "$1" 2>&1; }
+# limits_of USER: the counts of "show limits USER", whatever the punctuation
+# around them, as "WINDOW:N/MAX ..." and " blocked" if it says "blocked for"
+# (the line's exact form is checked apart).
+limits_of() {
+	local l
+	l=$(limits_line "$1")
+	printf '%s%s\n' "$(printf '%s\n' "$l" | grep -oE '[0-9.]+ s: [0-9]+ of [0-9]+' |
+		sed -E 's/^([0-9.]+) s: ([0-9]+) of ([0-9]+)$/\1:\2\/\3/' | paste -sd ' ')" \
+		"$(case $l in *"blocked for"*) echo " blocked" ;; esac)"
+}
 
 # ------------------------------------------------------------ farm and radlb
 # limits_conf BY COUNT MAX600: radlb.conf = base.conf + the limits section (atomically).
@@ -193,14 +203,16 @@ check_eq "limits.blocked_user=15 radlb_limits_blocked_user_total=15" \
 	"the 15 are counted in limits.blocked_user and radlb_limits_blocked_user_total"
 check_eq "limits.prompts=5 radlb_limits_prompts_total=5" "$(stat_and_metric limits.prompts radlb_limits_prompts_total)" \
 	"5 prompts counted (the blocked ones are not)"
-check_match 'user "alice": 600 s: 5 of 5 \(blocked for [0-9]+ s\), 86400 s: 5 of 20' "$(limits_line alice)" \
+check_eq "600:5/5 86400:5/20 blocked" "$(limits_of alice)" \
 	"radlbctl show limits alice: 5 of 5, blocked; 5 of 20 a day (blocked legs add no prompt)"
-t=$(limits_line alice | sed -n 's/.*(blocked for \([0-9]*\) s).*/\1/p')
+check_match '^user "alice": 600 s: 5 of 5 \(blocked for [0-9]+ s\), 86400 s: 5 of 20$' "$(limits_line alice)" \
+	"in the form of the spec: user \"alice\": 600 s: 5 of 5 (blocked for T s), 86400 s: 5 of 20"
+t=$(limits_line alice | sed -n 's/.*blocked for \([0-9]*\) s.*/\1/p')
 check_eq 1 "$([ -n "$t" ] && [ "$t" -gt 0 ] && [ "$t" -le 600 ] && echo 1)" "blocked for $t s: more than 0, at most the window"
 json=$(rlb_ctl --json show limits alice 2>&1)
 check_eq 0 "$(printf '%s' "$json" | jq -e . >/dev/null 2>&1; echo $?)" "--json show limits alice is JSON ($json)"
 out=$(rlb_ctl show limits 2>&1)
-check_match "(^|"$'\n'")user \"?alice\"? prompts=5/5 window=600 s blocked_for=[0-9]+ s" "$out" \
+check_match "(^|"$'\n'")[[:space:]]*user \"?alice\"? prompts=5/5 window=600 s blocked_for=[0-9]+ s" "$out" \
 	"radlbctl show limits lists alice among the blocked keys"
 t_wait_until 5 eval '[ "$(auth_rejects alice)" -ge 15 ]'
 check_eq 15 "$(auth_rejects alice)" "the auth log: 15 lines user=\"alice\" result=reject reason=\"<reply_message>\""
@@ -228,8 +240,7 @@ out=$(rlb_auth "User-Name = \"user21\", User-Password = \"$code\", State = $STAT
 check_contains "Received Access-Accept" "$out" "the answer to the first, still open, challenge: Access-Accept"
 check_contains "Welcome user21 ($ISSUER)" "$out" "from the server that sent the SMS"
 check_eq 6 "$(reached user21)" "the answer reached it"
-check_match 'user "user21": 600 s: 5 of 5 \(blocked for [0-9]+ s\)' "$(limits_line user21)" \
-	"the answer was not counted: 5 of 5, still blocked"
+check_eq "600:5/5 86400:5/20 blocked" "$(limits_of user21)" "the answer was not counted: 5 of 5, still blocked"
 
 # ------------------------------------------------------------ 3. other users, an allow-listed user
 rlb_otp_login user22 pw-user22 || t_fail "user22: no challenge while alice is blocked: $LOGIN_REPLY"
@@ -275,7 +286,9 @@ check_eq 'user "alice": unblocked (5 prompts forgotten)' "$out" "and tells how m
 out=$(leg1 alice)
 check_eq Access-Challenge "$(code_of "$out")" "the next first leg of alice is challenged at once"
 check_eq $((n + 1)) "$(reached alice)" "by a server"
-check_eq 'user "alice": 600 s: 1 of 5, 86400 s: 1 of 20' "$(limits_line alice)" "alice has 1 prompt in each window"
+check_eq "600:1/5 86400:1/20" "$(limits_of alice)" "alice has 1 prompt in each window, not blocked"
+check_eq 'user "alice": 600 s: 1 of 5, 86400 s: 1 of 20' "$(limits_line alice)" \
+	"in the form of the spec: user \"alice\": 600 s: 1 of 5, 86400 s: 1 of 20"
 out=$(rlb_ctl unblock bob 2>&1)
 check_eq 'user "bob": nothing to unblock' "$out" "radlbctl unblock bob: nothing to unblock"
 check_eq 'user "bob": no prompts counted' "$(limits_line bob)" "show limits bob: no prompts counted"
@@ -290,11 +303,11 @@ out=$(leg1 user21)
 blocked "$out" || check__fail "user21 is no longer blocked after a reload: $(code_of "$out") $(attr Reply-Message "$out")"
 b=$((b + 1))
 check_eq "$n" "$(reached user21)" "the reload kept the counts: user21 is still blocked"
-check_match 'user "user21": 600 s: 5 of 5 \(blocked for [0-9]+ s\)' "$(limits_line user21)" "still 5 of 5"
+check_eq "600:5/5 86400:5/20 blocked" "$(limits_of user21)" "still 5 of 5, blocked"
 limits_conf user first-leg 10
 out=$(rlb_ctl reload 2>&1)
 check_eq 0 $? "radlbctl reload with max = 10 exits 0 ($out)"
-check_match 'user "user21": 600 s: 5 of 10, 86400 s: 5 of 20' "$(limits_line user21)" "user21: 5 of 10, the block lifted"
+check_eq "600:5/10 86400:5/20" "$(limits_of user21)" "user21: 5 of 10, the block lifted"
 out=$(leg1 user21)
 check_eq Access-Challenge "$(code_of "$out")" "user21's next first leg is challenged"
 check_eq $((n + 1)) "$(reached user21)" "by a server"
@@ -317,7 +330,7 @@ check_eq "5 0" "$(($(reached user31) + $(reached user32) + $(reached user33) + $
 check_eq "limits.blocked_calling_station=1 radlb_limits_blocked_calling_station_total=1" \
 	"$(stat_and_metric limits.blocked_calling_station radlb_limits_blocked_calling_station_total)" \
 	"counted in limits.blocked_calling_station and radlb_limits_blocked_calling_station_total"
-check_match "(^|"$'\n'")calling-station \"?$CSI\"? prompts=5/5 window=600 s blocked_for=[0-9]+ s" "$(rlb_ctl show limits 2>&1)" \
+check_match "(^|"$'\n'")[[:space:]]*calling-station \"?$CSI\"? prompts=5/5 window=600 s blocked_for=[0-9]+ s" "$(rlb_ctl show limits 2>&1)" \
 	"radlbctl show limits lists the Calling-Station-Id among the blocked keys"
 out=$(leg1 user36 'Calling-Station-Id = "02-00-5e-00-53-02"')
 check_eq Access-Challenge "$(code_of "$out")" "the same user36 from another Calling-Station-Id is challenged"
@@ -356,7 +369,7 @@ check_eq 'user "push": no prompts counted' "$(limits_line push)" "is not counted
 for i in 1 2; do echo 4 >"$T_DIR/mfa$i/push_delay"; done
 burst "$T_DIR/push.out" 5 push
 check_eq 5 "$(grep -c 'Reply-Message = "Push approved' "$T_DIR/push.out")" "5 pushes at once, each approved after 4 s (push_seconds $PUSH_SECONDS)"
-check_match 'user "push": 600 s: 5 of 5 \(blocked for [0-9]+ s\)' "$(limits_line push)" "each counted: 5 of 5, blocked"
+check_eq "600:5/5 86400:5/20 blocked" "$(limits_of push)" "each counted: 5 of 5, blocked"
 out=$(leg1 push "" -t 10)
 blocked "$out" || check__fail "the 6th push: $(code_of "$out") $(attr Reply-Message "$out"), not blocked"
 check_eq 6 "$(reached push)" "the 6th push is blocked by radlb and reaches no server"
