@@ -1,13 +1,15 @@
 #!/bin/bash
 # MFA prompt budgets against push bombing and SMS pumping (issue 15, part 1;
-# the frozen interface of /work/spec/budgets-spec.md), with two real
-# FreeRADIUS MFA servers behind radlb and radclient as the NAS. Budget:
+# the frozen interface of the budgets spec, with its CHANGED section), with
+# two real FreeRADIUS MFA servers behind radlb and radclient as the NAS. Budget:
 # 5 prompts per 600 s and 20 per 86400 s, per key.
 #   1. count = "first-leg", by user: 20 first legs of alice at once: 5 reach
 #      the servers (5 SMS sent), 15 get radlb's immediate Access-Reject with
-#      reply_message and their Proxy-State; show limits alice "5 of 5
-#      (blocked ...)", radlb_limits_blocked_user_total 15, 15 auth log lines
-#      result=reject reason="<reply_message>", one line of radlb's own log;
+#      reply_message and their Proxy-State; show limits alice "5 of 5 ...;
+#      blocked for T s; 15 first legs rejected" (text, --json, and the list
+#      of blocked keys), radlb_limits_blocked_user_total 15, 15 auth log
+#      lines result=reject reason="<reply_message>", one warning "prompt
+#      budget: ..." in radlb's own log;
 #   2. the answer to an open challenge passes once the budget is full;
 #   3. another user is not affected; an allow-listed user is never limited
 #      (20 first legs, all to the servers) and counted in limits.allowed;
@@ -22,7 +24,7 @@
 #   4. count = "challenge" (a fresh radlb): 30 password-only logins (plain)
 #      never counted, the 6th challenged first leg rejected, a push answered
 #      after more than push_seconds counts (and one answered at once does
-#      not);
+#      not), a first leg that times out too;
 #   9. a window of 2 s: the block lifts when the prompts age out, although
 #      first legs keep coming meanwhile (blocked ones add no prompt).
 # Counts and conditions only: no timing is measured. A failed check is
@@ -205,18 +207,28 @@ check_eq "limits.prompts=5 radlb_limits_prompts_total=5" "$(stat_and_metric limi
 	"5 prompts counted (the blocked ones are not)"
 check_eq "600:5/5 86400:5/20 blocked" "$(limits_of alice)" \
 	"radlbctl show limits alice: 5 of 5, blocked; 5 of 20 a day (blocked legs add no prompt)"
-check_match '^user "alice": 600 s: 5 of 5 \(blocked for [0-9]+ s\), 86400 s: 5 of 20$' "$(limits_line alice)" \
-	"in the form of the spec: user \"alice\": 600 s: 5 of 5 (blocked for T s), 86400 s: 5 of 20"
+check_match '^user "alice": 600 s: 5 of 5, 86400 s: 5 of 20; blocked for [0-9]+ s; 15 first legs rejected$' "$(limits_line alice)" \
+	"in the form of the spec: user \"alice\": 600 s: 5 of 5, 86400 s: 5 of 20; blocked for T s; 15 first legs rejected"
 t=$(limits_line alice | sed -n 's/.*blocked for \([0-9]*\) s.*/\1/p')
 check_eq 1 "$([ -n "$t" ] && [ "$t" -gt 0 ] && [ "$t" -le 600 ] && echo 1)" "blocked for $t s: more than 0, at most the window"
 json=$(rlb_ctl --json show limits alice 2>&1)
-check_eq 0 "$(printf '%s' "$json" | jq -e . >/dev/null 2>&1; echo $?)" "--json show limits alice is JSON ($json)"
+check_eq 'alice [600,5,5] [86400,5,20] true 15 1' \
+	"$(printf '%s' "$json" | jq -r '"\(.user) \([.windows[] | [.window_seconds, .prompts, .max]] | map(tojson) | join(" ")) \(.blocked) \(.rejected) \(if .blocked_for_seconds > 0 and .blocked_for_seconds <= 600 then 1 else 0 end)"' 2>&1)" \
+	"--json show limits alice: user, windows (window_seconds, prompts, max), blocked, rejected, blocked_for_seconds"
 out=$(rlb_ctl show limits 2>&1)
-check_match "(^|"$'\n'")[[:space:]]*user \"?alice\"? prompts=5/5 window=600 s blocked_for=[0-9]+ s" "$out" \
+check_match "(^|"$'\n'")[[:space:]]*user \"alice\" prompts=5/5 window=600 s blocked_for=[0-9]+ s rejected=15(\$|"$'\n'")" "$out" \
 	"radlbctl show limits lists alice among the blocked keys"
+check_eq 'limits: 5 prompts per 600 s, 20 prompts per 86400 s; by user; count first-leg; 2 allow-listed users' \
+	"$(printf '%s\n' "$out" | head -n 1)" "show limits: the settings on the first line"
+check_eq "prompts 5|allowed 0|blocked_user 15|blocked_calling_station 0|blocked_client 0|evicted 0" \
+	"$(printf '%s\n' "$out" | grep -E '^(prompts|allowed|blocked_user|blocked_calling_station|blocked_client|evicted) ' | paste -sd '|')" \
+	"and the counters"
+check_match "(^|"$'\n'")keys [1-9][0-9]*(\$|"$'\n'")" "$out" "and the keys tracked"
 t_wait_until 5 eval '[ "$(auth_rejects alice)" -ge 15 ]'
 check_eq 15 "$(auth_rejects alice)" "the auth log: 15 lines user=\"alice\" result=reject reason=\"<reply_message>\""
-check_eq 1 "$(grep -v ' auth: ' "$LOG" | grep -c alice)" "radlb's own log tells of alice's block once (rate-limited)"
+check_eq 1 "$(grep -c 'prompt budget: user "alice"' "$LOG")" "radlb's own log tells of alice's block once (rate-limited)"
+check_match "radlb warning: prompt budget: user \"alice\" had 5 prompts in 600 s \(at most 5\): first legs from client nas are rejected for [0-9]+ s without reaching an MFA server" \
+	"$(grep 'prompt budget: user "alice"' "$LOG")" "at warning level, saying what and for how long"
 out=$(leg1 alice)
 blocked "$out" || check__fail "a 21st first leg of alice is not radlb's reject: $(code_of "$out") $(attr Reply-Message "$out")"
 check_eq 5 "$(reached alice)" "a 21st, alone, is rejected too and reaches no server"
@@ -287,8 +299,8 @@ out=$(leg1 alice)
 check_eq Access-Challenge "$(code_of "$out")" "the next first leg of alice is challenged at once"
 check_eq $((n + 1)) "$(reached alice)" "by a server"
 check_eq "600:1/5 86400:1/20" "$(limits_of alice)" "alice has 1 prompt in each window, not blocked"
-check_eq 'user "alice": 600 s: 1 of 5, 86400 s: 1 of 20' "$(limits_line alice)" \
-	"in the form of the spec: user \"alice\": 600 s: 1 of 5, 86400 s: 1 of 20"
+check_match '^user "alice": 600 s: 1 of 5, 86400 s: 1 of 20(; [0-9]+ first legs rejected)?$' "$(limits_line alice)" \
+	"in the form of the spec: user \"alice\": 600 s: 1 of 5, 86400 s: 1 of 20 (no \"blocked for\")"
 out=$(rlb_ctl unblock bob 2>&1)
 check_eq 'user "bob": nothing to unblock' "$out" "radlbctl unblock bob: nothing to unblock"
 check_eq 'user "bob": no prompts counted' "$(limits_line bob)" "show limits bob: no prompts counted"
@@ -330,7 +342,7 @@ check_eq "5 0" "$(($(reached user31) + $(reached user32) + $(reached user33) + $
 check_eq "limits.blocked_calling_station=1 radlb_limits_blocked_calling_station_total=1" \
 	"$(stat_and_metric limits.blocked_calling_station radlb_limits_blocked_calling_station_total)" \
 	"counted in limits.blocked_calling_station and radlb_limits_blocked_calling_station_total"
-check_match "(^|"$'\n'")[[:space:]]*calling-station \"?$CSI\"? prompts=5/5 window=600 s blocked_for=[0-9]+ s" "$(rlb_ctl show limits 2>&1)" \
+check_match "(^|"$'\n'")[[:space:]]*calling-station \"$CSI\" prompts=5/5 window=600 s blocked_for=[0-9]+ s rejected=1(\$|"$'\n'")" "$(rlb_ctl show limits 2>&1)" \
 	"radlbctl show limits lists the Calling-Station-Id among the blocked keys"
 out=$(leg1 user36 'Calling-Station-Id = "02-00-5e-00-53-02"')
 check_eq Access-Challenge "$(code_of "$out")" "the same user36 from another Calling-Station-Id is challenged"
@@ -347,6 +359,9 @@ check_eq 1 "$(rlb_stat limits.blocked_calling_station)" "neither is counted as b
 rlb_stop
 
 # ------------------------------------------------------------ 4. count = "challenge" (a fresh radlb)
+# response_timeout 6 s: a push of 4 s is answered, a stopped server times out.
+sed -i 's/^proxy = { *};$/proxy = { response_timeout = 6.0; };/' "$T_DIR/base.conf"
+grep -q '^proxy = { response_timeout = 6.0; };$' "$T_DIR/base.conf" || t_fail "could not set proxy.response_timeout"
 limits_conf user challenge 5
 LOG=$T_DIR/radlb-challenge.log
 rlb_start radlb-challenge
@@ -378,6 +393,15 @@ check_eq "limits.prompts=10 radlb_limits_prompts_total=10" "$(stat_and_metric li
 check_eq "limits.blocked_user=2 radlb_limits_blocked_user_total=2" "$(stat_and_metric limits.blocked_user radlb_limits_blocked_user_total)" \
 	"blocked: user41's 6th, the 6th push"
 for i in 1 2; do echo 0 >"$T_DIR/mfa$i/push_delay"; done
+# A first leg that gets no reply at all (both servers stopped: a timeout) counts too.
+for i in 1 2; do kill -STOP "$(cat "$T_DIR/mfa$i/pid")"; done
+out=$(leg1 user42 "" -t 15)
+for i in 1 2; do kill -CONT "$(cat "$T_DIR/mfa$i/pid")"; done
+check_eq 0 "$(printf '%s\n' "$out" | grep -c '^Received Access-Challenge')" "user42's first leg with both servers stopped: no challenge ($(code_of "$out"))"
+t_wait_until 5 eval '[ "$(limits_of user42)" = "600:1/5 86400:1/20" ]'
+check_eq "600:1/5 86400:1/20" "$(limits_of user42)" "the first leg that timed out is counted"
+all_up() { [ "$(rlb_ctl --json show servers | jq '[.servers[] | select(.state == "up")] | length')" = 2 ]; }
+t_wait_until 30 all_up || t_fail "the servers are not up again: $(rlb_ctl show servers)"
 
 # ------------------------------------------------------------ 9. the block lifts as prompts age out
 # A window of 2 s, max 2: user51's 3rd first leg is blocked; first legs sent
