@@ -11,6 +11,17 @@
 
 const char *const rlb_limit_kind_names[] = { "user", "calling-station", "client", NULL };
 
+/* A key's id is the same on every instance (they meet in Redis under it):
+ * SipHash under this constant. The table's buckets are hashed again under
+ * the instance's random key, so that nobody can aim a bucket. */
+static const uint8_t ID_KEY[16] = "radlb limits v1";
+
+static uint32_t
+bucket(const struct rlb_limits *l, uint64_t key)
+{
+    return (uint32_t)rlb_siphash13(l->key, &key, sizeof(key));
+}
+
 #define TICK 10.0                  /* stamps per second */
 
 static uint32_t
@@ -80,18 +91,21 @@ rlb_limits_key(const struct rlb_limits *l, int kind, const uint8_t *value, size_
 
     if (len > sizeof(buf) - 1)
         len = sizeof(buf) - 1;
+    (void)l;
     buf[0] = (uint8_t)kind;
     memcpy(buf + 1, value, len);
-    return rlb_siphash13(l->key, buf, len + 1);
+    return rlb_siphash13(ID_KEY, buf, len + 1);
 }
 
 struct rlb_limit_entry *
 rlb_limits_find(const struct rlb_limits *l, uint64_t key)
 {
-    for (struct rlb_hnode *n = rlb_htab_chain(&l->tab, (uint32_t)key); n; n = n->next) {
+    uint32_t h = bucket(l, key);
+
+    for (struct rlb_hnode *n = rlb_htab_chain(&l->tab, h); n; n = n->next) {
         struct rlb_limit_entry *e = rlb_container_of(n, struct rlb_limit_entry, hnode);
 
-        if (n->hash == (uint32_t)key && e->key == key)
+        if (n->hash == h && e->key == key)
             return e;
     }
     return NULL;
@@ -215,7 +229,7 @@ rlb_limits_count(struct rlb_limits *l, uint64_t key, int kind, const uint8_t *va
         e->namelen = (uint8_t)(len < RLB_LIMIT_NAME ? len : RLB_LIMIT_NAME);
         memcpy(e->name, value, e->namelen);
         e->name[e->namelen] = '\0';
-        e->hnode.hash = (uint32_t)key;
+        e->hnode.hash = bucket(l, key);
         rlb_htab_insert(&l->tab, &e->hnode);
         rlb_list_append(&l->order, &e->link);
     } else {

@@ -7,9 +7,11 @@
  * the prompts of the last `window` seconds are at least that window's
  * `max`; the block lifts when the oldest of them ages out of the window.
  *
- * Keys are hashed with a keyed SipHash (64 bits kept, 32 for the table),
- * so a client cannot aim collisions; a key's printable value (the first
- * 64 octets) is kept for radlbctl. Entries sit on one list by last use:
+ * A key's id is a SipHash of its kind and value under a constant key, the
+ * same on every instance (Redis keeps the shared counts under it); the
+ * table hashes the id again under a random key, so that a client cannot
+ * aim its buckets. A key's printable value (the first 64 octets) is kept
+ * for radlbctl. Entries sit on one list by last use:
  * the max_entries cap evicts the least recently used, and an entry none
  * of whose prompts is in the largest window is dropped when met. Nothing
  * is allocated but an entry per new key (from the buffer pool).
@@ -35,7 +37,7 @@ enum rlb_limit_kind { RLB_LIMIT_USER = 0, RLB_LIMIT_STATION, RLB_LIMIT_CLIENT, R
 extern const char *const rlb_limit_kind_names[];
 
 struct rlb_limit_entry {
-    struct rlb_hnode hnode;        /* the table: low 32 bits of key */
+    struct rlb_hnode hnode;        /* the table: the id hashed under the table's key */
     struct rlb_link  link;         /* use order: head is the oldest */
     uint64_t         key;
     double           used;         /* last prompt or check */

@@ -431,3 +431,61 @@ check_eq Access-Challenge "$(tail -n 1 "$T_DIR/hammer.out")" \
 	"first legs back to back: one is admitted again once the prompts aged out ($(grep -c Access-Reject "$T_DIR/hammer.out") blocked before)"
 check_eq 3 "$(reached user51)" "the blocked ones reached no server"
 rlb_stop
+
+# ------------------------------------------------------------ 10. two instances share the budget through Redis
+# Instances A and B behind a VIP share one Redis (sticky.store = "redis"):
+# user61's first legs alternate between them; with a budget of 5 the 6th
+# is rejected whichever instance gets it, and Redis holds the 5 prompts.
+# Redis killed: each instance counts alone again (the fallback), nobody
+# waits on the dead link.
+REDIS_PORT=$(t_free_port tcp) || t_fail "no free port"
+rlb_redis redis "$REDIS_PORT"
+RLB_EXTRA="sticky = { store = \"redis\"; }; redis = { port = $REDIS_PORT; timeout = 2.0; };
+limits = { prompts = ( { window = 600.0; max = 5; } ); reply_message = \"$MSG\"; };"
+rlb_instance ra
+rlb_instance rb
+via() { # INSTANCE USER: a first leg through that instance
+	local port
+	eval "port=\$${1}_AUTH"
+	printf 'User-Name = "%s", User-Password = "%s"\n' "$2" "$(password "$2")" |
+		t_radclient -x "127.0.0.1:$port" auth "$CLIENT_SECRET" 2>&1
+}
+n_ok=0
+for i in 1 2 3 4 5; do
+	if [ $((i % 2)) = 1 ]; then inst=ra; else inst=rb; fi
+	out=$(via "$inst" user61)
+	[ "$(code_of "$out")" = Access-Challenge ] && n_ok=$((n_ok + 1))
+done
+check_eq 5 "$n_ok" "user61: 5 first legs alternating between instances A and B are challenged"
+out=$(via ra user61)
+check_eq yes "$(blocked "$out" && echo yes || echo "no: $(code_of "$out")")" \
+	"the 6th, on A (which saw only 3 of them), is rejected: the budget is shared"
+out=$(via rb user61)
+check_eq yes "$(blocked "$out" && echo yes || echo "no: $(code_of "$out")")" "and on B too"
+check_eq 5 "$(reached user61)" "5 of user61's first legs reached the servers"
+keys=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'radlb:b:*' | wc -l)
+check_eq 1 "$keys" "Redis holds one budget key (user61's)"
+card=$(redis-cli -p "$REDIS_PORT" zcard "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'radlb:b:*' | head -n 1)")
+check_eq 5 "$card" "with its 5 prompts"
+kill "$redis_PID" 2>/dev/null
+wait "$redis_PID" 2>/dev/null
+t_wait_until 10 sh -c "\"$RADLBCTL\" -s \"$T_DIR/ra.sock\" show stats | grep -q '^redis.up 0'" ||
+	check__fail "A did not notice that Redis is gone"
+n_ok=0
+for i in 1 2 3; do
+	out=$(via ra user62)
+	[ "$(code_of "$out")" = Access-Challenge ] && n_ok=$((n_ok + 1))
+done
+check_eq 3 "$n_ok" "Redis gone: user62's first legs on A are still served (counted locally)"
+n_ok=0
+for i in 1 2 3; do
+	out=$(via rb user62)
+	[ "$(code_of "$out")" = Access-Challenge ] && n_ok=$((n_ok + 1))
+done
+check_eq 3 "$n_ok" "and on B (each instance counts alone: 3 + 3 under a budget of 5 each)"
+out=$(via ra user62)
+out2=$(via ra user62)
+out3=$(via ra user62)
+check_eq "Access-Challenge Access-Challenge yes" \
+	"$(code_of "$out") $(code_of "$out2") $(blocked "$out3" && echo yes || echo no)" \
+	"A's own count still limits: its 4th and 5th are served, its 6th rejected"

@@ -33,6 +33,7 @@
 #include "ctx.h"
 #include "flow.h"
 #include "proxy.h"
+#include "budget.h"
 #include "radius.h"
 #include "rstore.h"
 
@@ -47,7 +48,7 @@ static redisContext *rc;           /* the test's own connection to Redis */
 /* The store's owner, as rlb_proxy_start fills it (without the shared
  * master, which these tests leave alone). */
 static const struct rlb_rstore_hooks hooks = { rlb_proxy_redis_answer, rlb_proxy_redis_written,
-                                               NULL, NULL };
+                                               NULL, NULL, rlb_proxy_budget_answer };
 
 /* ------------------------------------------------------------------ */
 /* redis-server                                                       */
@@ -288,6 +289,8 @@ teardown(void)
 {
     struct rlb_request *req;
 
+    rlb_limits_set(&ctx->limits, NULL, NULL, 0, 1000000);     /* budgets off again */
+
     while ((req = rlb_timeq_head(&ctx->parked))) {
         rlb_rstore_cancel(req);
         rlb_req_free(ctx, req);
@@ -355,6 +358,122 @@ START_TEST(unknown_state_waits_then_goes_to_the_server_redis_names)
     ck_assert_uint_eq(rs->gets, 1);
     ck_assert_uint_eq(mfa1->stats.retransmissions, 1);
     ck_assert_uint_eq(mfa2->stats.requests, 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Prompt budgets shared through Redis                                */
+
+/* A budget of 3 prompts per 600 s on User-Name, as limits would set it. */
+static void
+budgets_on(void)
+{
+    static const double win[1] = { 600.0 };
+    static const unsigned max[1] = { 3 };
+
+    rlb_limits_set(&ctx->limits, win, max, 1, 1000000);
+    ctx->conf->limits.by_kind[RLB_LIMIT_USER] = true;
+    ctx->conf->limits.count = RLB_LIMIT_COUNT_FIRST_LEG;
+}
+
+/* The Redis key of user's budget (rstore.c: PREFIX "b:" HEX). */
+static const char *
+budget_key(const char *user)
+{
+    static char k[128];
+
+    snprintf(k, sizeof(k), "%sb:%016llx", ctx->conf->redis.prefix,
+             (unsigned long long)rlb_limits_key(&ctx->limits, RLB_LIMIT_USER,
+                                                (const uint8_t *)user, strlen(user)));
+    return k;
+}
+
+static long long
+redis_int(const char *fmt, const char *a)
+{
+    redisReply *r = redisCommand(rc, fmt, a);
+    long long v;
+
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(r->type, REDIS_REPLY_INTEGER);
+    v = r->integer;
+    freeReplyObject(r);
+    return v;
+}
+
+/* Another instance already counted 3 prompts of alice: her first leg
+ * here waits for Redis, then is rejected without reaching a server. */
+START_TEST(budget_spent_on_another_instance)
+{
+    char now[32], cmd[256];
+    struct tpkt p;
+    unsigned n0 = ctx->outq->n;
+    const char *m = ctx->conf->limits.reply_message;
+
+    budgets_on();
+    snprintf(now, sizeof(now), "%.0f", ev_now(ctx->loop) * 1000.0 - 5000);
+    snprintf(cmd, sizeof(cmd), "ZADD %s %s other:1 %s other:2 %s other:3", budget_key("alice"),
+             now, now, now);
+    ck_assert_int_eq(redis_int(cmd, NULL), 3);
+    flow_request(&p, 30, 1, "alice", NULL);
+    ck_assert_int_eq(flow_from_nas(&p), RLB_DROP_NONE);
+    waiting = flow_find(30);
+    ck_assert_uint_eq(waiting->state, RLB_REQ_PARKED);
+    assert_no_server_got_it(n0);
+    ck_assert(run_until(not_parked, LONG_WAIT));
+    ck_assert_uint_eq(waiting->state, RLB_REQ_DONE);
+    ck_assert_uint_eq(flow_last_out()[0], RLB_ACCESS_REJECT);
+    ck_assert_ptr_nonnull(memmem(flow_last_out(), ctx->outq->len[ctx->outq->n - 1], m,
+                                 strlen(m)));
+    ck_assert_uint_eq(mfa1->stats.requests + mfa2->stats.requests, 0);
+    ck_assert_uint_eq(ctx->limits.stats.blocked[RLB_LIMIT_USER], 1);
+    ck_assert_int_eq(redis_int("ZCARD %s", budget_key("alice")), 3);   /* not counted */
+}
+END_TEST
+
+/* Within budget: counted in Redis (for the other instances) and sent on. */
+START_TEST(budget_counted_in_redis)
+{
+    struct tpkt p;
+
+    budgets_on();
+    for (uint8_t i = 0; i < 3; i++) {
+        flow_request(&p, (uint8_t)(31 + i), 1, "bob", NULL);
+        ck_assert_int_eq(flow_from_nas(&p), RLB_DROP_NONE);
+        waiting = flow_find((uint8_t)(31 + i));
+        ck_assert(run_until(not_parked, LONG_WAIT));
+        ck_assert_uint_eq(waiting->state, RLB_REQ_PENDING);
+    }
+    ck_assert_int_eq(redis_int("ZCARD %s", budget_key("bob")), 3);
+    ck_assert(redis_int("PTTL %s", budget_key("bob")) > 590000);
+    /* The fourth: over, here already (no wait for Redis). */
+    flow_request(&p, 34, 1, "bob", NULL);
+    ck_assert_int_eq(flow_from_nas(&p), RLB_DROP_NONE);
+    ck_assert_uint_eq(flow_find(34)->state, RLB_REQ_DONE);
+    ck_assert_uint_eq(flow_last_out()[0], RLB_ACCESS_REJECT);
+    ck_assert_int_eq(redis_int("ZCARD %s", budget_key("bob")), 3);
+}
+END_TEST
+
+/* Redis down: nobody waits, the local counts decide. */
+START_TEST(budget_without_redis_is_local)
+{
+    struct tpkt p;
+
+    budgets_on();
+    rlb_rstore_stop(ctx);
+    store_start(free_tcp_port());                 /* nothing listens there */
+    ck_assert(run_until(redis_down, LONG_WAIT));
+    for (uint8_t i = 0; i < 3; i++) {
+        flow_request(&p, (uint8_t)(40 + i), 1, "carol", NULL);
+        ck_assert_int_eq(flow_from_nas(&p), RLB_DROP_NONE);
+        ck_assert_uint_eq(flow_find((uint8_t)(40 + i))->state, RLB_REQ_PENDING);
+    }
+    flow_request(&p, 43, 1, "carol", NULL);
+    ck_assert_int_eq(flow_from_nas(&p), RLB_DROP_NONE);
+    ck_assert_uint_eq(flow_find(43)->state, RLB_REQ_DONE);
+    ck_assert_uint_eq(flow_last_out()[0], RLB_ACCESS_REJECT);
+    ck_assert_uint_eq(rlb_timeq_count(&ctx->parked), 0);
 }
 END_TEST
 
@@ -514,5 +633,8 @@ main(void)
     tcase_add_test(tc, redis_down_means_no_wait);
     tcase_add_test(tc, challenge_held_until_redis_has_it);
     tcase_add_test(tc, challenge_not_held_while_redis_is_down);
+    tcase_add_test(tc, budget_spent_on_another_instance);
+    tcase_add_test(tc, budget_counted_in_redis);
+    tcase_add_test(tc, budget_without_redis_is_local);
     return flow_run("flow_redis", tc);
 }

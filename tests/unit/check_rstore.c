@@ -190,7 +190,7 @@ on_written(struct rlb_ctx *c, struct rlb_request *req)
     writes++;
 }
 
-static const struct rlb_rstore_hooks hooks = { on_answer, on_written, NULL, NULL };
+static const struct rlb_rstore_hooks hooks = { on_answer, on_written, NULL, NULL, NULL };
 
 /* The shared master (master.h) */
 static int seen, cas_calls;
@@ -222,7 +222,7 @@ on_master_cas(struct rlb_ctx *c, struct rlb_pool *p, bool ok, bool answered_, co
 }
 
 static const struct rlb_rstore_hooks master_hooks = { on_answer, on_written, on_master_seen,
-                                                      on_master_cas };
+                                                      on_master_cas, NULL };
 
 static void
 setup(void)
