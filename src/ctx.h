@@ -18,6 +18,7 @@
 #include "master.h"
 #include "netio.h"
 #include "request.h"
+#include "budget.h"
 #include "routes.h"
 #include "server.h"
 #include "stats.h"
@@ -104,6 +105,11 @@ struct rlb_ctx {
     struct rlb_ratelimit    rl_unroutable;
     struct rlb_share_override *overrides; /* one per rule */
     unsigned                noverrides;
+    struct rlb_limits       limits;       /* prompt budgets (budget.h, limitflow.c) */
+    const char            **allow;        /* limits' allow-listed User-Names, sorted */
+    size_t                 *allow_len;
+    unsigned                nallow;
+    struct rlb_ratelimit    rl_limits;    /* "prompt budget" lines */
     struct rlb_reqpool      reqs;
     struct rlb_bufpool      bufs;
     struct rlb_dedup        dedup;

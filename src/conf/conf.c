@@ -427,6 +427,8 @@ rlb_conf_free(struct rlb_conf *conf)
         free(conf->routes[i].file_text);
         free(conf->routes[i].file_users);
     }
+    free(conf->limits.allow_text);
+    free(conf->limits.allow_list);
     free_section(&rlb_conf_schema, conf);
     free(conf->pool);
     free(conf->srv);

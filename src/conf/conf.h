@@ -243,6 +243,35 @@ struct rlb_conf_route {
     unsigned                nfile_users;
 };
 
+/* A prompt budget (budget.h): at most max prompts in window seconds. */
+struct rlb_conf_limit_window {
+    double window;
+    int    max;
+    int    line;
+};
+
+enum rlb_limit_count { RLB_LIMIT_COUNT_FIRST_LEG = 0, RLB_LIMIT_COUNT_CHALLENGE };
+
+/* Prompt budgets against push bombing and SMS pumping (budget.h). */
+struct rlb_conf_limits {
+    struct rlb_conf_limit_window *prompts;   /* none: off */
+    unsigned                      nprompts;
+    char                        **by;        /* "user", "calling-station", "client" */
+    unsigned                      nby;
+    int                           count;     /* enum rlb_limit_count */
+    double                        push_seconds;
+    char                         *reply_message;
+    char                        **allow_users;
+    unsigned                      nallow_users;
+    char                         *allow_file;
+    int                           max_entries;
+    /* resolved by validation */
+    bool                          by_kind[3];   /* enum rlb_limit_kind */
+    char                         *allow_text;   /* allow_file's contents, NUL-separated */
+    char                        **allow_list;   /* its names */
+    unsigned                      nallow_list;
+};
+
 struct rlb_conf_spool {
     char   *directory;                    /* "" disables the spool */
     double  max_bytes;
@@ -308,6 +337,7 @@ struct rlb_conf {
     struct rlb_conf_route  *routes;
     unsigned                nroutes;
     char                   *routes_seed;
+    struct rlb_conf_limits  limits;
     /* resolved by validation: */
     struct rlb_conf_pool    defpool;           /* the top-level servers, writes, health */
     struct rlb_conf_pool  **pool;              /* every pool; the default first when it has

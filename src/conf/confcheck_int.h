@@ -46,5 +46,13 @@ const config_setting_t *conf_server_setting(const struct rlb_conf *c, const stru
 void conf_check_pool_writes(struct rlb_conf *c, const struct vctx *v);
 /* The routing rules, and users_file read. */
 void conf_check_routes(struct rlb_conf *c, const struct vctx *v);
+/* A file of User-Names, one a line (see confpools.c). */
+void conf_read_names(const struct vctx *v, const config_setting_t *e, const char *key,
+                     const char *what, const char *file, char **text, char ***list,
+                     unsigned *n);
+
+/* conflimits.c */
+/* The prompt budgets: windows, keys, allow_file read. */
+void conf_check_limits(struct rlb_conf *c, const struct vctx *v);
 
 #endif

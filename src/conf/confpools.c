@@ -200,21 +200,24 @@ pool_index(const struct rlb_conf *c, const char *name)
     return -1;
 }
 
-/* users_file: one User-Name a line; the newline (and a CR before it) is
- * not part of the name, empty lines and lines starting with '#' are
- * skipped. */
-static void
-read_users_file(const struct vctx *v, const config_setting_t *e, struct rlb_conf_route *r)
+/* A file of User-Names (migrate.users_file, limits.allow_file): one a
+ * line; the newline (and a CR before it) is not part of the name, empty
+ * lines and lines starting with '#' are skipped. *text holds the names,
+ * NUL-separated, *list points into it. Errors name key at e. */
+void
+conf_read_names(const struct vctx *v, const config_setting_t *e, const char *key,
+                const char *what, const char *file, char **text_out, char ***list_out,
+                unsigned *n_out)
 {
-    const char *file = r->migrate.users_file;
     FILE *fp = fopen(file, "r");
     size_t cap = 0, len = 0, n = 0;
-    char *text = NULL, *p;
+    char *text = NULL, *p, **list;
     int ch;
 
+    *n_out = 0;
     if (!fp) {
-        conf_msg_member(v->m, true, e, "migrate",
-                        "users_file \"%s\" cannot be read: %s", file, strerror(errno));
+        conf_msg_member(v->m, true, e, key, "%s \"%s\" cannot be read: %s", what, file,
+                        strerror(errno));
         return;
     }
     while ((ch = fgetc(fp)) != EOF) {
@@ -233,9 +236,10 @@ read_users_file(const struct vctx *v, const config_setting_t *e, struct rlb_conf
     text[len] = '\n';
     for (size_t i = 0; i <= len; i++)
         n += text[i] == '\n';
-    r->file_users = calloc(n + 1, sizeof(*r->file_users));
-    r->file_text = text;
-    if (!r->file_users)
+    list = calloc(n + 1, sizeof(*list));
+    *text_out = text;
+    *list_out = list;
+    if (!list)
         return;
     p = text;
     for (size_t i = 0; i <= len; i++) {
@@ -246,10 +250,10 @@ read_users_file(const struct vctx *v, const config_setting_t *e, struct rlb_conf
             text[i - 1] = '\0';
         if (p[0] && p[0] != '#') {
             if (strlen(p) > 253)
-                conf_msg_member(v->m, true, e, "migrate",
-                                "users_file \"%s\": a name of %zu octets (over 253, which no "
-                                "User-Name holds)", file, strlen(p));
-            r->file_users[r->nfile_users++] = p;
+                conf_msg_member(v->m, true, e, key,
+                                "%s \"%s\": a name of %zu octets (over 253, which no "
+                                "User-Name holds)", what, file, strlen(p));
+            list[(*n_out)++] = p;
         }
         p = text + i + 1;
     }
@@ -290,7 +294,8 @@ check_migrate(struct rlb_conf *c, const struct vctx *v, const config_setting_t *
             conf_msg_member(v->m, true, e, "migrate",
                             "users_file \"%s\" must be an absolute path", m->users_file);
         else
-            read_users_file(v, e, r);
+            conf_read_names(v, e, "migrate", "users_file", m->users_file, &r->file_text,
+                            &r->file_users, &r->nfile_users);
     }
 }
 

@@ -331,6 +331,38 @@ static const struct conf_item route_items[] = {
 static const struct conf_section route_section = {
     "routes", route_items, sizeof(struct rlb_conf_route), OFF(struct rlb_conf_route, line) };
 
+static const char *const limit_counts[] = { "first-leg", "challenge", NULL };
+static const struct conf_item limit_window_items[] = {
+    { "window", CT_FLOAT, OFF(struct rlb_conf_limit_window, window), NULL,
+      CF_REQUIRED, 1, 604800, NULL, NULL, 0 },
+    { "max", CT_INT, OFF(struct rlb_conf_limit_window, max), NULL,
+      CF_REQUIRED, 1, 200, NULL, NULL, 0 },
+    { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
+};
+static const struct conf_section limit_window_section = {
+    "limits.prompts", limit_window_items, sizeof(struct rlb_conf_limit_window),
+    OFF(struct rlb_conf_limit_window, line) };
+static const struct conf_item limits_items[] = {
+    { "prompts", CT_LIST, OFF(struct rlb_conf_limits, prompts), NULL,
+      0, NOB, NULL, &limit_window_section, OFF(struct rlb_conf_limits, nprompts) },
+    { "by", CT_STRLIST, OFF(struct rlb_conf_limits, by), NULL, 0, NOB, NULL, NULL,
+      OFF(struct rlb_conf_limits, nby) },
+    { "count", CT_ENUM, OFF(struct rlb_conf_limits, count), "first-leg",
+      0, NOB, limit_counts, NULL, 0 },
+    { "push_seconds", CT_FLOAT, OFF(struct rlb_conf_limits, push_seconds), "5.0",
+      0, 0.5, 600, NULL, NULL, 0 },
+    { "reply_message", CT_STRING, OFF(struct rlb_conf_limits, reply_message),
+      "Too many sign-in attempts. Please wait a few minutes and try again.",
+      0, NOB, NULL, NULL, 0 },
+    { "allow_users", CT_STRLIST, OFF(struct rlb_conf_limits, allow_users), NULL, 0, NOB, NULL,
+      NULL, OFF(struct rlb_conf_limits, nallow_users) },
+    { "allow_file", CT_STRING, OFF(struct rlb_conf_limits, allow_file), "", 0, NOB, NULL, NULL, 0 },
+    { "max_entries", CT_INT, OFF(struct rlb_conf_limits, max_entries), "1000000",
+      0, 1000, 100000000, NULL, NULL, 0 },
+    { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
+};
+static const struct conf_section limits_section = { "limits", limits_items, 0, (size_t)-1 };
+
 static const struct conf_item top_items[] = {
     { "dictionary", CT_STRING, OFF(struct rlb_conf, dictionary), RLB_DEFAULT_DICTDIR,
       CF_NO_RELOAD, NOB, NULL, NULL, 0 },
@@ -345,6 +377,7 @@ static const struct conf_item top_items[] = {
     { "routes", CT_LIST, OFF(struct rlb_conf, routes), NULL,
       0, NOB, NULL, &route_section, OFF(struct rlb_conf, nroutes) },
     { "routes_seed", CT_STRING, OFF(struct rlb_conf, routes_seed), "", 0, NOB, NULL, NULL, 0 },
+    { "limits", CT_GROUP, OFF(struct rlb_conf, limits), NULL, 0, NOB, NULL, &limits_section, 0 },
     { "proxy", CT_GROUP, OFF(struct rlb_conf, proxy), NULL, 0, NOB, NULL, &proxy_section, 0 },
     { "sticky", CT_GROUP, OFF(struct rlb_conf, sticky), NULL, 0, NOB, NULL, &sticky_section, 0 },
     { "redis", CT_GROUP, OFF(struct rlb_conf, redis), NULL, 0, NOB, NULL, &redis_section, 0 },

@@ -96,6 +96,20 @@ void rlb_px_listener_readable(struct ev_loop *loop, ev_io *w, int revents);
 void rlb_px_dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
                      const struct rlb_pkt_info *info);
 
+/* ---- limitflow.c -------------------------------------------------- */
+
+/* The budgets and the allow-list from the configuration (start, reload). */
+void rlb_px_limits_apply(struct rlb_ctx *ctx, const struct rlb_conf *c);
+void rlb_px_limits_free(struct rlb_ctx *ctx);
+/* A request no session pins: true when it was over budget (answered with
+ * an Access-Reject here); otherwise counted, or set to be counted. */
+bool rlb_px_limit_first_leg(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+                            const struct rlb_pkt_info *info);
+/* Its reply came (code), after waited seconds, or none did (code 0). */
+void rlb_px_limit_reply(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t code,
+                        double waited);
+void rlb_px_limit_free(struct rlb_ctx *ctx, struct rlb_request *req);
+
 /* ---- forward.c ---------------------------------------------------- */
 
 /* When req's route strips the realm: copy (RLB_PKT_MAX octets) becomes the

@@ -149,6 +149,11 @@ rlb_proxy_start(struct rlb_ctx *ctx)
         rlb_err("%s", err);
         return -1;
     }
+    if (rlb_limits_init(&ctx->limits, &ctx->bufs, ev_now(ctx->loop)) < 0) {
+        rlb_err("out of memory");
+        return -1;
+    }
+    rlb_px_limits_apply(ctx, conf);
 
     queue_init(ctx, &ctx->pending, rlb_px_pending_expired, conf->proxy.response_timeout);
     queue_init(ctx, &ctx->done, rlb_req_cache_expired, conf->proxy.dedup_window);
@@ -210,6 +215,7 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
     rlb_health_stop(ctx);
     rlb_sticky_free(&ctx->sticky);
     rlb_sticky_free(&ctx->affinity);
+    rlb_px_limits_free(ctx);
     rlb_backend_stop(ctx);
     rlb_servers_free(&ctx->servers);
     rlb_pools_free(ctx);

@@ -118,6 +118,7 @@ rlb_req_free(struct rlb_ctx *ctx, struct rlb_request *req)
     if (req->blob)
         rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
     rlb_px_authlog_free(ctx, req);
+    rlb_px_limit_free(ctx, req);
     if (req->client)
         req->client->refs--;
     if (req->conn)

@@ -285,6 +285,9 @@ rlb_px_dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *dat
             return;
         }
     }
+    /* A first leg (no session pins it): within its prompt budgets? */
+    if (info->code == RLB_ACCESS_REQUEST && rlb_px_limit_first_leg(ctx, req, data, info))
+        return;
     p = route_pool(ctx, req, data, info);
     if (!p) {
         unroutable(ctx, req, data, info);

@@ -77,6 +77,7 @@ rlb_px_pending_expired(struct ev_loop *loop, ev_timer *w, int revents)
                      "down (%s)%s", c->name, rlb_code_name(req->code), req->client_id,
                      ctx->pending.wait, reject ? "answered Access-Reject" : "no reply sent",
                      rlb_held_note(held, note, sizeof(note)));
+        rlb_px_limit_reply(ctx, req, 0, now - req->when);   /* it may have prompted */
         if (req->code == RLB_ACCESS_REQUEST)      /* (accounting: the NAS retries) */
             rlb_px_authlog_end(ctx, req, s ? s->name : NULL, "timeout",
                                reject ? "Access-Reject sent" : "no reply sent");

@@ -495,6 +495,11 @@ const struct rlb_cmd rlb_commands[] = {
     { "show routes", RLB_CMD_READ, "",
       "routing rules in order: match, pool, strip, migration share and list, counters",
       rlb_cmd_show_routes },
+    { "show limits", RLB_CMD_READ, "[USER]",
+      "prompt budgets: settings, counters, the keys blocked now; or USER's prompts per window",
+      rlb_cmd_show_limits },
+    { "unblock", RLB_CMD_ADMIN, "USER",
+      "forget USER's prompts: its first legs reach the MFA servers again", rlb_cmd_unblock },
     { "route", RLB_CMD_ADMIN, "N share PERCENT",
       "set the share of users rule N migrates (kept across reloads while the file's share "
       "is unchanged)", rlb_cmd_route },

@@ -1,6 +1,7 @@
 /*
- * cmdpools.h: the control commands of pools and routes (cmdpools.c), in
- * cmd.c's table: show pools, show routes, route N share PERCENT; and the
+ * cmdpools.h: the control commands of pools and routes (cmdpools.c) and
+ * of the prompt budgets (cmdlimits.c), in cmd.c's table: show pools, show
+ * routes, route N share PERCENT, show limits, unblock; and the
  * [POOL/]NAME argument the server commands take.
  */
 #ifndef RLB_CMDPOOLS_H
@@ -15,6 +16,9 @@ struct rlb_server;
 int rlb_cmd_show_pools(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err);
 int rlb_cmd_show_routes(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err);
 int rlb_cmd_route(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err);
+/* cmdlimits.c: show limits [USER], unblock USER. */
+int rlb_cmd_show_limits(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err);
+int rlb_cmd_unblock(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbuf *err);
 
 /* A command's JSON answer (cmd.c): written indented into out, j freed. */
 void rlb_cmd_json_out(struct rlb_strbuf *out, json_t *j);

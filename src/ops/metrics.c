@@ -209,6 +209,13 @@ rule_share(const struct rlb_ctx *ctx, const void *obj)
     return r->to_pool >= 0 ? r->share / 100.0 : 0;
 }
 
+CTX_GAUGE(limits_blocked_user, ctx->limits.stats.blocked[RLB_LIMIT_USER])
+CTX_GAUGE(limits_blocked_station, ctx->limits.stats.blocked[RLB_LIMIT_STATION])
+CTX_GAUGE(limits_blocked_client, ctx->limits.stats.blocked[RLB_LIMIT_CLIENT])
+CTX_GAUGE(limits_prompts, ctx->limits.stats.prompts)
+CTX_GAUGE(limits_allowed, ctx->limits.stats.allowed)
+CTX_GAUGE(limits_keys, ctx->limits.order.count)
+CTX_GAUGE(limits_evicted, ctx->limits.stats.evicted)
 CTX_GAUGE(unroutable_auth, ctx->unroutable[0])
 CTX_GAUGE(unroutable_acct, ctx->unroutable[1])
 
@@ -444,6 +451,23 @@ const struct rlb_metric rlb_metrics[] = {
              unroutable_auth, "Access-Requests no routing rule matches (rejected at once)"),
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "unroutable_acct_total", "unroutable.acct",
              unroutable_acct, "Accounting-Requests no routing rule matches (not answered)"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "limits_blocked_user_total",
+             "limits.blocked_user", limits_blocked_user,
+             "first legs rejected because their User-Name was over its prompt budget"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "limits_blocked_calling_station_total",
+             "limits.blocked_calling_station", limits_blocked_station,
+             "first legs rejected because their Calling-Station-Id was over its prompt budget"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "limits_blocked_client_total",
+             "limits.blocked_client", limits_blocked_client,
+             "first legs rejected because their client (NAS) was over its prompt budget"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "limits_prompts_total", "limits.prompts",
+             limits_prompts, "prompts counted against the budgets (one per key)"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "limits_allowed_total", "limits.allowed",
+             limits_allowed, "first legs of allow-listed users (never limited or counted)"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "limits_keys", "limits.keys", limits_keys,
+             "keys (users, stations, clients) whose prompts are tracked"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "limits_evicted_total", "limits.evicted",
+             limits_evicted, "keys forgotten early because limits.max_entries was reached"),
 #define POOL_C(f, help) \
     COUNTER_AT(RLB_MS_POOL, "pool_" #f "_total", #f, struct rlb_pool_stats, f, help),
     POOL_C(requests, "requests the pool got: routed there, or answering its challenges")

@@ -10,6 +10,7 @@
 #include "acctspool.h"
 #include "ctx.h"
 #include "dict.h"
+#include "flow.h"
 #include "health.h"
 #include "notify.h"
 #include "pool.h"
@@ -211,6 +212,7 @@ reload(struct rlb_ctx *ctx, const char *who, struct rlb_strbuf *out, struct rlb_
     apply_values(ctx, nc);
     apply_servers(ctx, before, nbefore, &sa, &sr);
     rlb_pools_commit(ctx, nc, &next, roles);
+    rlb_px_limits_apply(ctx, nc);
     if (fssl || ctx->front.ssl) {
         if (ctx->front.ssl)
             SSL_CTX_free(ctx->front.ssl);

@@ -78,7 +78,18 @@ enum rlb_req_queue {
 #define RLB_ROUTEF_ROUTED   0x01   /* the rules ran (req->pool is theirs) */
 #define RLB_ROUTEF_STRIP    0x02   /* the pool gets User-Name without its realm */
 #define RLB_ROUTEF_MIGRATED 0x04   /* sent by a rule's migration */
+#define RLB_ROUTEF_LIMITED  0x08   /* the prompt budgets were checked */
 struct rlb_pool;
+
+/* A first leg's prompt-budget keys (budget.h), counted once its reply
+ * shows it prompted (limits.count = "challenge"). From the buffer pool. */
+struct rlb_limitinfo {
+    uint64_t key[3];               /* by enum rlb_limit_kind */
+    uint8_t  has;                  /* bit k: key[k] is set */
+    uint16_t size;
+    uint8_t  vlen[3];
+    uint8_t  val[3][64];           /* what radlbctl shows of each */
+};
 
 /* A login: what ties the legs of a challenge chain together in the auth
  * log (log.auth). Its State's session carries it from one leg to the next
@@ -135,6 +146,7 @@ struct rlb_request {
     uint8_t              rflags;        /* RLB_ROUTEF_*: what routing decided */
     struct rlb_pool     *pool;          /* the pool it goes to, once known (NULL before) */
     struct rlb_authinfo *ai;            /* log.auth on: what its line says */
+    struct rlb_limitinfo *li;           /* limits.count = "challenge": the keys to count */
     uint32_t             gen;           /* which use of this slot (for weak references) */
 };
 

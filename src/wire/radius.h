@@ -28,6 +28,7 @@
 #define RLB_ATTR_REPLY_MESSAGE         18
 #define RLB_ATTR_STATE                 24
 #define RLB_ATTR_CLASS                 25
+#define RLB_ATTR_CALLING_STATION_ID    31
 #define RLB_ATTR_VENDOR_SPECIFIC       26
 #define RLB_ATTR_NAS_IDENTIFIER        32
 #define RLB_ATTR_PROXY_STATE           33

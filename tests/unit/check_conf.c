@@ -31,7 +31,8 @@
 
 #define GOOD_FILES(X) \
     X(minimal) X(full) X(ipv6) X(short_secret) X(secret_13_octets) X(control_socket)      \
-    X(master_keys) X(tcp) X(pools) X(pools_only) X(route_after_default)
+    X(master_keys) X(tcp) X(pools) X(pools_only) X(route_after_default) \
+    X(limits)
 
 #define BAD_FILES(X)                                                                        \
     X(unknown_key_top) X(unknown_key_section) X(unknown_key_list_entry)                     \
@@ -61,7 +62,8 @@
     X(route_no_kind) X(route_strip_without_realm) X(route_share_three_decimals)              \
     X(route_users_and_file) X(route_users_file_missing) X(route_unknown_client)              \
     X(route_migrate_own_pool) X(route_share_without_to) X(route_bad_attribute)            \
-    X(route_mirror_own_pool) X(route_mirror_unknown_pool)
+    X(route_mirror_own_pool) X(route_mirror_unknown_pool) X(limits_bad_by)                  \
+    X(limits_same_window) X(limits_max_too_big) X(limits_allow_file_missing)
 
 #define COUNT(n) +1
 static const unsigned n_good = 0 GOOD_FILES(COUNT);
@@ -545,6 +547,33 @@ START_TEST(users_file_read)
 }
 END_TEST
 
+/* Prompt budgets: windows, keys, count, allow-list; off by default. */
+START_TEST(limits_resolved)
+{
+    struct rlb_conf_msgs msgs;
+    struct rlb_conf *c = rlb_conf_load(CONF_DIR "/good/limits.conf", &msgs), *d;
+
+    ck_assert_msg(c != NULL, "%s", msgs.text ? msgs.text : "");
+    ck_assert_uint_eq(c->limits.nprompts, 2);
+    ck_assert(c->limits.prompts[1].window == 86400.0 && c->limits.prompts[1].max == 20);
+    ck_assert(c->limits.by_kind[0] && c->limits.by_kind[1] && !c->limits.by_kind[2]);
+    ck_assert_int_eq(c->limits.count, RLB_LIMIT_COUNT_CHALLENGE);
+    ck_assert(c->limits.push_seconds == 8.0);
+    ck_assert_int_eq(c->limits.max_entries, 5000);
+    ck_assert_str_eq(c->limits.allow_users[0], "radlb-probe");
+    rlb_conf_free(c);
+    rlb_conf_msgs_free(&msgs);
+    d = rlb_conf_load(CONF_DIR "/good/minimal.conf", &msgs);
+    ck_assert_ptr_nonnull(d);
+    ck_assert_uint_eq(d->limits.nprompts, 0);
+    ck_assert(d->limits.by_kind[0] && !d->limits.by_kind[1]);
+    ck_assert_int_eq(d->limits.count, RLB_LIMIT_COUNT_FIRST_LEG);
+    ck_assert_ptr_nonnull(strstr(d->limits.reply_message, "Too many sign-in attempts"));
+    rlb_conf_free(d);
+    rlb_conf_msgs_free(&msgs);
+}
+END_TEST
+
 START_TEST(master_keys_values)
 {
     struct rlb_conf_msgs msgs;
@@ -650,6 +679,7 @@ conf_suite(void)
     tcase_add_test(tc, dump_masks_secrets);
     tcase_add_test(tc, master_keys_defaults);
     tcase_add_test(tc, pools_resolved);
+    tcase_add_test(tc, limits_resolved);
     tcase_add_test(tc, users_file_read);
     tcase_add_test(tc, master_keys_values);
     suite_add_tcase(s, tc);

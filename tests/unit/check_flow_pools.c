@@ -239,6 +239,8 @@ START_TEST(promotion_per_pool)
     size_t n;
     FILE *f;
 
+    char *state_file = ctx->conf->state_file;   /* the file's "", put back at the end */
+
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/state", dir);
     ctx->conf->state_file = path;
@@ -268,7 +270,7 @@ START_TEST(promotion_per_pool)
     ck_assert_int_eq(rlb_master_start(ctx, vpn), 0);
     ck_assert_ptr_eq(vpn->master.server, flow_server("vpn2"));
     ck_assert_uint_eq(vpn->master.epoch, 1);
-    ctx->conf->state_file = (char *)"";
+    ctx->conf->state_file = state_file;
     rlb_sb_free(&out);
     rlb_sb_free(&err);
     unlink(path);

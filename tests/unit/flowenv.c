@@ -28,6 +28,7 @@ static bool serves_reads;
 static struct rlb_server *masters[MAX_POOLS];
 static uint64_t epochs[MAX_POOLS];
 static int roles[MAX_SERVERS];
+static int limit_count;
 
 void
 flow_start(void)
@@ -51,6 +52,7 @@ flow_start_with(const char *extra)
     }
     for (unsigned i = 0; i < flow_ctx->servers.n; i++)
         roles[i] = flow_ctx->servers.v[i]->role;
+    limit_count = flow_ctx->conf->limits.count;
 }
 
 void
@@ -79,6 +81,10 @@ flow_reset(void)
         ctx->routes.v[i].share = ctx->conf->routes[i].share_bp;
     }
     ctx->unroutable[0] = ctx->unroutable[1] = 0;
+    while (rlb_limits_next(&ctx->limits, NULL))
+        rlb_limits_forget(&ctx->limits, rlb_limits_next(&ctx->limits, NULL)->key);
+    memset(&ctx->limits.stats, 0, sizeof(ctx->limits.stats));
+    ctx->conf->limits.count = limit_count;
     for (unsigned i = 0; i < ctx->clients.n; i++)
         memset(&ctx->clients.v[i]->stats, 0, sizeof(ctx->clients.v[i]->stats));
     memset(&ctx->stats, 0, sizeof(ctx->stats));
