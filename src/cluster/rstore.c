@@ -15,6 +15,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "crypto.h"
 #include "ctx.h"
 #include "redis.h"
 #include "rstore.h"
@@ -41,7 +42,49 @@ static const char master_cas_lua[] =
     "end "
     "return {0, e, n}";
 
-enum rs_op { OP_GET, OP_SET, OP_DEL, OP_MASTER_GET, OP_MASTER_CAS };
+/*
+ * The prompt budgets (budget.h) shared by every instance: per key a sorted
+ * set PREFIX "b:" HEX of prompt times (milliseconds), kept for the longest
+ * window. One script checks the keys against the windows and, when none
+ * is over (mode 1) or whatever they say (mode 2), adds the prompt to each,
+ * atomically. KEYS: three slots, "" for none. ARGV: now, mode (0 check,
+ * 1 check and count, 2 count), the longest window, a member unique to
+ * this prompt, the windows "MS:MAX,MS:MAX". Answer: {0} or {1, key slot,
+ * prompts, max, window (from 0), when the block lifts}.
+ */
+static const char budget_lua[] =
+    "local now, mode, longest = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]) "
+    "local wins = {} "
+    "for w, m in string.gmatch(ARGV[5], '(%d+):(%d+)') do "
+    "  wins[#wins + 1] = {tonumber(w), tonumber(m)} "
+    "end "
+    "if mode ~= '2' then "
+    "  for i = 1, 3 do "
+    "    local k = KEYS[i] "
+    "    if k ~= '' then "
+    "      redis.call('ZREMRANGEBYSCORE', k, '-inf', now - longest) "
+    "      for j, w in ipairs(wins) do "
+    "        local c = redis.call('ZCOUNT', k, '(' .. (now - w[1]), '+inf') "
+    "        if c >= w[2] then "
+    "          local r = redis.call('ZRANGEBYSCORE', k, '(' .. (now - w[1]), '+inf', "
+    "                               'WITHSCORES', 'LIMIT', c - w[2], 1) "
+    "          return {1, i, c, w[2], j - 1, tonumber(r[2]) + w[1]} "
+    "        end "
+    "      end "
+    "    end "
+    "  end "
+    "end "
+    "if mode ~= '0' then "
+    "  for i = 1, 3 do "
+    "    if KEYS[i] ~= '' then "
+    "      redis.call('ZADD', KEYS[i], now, ARGV[4] .. ':' .. i) "
+    "      redis.call('PEXPIRE', KEYS[i], longest) "
+    "    end "
+    "  end "
+    "end "
+    "return {0}";
+
+enum rs_op { OP_GET, OP_SET, OP_DEL, OP_MASTER_GET, OP_MASTER_CAS, OP_BUDGET };
 
 struct rlb_rticket {
     struct rlb_rticket *next;      /* free list */
@@ -58,6 +101,8 @@ struct rlb_rstore {
     struct rlb_redis            *link;
     ev_timer                     master_poll;   /* reads the shared master */
     struct rlb_rticket          *free_tickets;
+    char                         id[20];        /* this instance, in budget members */
+    uint64_t                     budget_seq;
 };
 
 /* ------------------------------------------------------------------ */
@@ -223,6 +268,27 @@ on_reply(void *arg, const redisReply *r)
     case OP_MASTER_CAS:
         master_cas_got(rs, t->pool, r);
         break;
+    case OP_BUDGET:
+        if (t->req) {
+            struct rlb_request *req = t->req;
+            int64_t v[6] = { 0, 0, 0, 0, 0, 0 };
+            bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1;
+
+            for (size_t i = 0; ok && i < r->elements && i < 6; i++) {
+                if (r->element[i]->type != REDIS_REPLY_INTEGER)
+                    ok = false;
+                else
+                    v[i] = r->element[i]->integer;
+            }
+            if (ok)
+                st(rs)->hits++;
+            else
+                st(rs)->errors++;
+            req->ticket = NULL;
+            if (rs->hooks.budget)
+                rs->hooks.budget(rs->ctx, req, ok ? v : NULL);
+        }
+        break;
     default:
         break;
     }
@@ -341,6 +407,13 @@ rlb_rstore_start(struct rlb_ctx *ctx, const struct rlb_rstore_hooks *hooks)
     rs->ctx = ctx;
     rs->hooks = *hooks;
     rs->conf = &ctx->conf->redis;
+    {
+        uint8_t r[8];
+
+        rlb_random_bytes(r, sizeof(r));
+        for (int i = 0; i < 8; i++)
+            snprintf(rs->id + 2 * i, 3, "%02x", r[i]);
+    }
     ev_timer_init(&rs->master_poll, on_master_poll, 0.0, RS_MASTER_POLL);
     rs->master_poll.data = rs;
     ctx->rstore = rs;
@@ -425,6 +498,49 @@ rlb_rstore_master_cas(struct rlb_rstore *rs, struct rlb_pool *p, int64_t expecte
     master_key(rs, p, k, sizeof(k));
     return rs_command(rs, t, "EVAL %s 1 %s %lld %llu %s", master_cas_lua, k, (long long)expected,
                       (unsigned long long)epoch, name);
+}
+
+bool
+rlb_rstore_budget(struct rlb_rstore *rs, const uint64_t *keys, const bool *has, int mode,
+                  double now, const double *win, const unsigned *max, unsigned nwin,
+                  struct rlb_request *req)
+{
+    char k[3][200], wins[RLB_BUDGET_WINS_TEXT], member[48];
+    struct rlb_rticket *t;
+    double longest = 0;
+    size_t n = 0;
+
+    if (!rs || !rlb_rstore_ready(rs) || !(t = ticket_get(rs, OP_BUDGET))) {
+        if (rs)
+            st(rs)->skipped++;
+        return false;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (has[i])
+            snprintf(k[i], sizeof(k[i]), "%sb:%016llx", rs->conf->prefix,
+                     (unsigned long long)keys[i]);
+        else
+            k[i][0] = '\0';
+    }
+    wins[0] = '\0';
+    for (unsigned i = 0; i < nwin && n < sizeof(wins) - 32; i++) {
+        n += (size_t)snprintf(wins + n, sizeof(wins) - n, "%s%.0f:%u", i ? "," : "",
+                              win[i] * 1000.0, max[i]);
+        if (win[i] > longest)
+            longest = win[i];
+    }
+    /* this instance (its random id) and a counter: one member per prompt */
+    snprintf(member, sizeof(member), "%s:%llu", rs->id, (unsigned long long)++rs->budget_seq);
+    t->req = req;
+    if (!rs_command(rs, t, "EVAL %s 3 %s %s %s %.0f %d %.0f %s %s", budget_lua, k[0], k[1], k[2],
+                    now * 1000.0, mode, longest * 1000.0, member, wins)) {
+        st(rs)->skipped++;
+        return false;
+    }
+    if (req)
+        req->ticket = t;
+    st(rs)->gets++;
+    return true;
 }
 
 void

@@ -48,6 +48,10 @@ struct rlb_rstore_hooks {
      * has instead; !answered: the connection was lost) */
     void (*master_cas)(struct rlb_ctx *ctx, struct rlb_pool *p, bool ok, bool answered,
                        const char *name, uint64_t epoch);
+    /* the prompt budgets of a parked first leg: {0} (within them) or {1,
+     * key slot 1..3, prompts, max, window index, lift in ms}; NULL when
+     * Redis failed (the request goes on with the local verdict) */
+    void (*budget)(struct rlb_ctx *ctx, struct rlb_request *req, const int64_t *answer);
 };
 
 int  rlb_rstore_start(struct rlb_ctx *ctx, const struct rlb_rstore_hooks *hooks);
@@ -75,6 +79,16 @@ bool rlb_rstore_get(struct rlb_rstore *rs, char kind, const uint8_t *key, size_t
  * outcome. False when Redis is not ready (nothing sent). */
 bool rlb_rstore_master_cas(struct rlb_rstore *rs, struct rlb_pool *p, int64_t expected,
                            uint64_t epoch, const char *name);
+
+/* The prompt budgets in Redis (budget.h): keys (has[k]: slot k is set)
+ * checked against the windows, and the prompt added (mode 0: check, 1:
+ * check and add when within, 2: add). With req (parked), hooks->budget
+ * answers it once, unless rlb_rstore_cancel() comes first. False when
+ * Redis is not ready (nothing sent). */
+#define RLB_BUDGET_WINS_TEXT 256
+bool rlb_rstore_budget(struct rlb_rstore *rs, const uint64_t *keys, const bool *has, int mode,
+                       double now, const double *win, const unsigned *max, unsigned nwin,
+                       struct rlb_request *req);
 
 /* The request no longer waits (timeout, superseded, stop). */
 void rlb_rstore_cancel(struct rlb_request *req);

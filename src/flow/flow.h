@@ -109,6 +109,16 @@ bool rlb_px_limit_first_leg(struct rlb_ctx *ctx, struct rlb_request *req, const 
 void rlb_px_limit_reply(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t code,
                         double waited);
 void rlb_px_limit_free(struct rlb_ctx *ctx, struct rlb_request *req);
+/* Redis's verdict on a first leg's budgets (rstore.h): true when over
+ * (the request answered with an Access-Reject here). */
+bool rlb_px_limit_shared_verdict(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+                                 const struct rlb_pkt_info *info, const int64_t *answer);
+
+/* route.c: parks a first leg while Redis checks (mode 0) or checks and
+ * counts (mode 1) its budgets; false when Redis cannot be asked. */
+bool rlb_px_park_budget(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+                        const struct rlb_pkt_info *info, const uint64_t *keys, const bool *has,
+                        int mode);
 
 /* ---- forward.c ---------------------------------------------------- */
 

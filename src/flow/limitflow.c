@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "flow.h"
+#include "rstore.h"
 #include "radius.h"
 
 /* Is User-Name (len octets) allow-listed? The list is sorted (apply). */
@@ -190,7 +191,9 @@ rlb_px_limit_first_leg(struct rlb_ctx *ctx, struct rlb_request *req, const uint8
             if (has[k])
                 rlb_limits_count(l, key[k], k, val[k], len[k], now);
         }
-        return false;
+        /* The other instances' prompts too, when they share Redis: parked
+         * until it answers (or redis.timeout: the local verdict stands). */
+        return rlb_px_park_budget(ctx, req, data, info, key, has, 1);
     }
     /* count = "challenge": when the reply says it prompted. */
     if (!req->li) {
@@ -210,7 +213,7 @@ rlb_px_limit_first_leg(struct rlb_ctx *ctx, struct rlb_request *req, const uint8
         }
         req->li = li;
     }
-    return false;
+    return rlb_px_park_budget(ctx, req, data, info, key, has, 0);
 }
 
 void
@@ -224,11 +227,18 @@ rlb_px_limit_reply(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t code, d
      * (push, call); no answer at all (code 0): it may be waiting still. */
     if (code == RLB_ACCESS_CHALLENGE || code == 0 ||
         waited > ctx->conf->limits.push_seconds) {
+        const struct rlb_limits *l = &ctx->limits;
+        bool has[RLB_LIMIT_KINDS];
+
         for (int k = 0; k < RLB_LIMIT_KINDS; k++) {
-            if (li->has & (1u << k))
+            has[k] = li->has & (1u << k);
+            if (has[k])
                 rlb_limits_count(&ctx->limits, li->key[k], k, li->val[k], li->vlen[k],
                                  ev_now(ctx->loop));
         }
+        if (ctx->rstore)           /* and for the other instances (nobody waits) */
+            rlb_rstore_budget(ctx->rstore, li->key, has, 2, ev_now(ctx->loop), l->win,
+                              l->winmax, l->nwin, NULL);
     }
     rlb_px_limit_free(ctx, req);
 }
@@ -239,4 +249,31 @@ rlb_px_limit_free(struct rlb_ctx *ctx, struct rlb_request *req)
     if (req->li)
         rlb_buf_put(&ctx->bufs, (uint8_t *)req->li, req->li->size);
     req->li = NULL;
+}
+
+bool
+rlb_px_limit_shared_verdict(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+                            const struct rlb_pkt_info *info, const int64_t *answer)
+{
+    struct rlb_limit_verdict vd;
+    const uint8_t *v;
+    size_t len = 0;
+    int k;
+
+    if (answer[0] != 1 || answer[1] < 1 || answer[1] > RLB_LIMIT_KINDS)
+        return false;
+    /* The slot names the kind (slots are by enum rlb_limit_kind). */
+    k = (int)answer[1] - 1;
+    memset(&vd, 0, sizeof(vd));
+    vd.over = true;
+    vd.count = (unsigned)answer[2];
+    vd.max = (unsigned)answer[3];
+    vd.window = answer[4] >= 0 && answer[4] < (int64_t)ctx->limits.nwin ? (unsigned)answer[4] : 0;
+    vd.until = (double)answer[5] / 1000.0;
+    v = value_of(req, data, info, k, &len);
+    blocked(ctx, req, k, rlb_limits_key(&ctx->limits, k, v ? v : (const uint8_t *)"", len),
+            v ? v : (const uint8_t *)"", len, &vd);
+    rlb_px_limit_free(ctx, req);
+    rlb_px_answer_locally(ctx, req, RLB_ACCESS_REJECT, ctx->conf->limits.reply_message);
+    return true;
 }

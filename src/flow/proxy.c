@@ -58,6 +58,7 @@ static const struct rlb_rstore_hooks redis_hooks = {
     rlb_proxy_redis_written,
     rlb_master_seen,
     redis_master_cas,
+    rlb_proxy_budget_answer,
 };
 
 /* What the layers below tell the flow (upcalls.h). */

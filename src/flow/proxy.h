@@ -53,6 +53,9 @@ void rlb_proxy_server_down(struct rlb_ctx *ctx, struct rlb_server *s, bool prove
 /* Redis answered a parked request's lookup: the name of the server that
  * holds its session, or NULL (not found, timed out, Redis gone). */
 void rlb_proxy_redis_answer(struct rlb_ctx *ctx, struct rlb_request *req, const char *server);
+/* Redis answered the prompt budgets of a parked first leg (rstore.h's
+ * budget hook; NULL: it failed, the local verdict stands). */
+void rlb_proxy_budget_answer(struct rlb_ctx *ctx, struct rlb_request *req, const int64_t *answer);
 
 /* Redis has (or will never have) the session of a held Access-Challenge:
  * the challenge goes to the client now. */

@@ -324,11 +324,68 @@ rlb_px_dispatch(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *dat
     rlb_px_send_to_server(ctx, req, s, data, info);
 }
 
+/* A parked request's packet, back from its blob into pkt (the Proxy-State
+ * kept again, as for a request never parked); false if it no longer
+ * parses (cannot happen: it parsed before), the request then forgotten. */
+static bool
+unpark(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t *pkt, struct rlb_pkt_info *info)
+{
+    size_t len = req->blob_len;
+
+    memcpy(pkt, req->blob, len);
+    rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
+    req->blob = NULL;
+    req->blob_len = 0;
+    if (rlb_pkt_parse(pkt, &len, false, info) != RLB_DROP_NONE) {
+        rlb_req_forget(ctx, req);
+        return false;
+    }
+    rlb_px_keep_proxy_state(ctx, req, pkt, info);
+    return true;
+}
+
+bool
+rlb_px_park_budget(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+                   const struct rlb_pkt_info *info, const uint64_t *keys, const bool *has,
+                   int mode)
+{
+    const struct rlb_limits *l = &ctx->limits;
+    uint8_t *copy;
+
+    if (!ctx->rstore || !rlb_rstore_budget(ctx->rstore, keys, has, mode, ev_now(ctx->loop),
+                                           l->win, l->winmax, l->nwin, req))
+        return false;
+    copy = rlb_buf_get(&ctx->bufs, info->len);
+    if (!copy) {
+        rlb_rstore_cancel(req);
+        return false;
+    }
+    memcpy(copy, data, info->len);
+    if (req->blob)
+        rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
+    req->blob = copy;
+    req->blob_len = info->len;
+    rlb_req_move(ctx, req, RLB_REQ_PARKED);
+    return true;
+}
+
+void
+rlb_proxy_budget_answer(struct rlb_ctx *ctx, struct rlb_request *req, const int64_t *answer)
+{
+    uint8_t pkt[RLB_PKT_MAX];
+    struct rlb_pkt_info info;
+
+    if (!unpark(ctx, req, pkt, &info))
+        return;
+    if (answer && rlb_px_limit_shared_verdict(ctx, req, pkt, &info, answer))
+        return;                    /* over budget on the cluster: answered */
+    rlb_px_dispatch(ctx, req, pkt, &info);
+}
+
 void
 rlb_proxy_redis_answer(struct rlb_ctx *ctx, struct rlb_request *req, const char *server)
 {
     uint8_t pkt[RLB_PKT_MAX];
-    size_t len = req->blob_len;
     struct rlb_pkt_info info;
     struct rlb_login login;
     char name[RLB_NAME_MAX + 1];
@@ -338,16 +395,8 @@ rlb_proxy_redis_answer(struct rlb_ctx *ctx, struct rlb_request *req, const char 
     if (server)
         s = rlb_servers_find(&ctx->servers,
                              rlb_px_authlog_parse_value(server, name, sizeof(name), &login));
-
-    memcpy(pkt, req->blob, len);
-    rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
-    req->blob = NULL;
-    req->blob_len = 0;
-    if (rlb_pkt_parse(pkt, &len, false, &info) != RLB_DROP_NONE) {
-        rlb_req_forget(ctx, req);         /* it parsed before: cannot happen */
+    if (!unpark(ctx, req, pkt, &info))
         return;
-    }
-    rlb_px_keep_proxy_state(ctx, req, pkt, &info);
     /* Another instance saw the challenge: remember it here too. */
     if (s && info.state_off) {
         struct rlb_sticky_entry *e = rlb_sticky_add(&ctx->sticky, pkt + info.state_off + 2,
