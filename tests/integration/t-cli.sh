@@ -136,8 +136,13 @@ lines() { printf '%s\n' "$@" | sort; }
 
 t_assert_eq show "$(comp_words "$COMP/radlbctl" _radlbctl "$RADLBCTL" sh)" \
 	'_radlbctl completes "sh" to "show"'
-t_assert_eq "$(lines drain enable help maintenance promote reload route show)" \
+t_assert_eq "$(lines drain enable help maintenance promote reload route show unblock)" \
 	"$(comp_words "$COMP/radlbctl" _radlbctl "$RADLBCTL" '')" "and offers every first word"
+t_assert_eq limits "$(comp_words "$COMP/radlbctl" _radlbctl "$RADLBCTL" show l)" '"show l": limits'
+t_assert_eq "" "$(comp_words "$COMP/radlbctl" _radlbctl "$RADLBCTL" unblock '')" \
+	"unblock: no word offered for USER (not the placeholder)"
+t_assert_eq "" "$(comp_words "$COMP/radlbctl" _radlbctl "$RADLBCTL" show limits '')" \
+	"show limits: nor for [USER]"
 t_assert_eq "$(lines servers sessions spool stats)" \
 	"$(comp_words "$COMP/radlbctl" _radlbctl "$RADLBCTL" --json show s)" '"show s" after --json'
 t_assert_eq --json "$(comp_words "$COMP/radlbctl" _radlbctl "$RADLBCTL" --js)" "options: --js"
