@@ -500,10 +500,42 @@ rlb_rstore_master_cas(struct rlb_rstore *rs, struct rlb_pool *p, int64_t expecte
                       (unsigned long long)epoch, name);
 }
 
+static const char budget_undo_lua[] =
+    "for i = 1, 3 do "
+    "  if KEYS[i] ~= '' then redis.call('ZREM', KEYS[i], ARGV[1] .. ':' .. i) end "
+    "end "
+    "return 0";
+
+static void
+budget_keys(const struct rlb_rstore *rs, const uint64_t *keys, const bool *has, char k[3][200])
+{
+    for (int i = 0; i < 3; i++) {
+        if (has[i])
+            snprintf(k[i], sizeof(k[i]), "%sb:%016llx", rs->conf->prefix,
+                     (unsigned long long)keys[i]);
+        else
+            k[i][0] = '\0';
+    }
+}
+
+void
+rlb_rstore_budget_undo(struct rlb_rstore *rs, const uint64_t *keys, const bool *has,
+                       uint64_t seq)
+{
+    char k[3][200], member[48];
+    struct rlb_rticket *t;
+
+    if (!rs || !rlb_rstore_ready(rs) || !(t = ticket_get(rs, OP_DEL)))
+        return;
+    budget_keys(rs, keys, has, k);
+    snprintf(member, sizeof(member), "%s:%llu", rs->id, (unsigned long long)seq);
+    (void)rs_command(rs, t, "EVAL %s 3 %s %s %s %s", budget_undo_lua, k[0], k[1], k[2], member);
+}
+
 bool
 rlb_rstore_budget(struct rlb_rstore *rs, const uint64_t *keys, const bool *has, int mode,
                   double now, const double *win, const unsigned *max, unsigned nwin,
-                  struct rlb_request *req)
+                  struct rlb_request *req, uint64_t *seq)
 {
     char k[3][200], wins[RLB_BUDGET_WINS_TEXT], member[48];
     struct rlb_rticket *t;
@@ -515,13 +547,7 @@ rlb_rstore_budget(struct rlb_rstore *rs, const uint64_t *keys, const bool *has, 
             st(rs)->skipped++;
         return false;
     }
-    for (int i = 0; i < 3; i++) {
-        if (has[i])
-            snprintf(k[i], sizeof(k[i]), "%sb:%016llx", rs->conf->prefix,
-                     (unsigned long long)keys[i]);
-        else
-            k[i][0] = '\0';
-    }
+    budget_keys(rs, keys, has, k);
     wins[0] = '\0';
     for (unsigned i = 0; i < nwin && n < sizeof(wins) - 32; i++) {
         n += (size_t)snprintf(wins + n, sizeof(wins) - n, "%s%.0f:%u", i ? "," : "",
@@ -531,6 +557,8 @@ rlb_rstore_budget(struct rlb_rstore *rs, const uint64_t *keys, const bool *has, 
     }
     /* this instance (its random id) and a counter: one member per prompt */
     snprintf(member, sizeof(member), "%s:%llu", rs->id, (unsigned long long)++rs->budget_seq);
+    if (seq)
+        *seq = rs->budget_seq;
     t->req = req;
     if (!rs_command(rs, t, "EVAL %s 3 %s %s %s %.0f %d %.0f %s %s", budget_lua, k[0], k[1], k[2],
                     now * 1000.0, mode, longest * 1000.0, member, wins)) {

@@ -82,13 +82,17 @@ bool rlb_rstore_master_cas(struct rlb_rstore *rs, struct rlb_pool *p, int64_t ex
 
 /* The prompt budgets in Redis (budget.h): keys (has[k]: slot k is set)
  * checked against the windows, and the prompt added (mode 0: check, 1:
- * check and add when within, 2: add). With req (parked), hooks->budget
+ * check and add when within, 2: add; *seq: the prompt's number, for an
+ * undo). With req (parked), hooks->budget
  * answers it once, unless rlb_rstore_cancel() comes first. False when
  * Redis is not ready (nothing sent). */
 #define RLB_BUDGET_WINS_TEXT 256
 bool rlb_rstore_budget(struct rlb_rstore *rs, const uint64_t *keys, const bool *has, int mode,
                        double now, const double *win, const unsigned *max, unsigned nwin,
-                       struct rlb_request *req);
+                       struct rlb_request *req, uint64_t *seq);
+/* Takes back the prompt a budget call with that seq added (nobody waits). */
+void rlb_rstore_budget_undo(struct rlb_rstore *rs, const uint64_t *keys, const bool *has,
+                            uint64_t seq);
 
 /* The request no longer waits (timeout, superseded, stop). */
 void rlb_rstore_cancel(struct rlb_request *req);

@@ -114,11 +114,12 @@ void rlb_px_limit_free(struct rlb_ctx *ctx, struct rlb_request *req);
 bool rlb_px_limit_shared_verdict(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
                                  const struct rlb_pkt_info *info, const int64_t *answer);
 
-/* route.c: parks a first leg while Redis checks (mode 0) or checks and
- * counts (mode 1) its budgets; false when Redis cannot be asked. */
+/* route.c: parks a first leg while Redis checks its budgets and counts
+ * its prompt (rstore.h's mode 1; *seq: its number there); false when
+ * Redis cannot be asked. */
 bool rlb_px_park_budget(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
                         const struct rlb_pkt_info *info, const uint64_t *keys, const bool *has,
-                        int mode);
+                        int mode, uint64_t *seq);
 
 /* ---- forward.c ---------------------------------------------------- */
 

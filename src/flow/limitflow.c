@@ -3,9 +3,10 @@
  * leg (an Access-Request without a State radlb knows) is checked against
  * the budgets of its keys before it is routed: over budget, it is
  * rejected at once with limits.reply_message and reaches no MFA server.
- * Otherwise it counts as a prompt when admitted (count = "first-leg"), or
- * once its reply shows it prompted (count = "challenge": an
- * Access-Challenge, or a reply after push_seconds, or no reply at all).
+ * Otherwise it counts as a prompt when admitted; with count = "challenge"
+ * the prompt is taken back when its reply shows it did not prompt (an
+ * answer that is not an Access-Challenge, within push_seconds), so a
+ * burst of first legs in flight cannot pass the budget either.
  * Answers to open challenges are never checked: route.c calls this only
  * for requests no session pins.
  */
@@ -186,59 +187,53 @@ rlb_px_limit_first_leg(struct rlb_ctx *ctx, struct rlb_request *req, const uint8
             return true;
         }
     }
-    if (cl->count == RLB_LIMIT_COUNT_FIRST_LEG) {
-        for (int k = 0; k < RLB_LIMIT_KINDS; k++) {
-            if (has[k])
-                rlb_limits_count(l, key[k], k, val[k], len[k], now);
-        }
-        /* The other instances' prompts too, when they share Redis: parked
-         * until it answers (or redis.timeout: the local verdict stands). */
-        return rlb_px_park_budget(ctx, req, data, info, key, has, 1);
+    /* The prompt counts now, while the first leg is in flight: a burst
+     * of them cannot all pass before the first reply. With count =
+     * "challenge" it is taken back if the reply shows no prompt. */
+    for (int k = 0; k < RLB_LIMIT_KINDS; k++) {
+        if (has[k])
+            rlb_limits_count(l, key[k], k, val[k], len[k], now);
     }
-    /* count = "challenge": when the reply says it prompted. */
-    if (!req->li) {
+    if (cl->count == RLB_LIMIT_COUNT_CHALLENGE && !req->li) {
         struct rlb_limitinfo *li = (struct rlb_limitinfo *)rlb_buf_get(&ctx->bufs, sizeof(*li));
 
-        if (!li)
-            return false;
-        memset(li, 0, sizeof(*li));
-        li->size = sizeof(*li);
-        for (int k = 0; k < RLB_LIMIT_KINDS; k++) {
-            if (!has[k])
-                continue;
-            li->has |= (uint8_t)(1u << k);
-            li->key[k] = key[k];
-            li->vlen[k] = (uint8_t)(len[k] < sizeof(li->val[k]) ? len[k] : sizeof(li->val[k]));
-            memcpy(li->val[k], val[k], li->vlen[k]);
+        if (li) {
+            memset(li, 0, sizeof(*li));
+            li->size = sizeof(*li);
+            li->counted = now;
+            for (int k = 0; k < RLB_LIMIT_KINDS; k++) {
+                if (!has[k])
+                    continue;
+                li->has |= (uint8_t)(1u << k);
+                li->key[k] = key[k];
+            }
+            req->li = li;
         }
-        req->li = li;
     }
-    return rlb_px_park_budget(ctx, req, data, info, key, has, 0);
+    /* The other instances' prompts too, when they share Redis: parked
+     * until it answers (or redis.timeout: the local verdict stands). */
+    return rlb_px_park_budget(ctx, req, data, info, key, has, 1, req->li ? &req->li->seq : NULL);
 }
 
 void
 rlb_px_limit_reply(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t code, double waited)
 {
     struct rlb_limitinfo *li = req->li;
+    bool has[RLB_LIMIT_KINDS];
 
     if (!li)
         return;
     /* A challenge prompted (SMS, code); a late answer waited on a human
-     * (push, call); no answer at all (code 0): it may be waiting still. */
-    if (code == RLB_ACCESS_CHALLENGE || code == 0 ||
-        waited > ctx->conf->limits.push_seconds) {
-        const struct rlb_limits *l = &ctx->limits;
-        bool has[RLB_LIMIT_KINDS];
-
+     * (push, call); no answer at all (code 0): it may be waiting still.
+     * Anything else did not prompt: its prompt is taken back. */
+    if (code != RLB_ACCESS_CHALLENGE && code != 0 && waited <= ctx->conf->limits.push_seconds) {
         for (int k = 0; k < RLB_LIMIT_KINDS; k++) {
             has[k] = li->has & (1u << k);
             if (has[k])
-                rlb_limits_count(&ctx->limits, li->key[k], k, li->val[k], li->vlen[k],
-                                 ev_now(ctx->loop));
+                rlb_limits_uncount(&ctx->limits, li->key[k], li->counted);
         }
-        if (ctx->rstore)           /* and for the other instances (nobody waits) */
-            rlb_rstore_budget(ctx->rstore, li->key, has, 2, ev_now(ctx->loop), l->win,
-                              l->winmax, l->nwin, NULL);
+        if (li->seq && ctx->rstore)
+            rlb_rstore_budget_undo(ctx->rstore, li->key, has, li->seq);
     }
     rlb_px_limit_free(ctx, req);
 }

@@ -347,13 +347,13 @@ unpark(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t *pkt, struct rlb_pk
 bool
 rlb_px_park_budget(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
                    const struct rlb_pkt_info *info, const uint64_t *keys, const bool *has,
-                   int mode)
+                   int mode, uint64_t *seq)
 {
     const struct rlb_limits *l = &ctx->limits;
     uint8_t *copy;
 
     if (!ctx->rstore || !rlb_rstore_budget(ctx->rstore, keys, has, mode, ev_now(ctx->loop),
-                                           l->win, l->winmax, l->nwin, req))
+                                           l->win, l->winmax, l->nwin, req, seq))
         return false;
     copy = rlb_buf_get(&ctx->bufs, info->len);
     if (!copy) {

@@ -214,6 +214,7 @@ CTX_GAUGE(limits_blocked_station, ctx->limits.stats.blocked[RLB_LIMIT_STATION])
 CTX_GAUGE(limits_blocked_client, ctx->limits.stats.blocked[RLB_LIMIT_CLIENT])
 CTX_GAUGE(limits_prompts, ctx->limits.stats.prompts)
 CTX_GAUGE(limits_allowed, ctx->limits.stats.allowed)
+CTX_GAUGE(limits_released, ctx->limits.stats.released)
 CTX_GAUGE(limits_keys, ctx->limits.order.count)
 CTX_GAUGE(limits_evicted, ctx->limits.stats.evicted)
 CTX_GAUGE(unroutable_auth, ctx->unroutable[0])
@@ -461,7 +462,11 @@ const struct rlb_metric rlb_metrics[] = {
              "limits.blocked_client", limits_blocked_client,
              "first legs rejected because their client (NAS) was over its prompt budget"),
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "limits_prompts_total", "limits.prompts",
-             limits_prompts, "prompts counted against the budgets (one per key)"),
+             limits_prompts, "prompts counted against the budgets (one per key; with count = "
+             "\"challenge\", also those taken back later: limits.released)"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "limits_released_total", "limits.released",
+             limits_released, "prompts counted in flight and taken back: the reply showed no "
+             "prompt (count = \"challenge\")"),
     COMPUTED(RLB_MT_COUNTER, RLB_MS_GLOBAL, 0, "limits_allowed_total", "limits.allowed",
              limits_allowed, "first legs of allow-listed users (never limited or counted)"),
     COMPUTED(RLB_MT_GAUGE, RLB_MS_GLOBAL, 0, "limits_keys", "limits.keys", limits_keys,

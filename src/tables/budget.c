@@ -245,6 +245,24 @@ rlb_limits_count(struct rlb_limits *l, uint64_t key, int kind, const uint8_t *va
     l->stats.prompts++;
 }
 
+void
+rlb_limits_uncount(struct rlb_limits *l, uint64_t key, double when)
+{
+    struct rlb_limit_entry *e = rlb_limits_find(l, key);
+    uint32_t st = stamp_of(l, when);
+
+    /* The newest stamp of that time (a prompt counted while in flight). */
+    for (unsigned k = e ? e->n : 0; k > 0; k--) {
+        if (nth(e, k - 1) != st)
+            continue;
+        for (unsigned j = k - 1; j + 1 < e->n; j++)
+            e->stamps[(e->head + j) % e->cap] = nth(e, j + 1);
+        e->n--;
+        l->stats.released++;
+        return;
+    }
+}
+
 int
 rlb_limits_forget(struct rlb_limits *l, uint64_t key)
 {

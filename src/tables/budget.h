@@ -58,6 +58,7 @@ struct rlb_limits_stats {
     uint64_t evicted;              /* entries dropped by max_entries */
     uint64_t blocked[RLB_LIMIT_KINDS];
     uint64_t allowed;              /* first legs of allow-listed users */
+    uint64_t released;             /* prompts counted in flight, taken back: no prompt came */
 };
 
 struct rlb_limits {
@@ -105,6 +106,10 @@ void rlb_limits_count(struct rlb_limits *l, uint64_t key, int kind, const uint8_
 /* Prompts of e within window i, now; *oldest: the time of the oldest of them. */
 unsigned rlb_limits_in_window(const struct rlb_limits *l, const struct rlb_limit_entry *e,
                               unsigned i, double now, double *oldest);
+/* Takes back the prompt of key counted at when (count = "challenge": a
+ * first leg counts while in flight, and no longer once its reply shows it
+ * did not prompt). */
+void rlb_limits_uncount(struct rlb_limits *l, uint64_t key, double when);
 /* Forgets key (radlbctl unblock): the prompts it had, or -1 when unknown. */
 int  rlb_limits_forget(struct rlb_limits *l, uint64_t key);
 

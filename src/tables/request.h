@@ -81,14 +81,15 @@ enum rlb_req_queue {
 #define RLB_ROUTEF_LIMITED  0x08   /* the prompt budgets were checked */
 struct rlb_pool;
 
-/* A first leg's prompt-budget keys (budget.h), counted once its reply
- * shows it prompted (limits.count = "challenge"). From the buffer pool. */
+/* A first leg's prompt-budget keys (budget.h), limits.count = "challenge":
+ * its prompt counts while it is in flight, and is taken back if its reply
+ * shows it did not prompt. From the buffer pool. */
 struct rlb_limitinfo {
     uint64_t key[3];               /* by enum rlb_limit_kind */
+    double   counted;              /* when its prompt was counted (in flight) */
+    uint64_t seq;                  /* that prompt's number in Redis (0: not there) */
     uint8_t  has;                  /* bit k: key[k] is set */
     uint16_t size;
-    uint8_t  vlen[3];
-    uint8_t  val[3][64];           /* what radlbctl shows of each */
 };
 
 /* A login: what ties the legs of a challenge chain together in the auth

@@ -168,6 +168,25 @@ START_TEST(forget_unblocks)
 }
 END_TEST
 
+/* A prompt taken back (count = "challenge": no prompt came) frees its
+ * place in the window; the others stay. */
+START_TEST(uncount_takes_one_back)
+{
+    double oldest;
+
+    for (int i = 0; i < 5; i++)
+        prompt("ivy", T0 + i);
+    ck_assert(over("ivy", T0 + 6, NULL));
+    rlb_limits_uncount(&l, user("ivy"), T0 + 2);
+    ck_assert(!over("ivy", T0 + 6, NULL));
+    ck_assert_uint_eq(rlb_limits_in_window(&l, rlb_limits_find(&l, user("ivy")), 0, T0 + 6,
+                                           &oldest), 4);
+    ck_assert_uint_eq(l.stats.released, 1);
+    rlb_limits_uncount(&l, user("ivy"), T0 + 2);      /* gone already: nothing */
+    ck_assert_uint_eq(l.stats.released, 1);
+}
+END_TEST
+
 /* Keys of different kinds never meet; a key's id is the same in every
  * table (every instance: they meet in Redis under it), pinned so that a
  * change of the hash, which would split a cluster's counts during an
@@ -202,6 +221,7 @@ main(void)
     tcase_add_test(tc, stale_entries_dropped);
     tcase_add_test(tc, raised_budget_keeps_stamps);
     tcase_add_test(tc, forget_unblocks);
+    tcase_add_test(tc, uncount_takes_one_back);
     tcase_add_test(tc, kinds_are_separate_keys);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

@@ -140,8 +140,9 @@ START_TEST(calling_station_budget)
 }
 END_TEST
 
-/* count = "challenge": an Access-Accept without challenge does not count,
- * an Access-Challenge does. */
+/* count = "challenge": a first leg counts while in flight; an
+ * Access-Accept without challenge takes its prompt back, an
+ * Access-Challenge keeps it. */
 START_TEST(challenge_mode_counts_prompts_only)
 {
     struct rlb_request *req;
@@ -153,14 +154,31 @@ START_TEST(challenge_mode_counts_prompts_only)
         ck_assert(!local);
         ck_assert_int_eq(flow_from_server(req, RLB_ACCESS_ACCEPT, NULL), RLB_DROP_NONE);
     }
-    ck_assert_uint_eq(ctx->limits.stats.prompts, 0);
+    ck_assert_uint_eq(ctx->limits.stats.prompts, 6);
+    ck_assert_uint_eq(ctx->limits.stats.released, 6);
     for (uint8_t i = 50; i < 53; i++) {
         req = leg(i, "otpuser", NULL, NULL, &local);
         ck_assert(!local);
         ck_assert_int_eq(flow_from_server(req, RLB_ACCESS_CHALLENGE, "st-otp"), RLB_DROP_NONE);
     }
-    ck_assert_uint_eq(ctx->limits.stats.prompts, 3);
+    ck_assert_uint_eq(ctx->limits.stats.released, 6);
     leg(53, "otpuser", NULL, NULL, &local);
+    ck_assert(local && rejected_with_message());
+}
+END_TEST
+
+/* count = "challenge" and a burst: first legs in flight count, so the
+ * fourth of four sent before any reply is rejected. */
+START_TEST(challenge_mode_burst_in_flight)
+{
+    bool local;
+
+    ctx->conf->limits.count = RLB_LIMIT_COUNT_CHALLENGE;
+    for (uint8_t i = 60; i < 63; i++) {
+        leg(i, "burst", NULL, NULL, &local);
+        ck_assert(!local);
+    }
+    leg(63, "burst", NULL, NULL, &local);
     ck_assert(local && rejected_with_message());
 }
 END_TEST
@@ -177,5 +195,6 @@ main(void)
     tcase_add_test(tc, allow_listed_never_counted);
     tcase_add_test(tc, calling_station_budget);
     tcase_add_test(tc, challenge_mode_counts_prompts_only);
+    tcase_add_test(tc, challenge_mode_burst_in_flight);
     return flow_run("flow_limits", tc);
 }
