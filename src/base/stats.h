@@ -22,7 +22,11 @@
     X(duplicates,          "retransmissions answered from the reply cache")                     \
     X(replies,             "replies sent")                                                      \
     X(timeouts,            "requests that no server answered within response_timeout")          \
-    X(dropped,             "datagrams dropped (see the drop reasons)")
+    X(dropped,             "datagrams dropped (see the drop reasons)")                          \
+    X(challenges,          "Access-Challenges sent to the client")                              \
+    X(challenge_answers,   "answers to an open challenge (a State radlb knew) from the client") \
+    X(late_replies,        "replies that came after the client had stopped retransmitting: it " \
+                           "had most likely given up (its timeout is too short for MFA)")
 
 #define RLB_SERVER_COUNTERS(X)                                                                  \
     X(requests,             "requests forwarded")                                               \

@@ -121,6 +121,15 @@ bool rlb_px_park_budget(struct rlb_ctx *ctx, struct rlb_request *req, const uint
                         const struct rlb_pkt_info *info, const uint64_t *keys, const bool *has,
                         int mode, uint64_t *seq);
 
+/* ---- nasreport.c -------------------------------------------------- */
+
+/* The NAS sent req again while it was pending. */
+void rlb_px_nas_copy(struct rlb_ctx *ctx, struct rlb_request *req);
+/* req answers an open challenge (its State was known). */
+void rlb_px_nas_answer(struct rlb_ctx *ctx, struct rlb_request *req);
+/* A server's reply (code) to req goes to its NAS now. */
+void rlb_px_nas_reply(struct rlb_ctx *ctx, struct rlb_request *req, uint8_t code);
+
 /* ---- forward.c ---------------------------------------------------- */
 
 /* When req's route strips the realm: copy (RLB_PKT_MAX octets) becomes the

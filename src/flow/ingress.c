@@ -108,6 +108,7 @@ again(struct rlb_ctx *ctx, struct rlb_client *c, struct rlb_request *old, const 
 {
     switch (old->state) {
     case RLB_REQ_PENDING:
+        rlb_px_nas_copy(ctx, old);
         rlb_px_retransmit(ctx, old, data, info, false);
         break;
     case RLB_REQ_REROUTE:

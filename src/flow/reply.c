@@ -251,6 +251,7 @@ rlb_proxy_server_packet(struct rlb_ctx *ctx, struct rlb_bsock *b, uint8_t *data,
     count_reply(s, info.code);
     rlb_latency_add(&s->latency, now - req->when);
     rlb_px_limit_reply(ctx, req, info.code, now - req->when);
+    rlb_px_nas_reply(ctx, req, info.code);
     rlb_px_authlog_end(ctx, req, s->name, result_name(info.code), NULL);
     if (record_sessions(ctx, s, req, data, &info)) {
         rlb_req_hold_reply(ctx, req, out, (size_t)n);

@@ -233,6 +233,7 @@ by_state(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
         return NULL;
     }
     ctx->sticky.stats.hits++;
+    rlb_px_nas_answer(ctx, req);
     req->flags |= RLB_REQF_PINNED;
     pin_pool(ctx, req, s, data, info);
     req->pin_fp = rlb_sticky_fingerprint(&ctx->sticky, st + 2, st[1] - 2u);

@@ -197,19 +197,35 @@ cmd_show_clients(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
         rlb_cmd_json_out(out, json_pack("{s:o}", "clients", a));
         return 0;
     }
-    rlb_sb_printf(out, "%-12s %-22s %9s %8s %8s %8s %8s %8s\n", "NAME", "NETWORK", "REQUESTS",
-                  "RETRANS", "CACHED", "REPLIES", "TIMEOUTS", "DROPPED");
+    rlb_sb_printf(out, "%-12s %-22s %9s %8s %8s %8s %8s %8s %9s %8s %6s\n", "NAME", "NETWORK",
+                  "REQUESTS", "RETRANS", "CACHED", "REPLIES", "TIMEOUTS", "DROPPED", "CHALLENGE",
+                  "ANSWERS", "LATE");
     for (unsigned i = 0; i < cs->n; i++) {
         const struct rlb_client *c = cs->v[i];
 
-        rlb_sb_printf(out, "%-12s %-22s %9llu %8llu %8llu %8llu %8llu %8llu\n", c->name,
-                      rlb_network_str(&c->net, net, sizeof(net)),
+        rlb_sb_printf(out, "%-12s %-22s %9llu %8llu %8llu %8llu %8llu %8llu %9llu %8llu %6llu\n",
+                      c->name, rlb_network_str(&c->net, net, sizeof(net)),
                       (unsigned long long)c->stats.requests,
                       (unsigned long long)c->stats.retransmissions,
                       (unsigned long long)c->stats.duplicates,
                       (unsigned long long)c->stats.replies,
                       (unsigned long long)c->stats.timeouts,
-                      (unsigned long long)c->stats.dropped);
+                      (unsigned long long)c->stats.dropped,
+                      (unsigned long long)c->stats.challenges,
+                      (unsigned long long)c->stats.challenge_answers,
+                      (unsigned long long)c->stats.late_replies);
+    }
+    for (unsigned i = 0; i < cs->n; i++) {
+        const struct rlb_client *c = cs->v[i];
+
+        if (c->stats.late_replies)
+            rlb_sb_printf(out, "%s: %llu replies came after it had stopped retransmitting: "
+                          "raise its RADIUS timeout (60 s or more for MFA)\n", c->name,
+                          (unsigned long long)c->stats.late_replies);
+        if (c->stats.challenges >= 10 && !c->stats.challenge_answers)
+            rlb_sb_printf(out, "%s: answered none of its %llu Access-Challenges: it may not do "
+                          "challenge-response (OTP)\n", c->name,
+                          (unsigned long long)c->stats.challenges);
     }
     return 0;
 }

@@ -25,6 +25,8 @@ struct rlb_client {
     unsigned                max_outstanding;  /* beyond: dropped (drop.client_limit) */
     struct rlb_client_stats stats;
     struct rlb_ratelimit    rl[RLB_DROP_MAX];  /* drop log lines, per reason */
+    struct rlb_ratelimit    rl_late;   /* "replies after the client gave up" lines */
+    bool                    told_no_answers;   /* logged: it answers no challenge */
 };
 
 struct rlb_clients {

@@ -145,6 +145,8 @@ struct rlb_request {
     };
     uint8_t              pin_len;       /* its length (flags & RLB_REQF_PINNED) */
     uint8_t              rflags;        /* RLB_ROUTEF_*: what routing decided */
+    uint8_t              nas_copies;    /* the NAS's retransmissions while pending */
+    uint32_t             nas_gap_ms;    /* from the copy sent to the server to the NAS's last */
     struct rlb_pool     *pool;          /* the pool it goes to, once known (NULL before) */
     struct rlb_authinfo *ai;            /* log.auth on: what its line says */
     struct rlb_limitinfo *li;           /* limits.count = "challenge": the keys to count */

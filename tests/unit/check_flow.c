@@ -293,6 +293,42 @@ START_TEST(every_state_has_a_name)
 }
 END_TEST
 
+/* A reply after the NAS stopped retransmitting (it retransmitted twice,
+ * every 3 s, and the reply comes 20 s after the request) is late; one
+ * within the pattern is not. Challenges and their answers are counted. */
+START_TEST(late_reply_and_challenges_counted)
+{
+    struct tpkt p;
+    struct rlb_request *req;
+    struct rlb_client *c;
+
+    flow_request(&p, 90, 1, "lateuser", NULL);
+    ck_assert_int_eq(flow_from_nas(&p), RLB_DROP_NONE);
+    req = flow_find(90);
+    c = req->client;
+    req->when = ev_now(ctx->loop) - 3.0;
+    rlb_px_nas_copy(ctx, req);                     /* a copy 3 s after */
+    ck_assert_uint_eq(req->nas_copies, 1);
+    ck_assert(req->nas_gap_ms >= 2990 && req->nas_gap_ms <= 3010);
+    req->when = ev_now(ctx->loop) - 20.0;          /* its copies at +3 and +6 */
+    req->nas_copies = 2;
+    req->nas_gap_ms = 6000;
+    ck_assert_int_eq(flow_from_server(req, RLB_ACCESS_CHALLENGE, "late-st"), RLB_DROP_NONE);
+    ck_assert_uint_eq(c->stats.late_replies, 1);
+    ck_assert_uint_eq(c->stats.challenges, 1);
+
+    flow_request(&p, 91, 2, "lateuser", "late-st");
+    ck_assert_int_eq(flow_from_nas(&p), RLB_DROP_NONE);
+    req = flow_find(91);
+    ck_assert_uint_eq(c->stats.challenge_answers, 1);
+    req->when = ev_now(ctx->loop) - 7.0;           /* copies at +3, +6: the next one not due */
+    req->nas_copies = 2;
+    req->nas_gap_ms = 6000;
+    ck_assert_int_eq(flow_from_server(req, RLB_ACCESS_ACCEPT, NULL), RLB_DROP_NONE);
+    ck_assert_uint_eq(c->stats.late_replies, 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -311,5 +347,6 @@ main(void)
     /* The abort can only be caught in a child process. */
     if (!getenv("CK_FORK") || strcmp(getenv("CK_FORK"), "no") != 0)
         tcase_add_test_raise_signal(tc, illegal_transition_aborts, SIGABRT);
+    tcase_add_test(tc, late_reply_and_challenges_counted);
     return flow_run("flow", tc);
 }

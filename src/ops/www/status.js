@@ -408,10 +408,46 @@
     setText($('#alerts'), text);
   }
 
+  /* ---------- clients (NAS): what radlb learns of them ---------- */
+  var CLIENT_COLS = ['name', 'requests', 'timeouts', 'challenges', 'answers', 'late', 'note'];
+  function renderClients(clients) {
+    var tbody = $('#clients tbody'), names = Object.keys(obj(clients)).sort();
+    var rows = map();
+    Array.prototype.forEach.call(tbody.rows, function (r) { rows[r.getAttribute('data-client')] = r; });
+    names.forEach(function (name, pos) {
+      var c = obj(clients[name]), tr = rows[name];
+      if (!tr) {
+        tr = document.createElement('tr');
+        tr.setAttribute('data-client', name);
+        CLIENT_COLS.forEach(function (k) {
+          var cell = document.createElement(k === 'name' ? 'th' : 'td');
+          if (k === 'name') cell.scope = 'row';
+          cell.className = k + (k !== 'name' && k !== 'note' ? ' num' : '');
+          tr.appendChild(cell);
+        });
+      }
+      if (tbody.children[pos] !== tr) tbody.insertBefore(tr, tbody.children[pos] || null);
+      delete rows[name];
+      var ch = num(c.challenges) || 0, an = num(c.challenge_answers) || 0, late = num(c.late_replies) || 0;
+      var note = late > 0 ? 'replies came after it gave up: raise its timeout (60 s or more)' :
+        ch >= 10 && an === 0 ? 'answers no challenge: no OTP?' : '';
+      setText(tr.cells[0], name);
+      setText(tr.cells[1], int(num(c.requests)));
+      setText(tr.cells[2], int(num(c.timeouts)));
+      setText(tr.cells[3], int(ch));
+      setText(tr.cells[4], int(an));
+      setText(tr.cells[5], int(late));
+      setText(tr.cells[6], note);
+      setClass(tr, note ? 'down' : 'up');
+    });
+    Object.keys(rows).forEach(function (k) { rows[k].remove(); });
+  }
+
   function render(d) {
     var now = Date.now();
     var noMaster = renderHeader(d);
     var down = renderServers(Array.isArray(d.servers) ? d.servers : []);
+    renderClients(d.clients);
     renderSpool(d.spool);
     renderRedis(d.redis);
     renderTotals(obj(d.metrics));
