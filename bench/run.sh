@@ -34,7 +34,8 @@ usage: bench/run.sh [throughput|inflight|sticky|sessions|tls] [options]
 options (each also settable by the environment variable in brackets):
   --proxies "LIST"   proxies (setups) to run, in order [PROXIES]
                      throughput, inflight: relay radsecproxy freeradius freeradius-keyed radlb
-                          (also radlb-routes: radlb with 10 routing rules and two pools)
+                          (also radlb-routes: radlb with 10 routing rules and two pools;
+                          radlb-limits: radlb with prompt budgets on)
                      sticky: freeradius-keyed radlb-memory radlb-redis radlb-redis-ab
                      sessions: radlb-memory radlb-redis
                      tls: radlb-udp radlb-tcp radlb-tls radsecproxy-udp radsecproxy-tls
@@ -265,6 +266,7 @@ kv() { # "line" key -> value of key=value (0 if absent)
 fill_template() { # template output  (uses the port/secret variables)
 	sed -e "s|@S3_TOP@|${RC_S3_TOP-, ${S3_ENTRY/@ROLE@/subordinate}}|g" \
 		-e "s|@S3_ENTRY@|${S3_ENTRY/@ROLE@/master}|g" -e "s|@ROUTES@|${RC_ROUTES-#}|g" \
+		-e "s|@LIMITS@|${RC_LIMITS-#}|g" \
 		-e "s|@RUNDIR@|$PDIR|g" \
 		-e "s|@AUTH_PORT@|$PA|g" -e "s|@ACCT_PORT@|$PC|g" \
 		-e "s|@S1_AUTH@|${SA[0]}|g" -e "s|@S1_ACCT@|${SC[0]}|g" \
@@ -346,7 +348,7 @@ setup_proxy() { # name
 		fill_template "$BENCH_DIR/conf/freeradius.conf.in" "$PDIR/radiusd.conf"
 		PROXY_CMD=("$FREERADIUS" -f -d "$PDIR" -n radiusd)
 		;;
-	radlb | radlb-routes | radlb-memory | radlb-redis | radlb-redis-ab)
+	radlb | radlb-routes | radlb-limits | radlb-memory | radlb-redis | radlb-redis-ab)
 		if [ ! -x "$RADLB" ]; then
 			SKIP_REASON="$RADLB not found or not executable (build radlb, or set RADLB=path)"
 			return 1
@@ -355,13 +357,17 @@ setup_proxy() { # name
 		RC_STORE=memory
 		RC_REDIS="#"
 		RC_INSTANCE=""
-		unset RC_S3_TOP RC_ROUTES
+		unset RC_S3_TOP RC_ROUTES RC_LIMITS
 		PROXY_NOTE="radlb, balance least-outstanding"
 		if [ "$1" = radlb-routes ]; then
 			# mfa3 alone in the pool "new", the master of it
 			RC_S3_TOP=""
 			RC_ROUTES=""
 			PROXY_NOTE="radlb with 10 routing rules (the 10th matches: default, 33.33% of users to pool new = mfa3)"
+		fi
+		if [ "$1" = radlb-limits ]; then
+			RC_LIMITS=""
+			PROXY_NOTE="radlb with prompt budgets (5 per 600 s, 20 per day, by User-Name; a new user per login)"
 		fi
 		if [ "$1" = radlb-redis ] || [ "$1" = radlb-redis-ab ]; then
 			if [ -z "$REDIS_PORT" ]; then
@@ -746,24 +752,28 @@ report_throughput() {
 				if (!(("radlb" SUBSEP fl) in cpu)) continue
 				for (p = 1; p <= np; p++) {
 					pr = peers[p]
-					if (pr == "radlb" || pr == "radlb-routes" || !((pr SUBSEP fl) in cpu)) continue
+					if (pr == "radlb" || pr ~ /^radlb-/ || !((pr SUBSEP fl) in cpu)) continue
 					c = (cpu[pr, fl] > 0) ? sprintf("%.2f", cpu["radlb", fl] / cpu[pr, fl]) : "n/a"
 					r = (rate[pr, fl] > 0) ? sprintf("%.2f", rate["radlb", fl] / rate[pr, fl]) : "n/a"
 					printf "%-5s %-17s %12s %12s\n", fl, pr, c, r
 				}
 			}
 		}' "$RESULTS_TSV"
-	if grep -q $'^tput\tradlb-routes\t' "$RESULTS_TSV"; then
+	for variant in radlb-routes radlb-limits; do
+		grep -q $'^tput\t'"$variant"$'\t' "$RESULTS_TSV" || continue
 		echo
-		echo "== the cost of routing: radlb-routes (10 rules, two pools) / radlb (no rules), same run"
+		case $variant in
+		radlb-routes) echo "== the cost of routing: radlb-routes (10 rules, two pools) / radlb (no rules), same run" ;;
+		radlb-limits) echo "== the cost of prompt budgets: radlb-limits (budgets on, a new user per login) / radlb (off), same run" ;;
+		esac
 		printf '%-5s %12s %12s\n' flow "CPU ratio" "req/s ratio"
-		awk -F'\t' '$1 == "tput" { cpu[$2, $3] = $5; rate[$2, $3] = $4; fl[$3] = 1 }
-			END { for (f in fl) if ((("radlb" SUBSEP f) in cpu) && (("radlb-routes" SUBSEP f) in cpu))
+		awk -F'\t' -v v="$variant" '$1 == "tput" { cpu[$2, $3] = $5; rate[$2, $3] = $4; fl[$3] = 1 }
+			END { for (f in fl) if ((("radlb" SUBSEP f) in cpu) && ((v SUBSEP f) in cpu))
 				printf "%-5s %12s %12s\n", f,
-					(cpu["radlb", f] > 0 ? sprintf("%.2f", cpu["radlb-routes", f] / cpu["radlb", f]) : "n/a"),
-					(rate["radlb", f] > 0 ? sprintf("%.2f", rate["radlb-routes", f] / rate["radlb", f]) : "n/a") }' \
+					(cpu["radlb", f] > 0 ? sprintf("%.2f", cpu[v, f] / cpu["radlb", f]) : "n/a"),
+					(rate["radlb", f] > 0 ? sprintf("%.2f", rate[v, f] / rate["radlb", f]) : "n/a") }' \
 			"$RESULTS_TSV"
-	fi
+	done
 }
 
 # ---- in-flight mode ---------------------------------------------------------

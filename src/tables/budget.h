@@ -10,7 +10,7 @@
  * A key's id is a SipHash of its kind and value under a constant key, the
  * same on every instance (Redis keeps the shared counts under it); the
  * table hashes the id again under a random key, so that a client cannot
- * aim its buckets. A key's printable value (the first 64 octets) is kept
+ * aim its buckets. A key's printable value (the first 32 octets) is kept
  * for radlbctl. Entries sit on one list by last use:
  * the max_entries cap evicts the least recently used, and an entry none
  * of whose prompts is in the largest window is dropped when met. Nothing
@@ -29,7 +29,7 @@
 
 #define RLB_LIMIT_WINDOWS 8        /* budgets (windows) at most */
 #define RLB_LIMIT_MAX     200      /* prompts a budget may allow */
-#define RLB_LIMIT_NAME    64       /* octets of a key's value kept for display */
+#define RLB_LIMIT_NAME    32       /* octets of a key's value kept for display */
 
 enum rlb_limit_kind { RLB_LIMIT_USER = 0, RLB_LIMIT_STATION, RLB_LIMIT_CLIENT, RLB_LIMIT_KINDS };
 

@@ -187,6 +187,14 @@ START_TEST(uncount_takes_one_back)
 }
 END_TEST
 
+/* A key with the default budgets (20 stamps) takes a 192-octet block of
+ * the buffer pool: 1,000,000 keys (limits.max_entries) are 192 MB. */
+START_TEST(entry_size)
+{
+    ck_assert_uint_le(sizeof(struct rlb_limit_entry) + 20 * sizeof(uint32_t), 192);
+}
+END_TEST
+
 /* Keys of different kinds never meet; a key's id is the same in every
  * table (every instance: they meet in Redis under it), pinned so that a
  * change of the hash, which would split a cluster's counts during an
@@ -222,6 +230,7 @@ main(void)
     tcase_add_test(tc, raised_budget_keeps_stamps);
     tcase_add_test(tc, forget_unblocks);
     tcase_add_test(tc, uncount_takes_one_back);
+    tcase_add_test(tc, entry_size);
     tcase_add_test(tc, kinds_are_separate_keys);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
