@@ -22,6 +22,8 @@
 
 #define PROBE_NAS_ID "radlb-mfa-probe"
 #define FIRST_SPREAD 10.0          /* the first logins spread over at most this */
+#define LOG_SPACING  5.0           /* seconds between two lines of a server's flag: below
+                                    * the shortest interval, so each change is logged */
 
 static const struct rlb_conf_mfaprobe *
 mconf(const struct rlb_ctx *ctx)
@@ -113,7 +115,11 @@ finish(struct rlb_ctx *ctx, struct rlb_mfaprobe *m, bool ok, const char *how)
     m->failures += !ok;
     m->last_at = now;
     snprintf(m->last, sizeof(m->last), "%s", how);
-    if (failing != m->failing && rlb_ratelimit_ok(&m->rl, now, &held)) {
+    m->failing = failing;
+    /* Each change is logged; one held back by the limiter is logged at a
+     * later login if the flag still differs from the last line's. */
+    if (failing != m->logged && rlb_ratelimit_ok(&m->rl, now, &held)) {
+        m->logged = failing;
         if (failing)
             rlb_warn("server %s: MFA path failing: the probe login as the MFA test user %s, "
                      "though the server is up by its health probes; it stays in rotation%s",
@@ -123,7 +129,6 @@ finish(struct rlb_ctx *ctx, struct rlb_mfaprobe *m, bool ok, const char *how)
                      s->name, ok ? "passed" : "failed while the server is down",
                      m->seconds, rlb_held_note(held, note, sizeof(note)));
     }
-    m->failing = failing;
     if (ok)
         rlb_debug("server %s: MFA probe login passed in %.3f s", s->name, m->seconds);
     else
@@ -253,7 +258,7 @@ rlb_mfaprobe_server_added(struct rlb_ctx *ctx, struct rlb_server *s)
     m->server = s;
     m->ctx = ctx;
     m->result = RLB_MFA_UNKNOWN;
-    m->rl.interval = 60;
+    m->rl.interval = LOG_SPACING;
     s->mfa = m;
     if (s->proto != RLB_PROTO_UDP) {
         snprintf(m->last, sizeof(m->last), "not probed (the MFA probe takes UDP servers only)");

@@ -42,9 +42,10 @@ struct rlb_mfaprobe {
     uint64_t             failures;
     double               last_at;       /* when the last login finished (0: never) */
     bool                 failing;       /* "MFA path failing": up, yet the login failed */
+    bool                 logged;        /* the flag the last log line gave */
     bool                 open_failed;   /* the socket could not be opened (logged) */
     char                 last[128];     /* "passed", "rejected at the second leg"... */
-    struct rlb_ratelimit rl;            /* the flag's log lines */
+    struct rlb_ratelimit rl;            /* the flag's log lines: one per 5 s at most */
 };
 
 /* The probes of every server, when mfa_probe.user is set. */

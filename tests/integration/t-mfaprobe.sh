@@ -4,7 +4,8 @@
 # State, then the TOTP code radlb computes (RFC 6238), which mfa1 checks
 # with rlm_totp against the same secret. mfa2 answers Status-Server but
 # holds another TOTP secret: its login fails, it is flagged "MFA path
-# failing" (log line, metric, JSON) and still takes logins. The password
+# failing" (log line, metric, JSON) and still takes logins; restarted with
+# the right secret, the flag goes off (logged). The password
 # and the secret never appear in radlb's log or in radlbctl show config.
 set -u
 . "$(dirname "$0")/rlb.sh"
@@ -99,6 +100,25 @@ for u in 1 2 3 4 5 6 7 8; do
 	seen="$seen $LOGIN_ISSUER"
 done
 t_assert_contains mfa2 "$seen" "mfa2, flagged, still takes logins"
+
+# ------------------------------------------------------------ mfa2 repaired
+# mfa2 restarted with the right secret: its next login passes, the flag goes
+# off, and that change is logged too.
+"$MFA" stop --dir "$T_DIR/mfa2" >/dev/null || t_fail "mfa2 did not stop"
+"$MFA" start --name mfa2 --dir "$T_DIR/mfa2" --auth-port "$MFA2_AUTH" --acct-port "$MFA2_ACCT" \
+	--secret "$(server_secret mfa2)" --totp-secret "$SECRET" >/dev/null || t_fail "mfa2 did not restart"
+t_register_daemon mfa2b "$(cat "$T_DIR/mfa2/pid")" "$T_DIR/mfa2/radiusd.log"
+# The next login goes within the interval (10 s) of the last one; 30 s at most.
+t_wait_until 30 eval '[ "$(rlb_stat server.mfa2.mfa_probe_ok)" = 1 ]' ||
+	t_fail "mfa2's login did not pass after the repair ($(rlb_stat server.mfa2.mfa_probe_ok))"
+t_wait_until 10 eval '[ "$(rlb_stat server.mfa2.mfa_path_failing)" = 0 ]' ||
+	t_fail "mfa2 is still flagged"
+t_pass "mfa2 repaired: its login passes, the flag is off"
+t_wait_until 10 grep -q 'server mfa2: MFA path working again: the probe login passed' \
+	"$T_DIR/radlb.log" || t_fail "the flag going off is not logged"
+t_pass "and the change is logged"
+t_assert_eq '"passed"' "$(rlb_ctl --json show servers | jq '.servers[] | select(.name == "mfa2") | .mfa_probe.last')" \
+	"show servers --json: mfa2's last login passed"
 
 # ------------------------------------------------------------ secrets
 config=$(rlb_ctl show config) || t_fail "show config failed"
