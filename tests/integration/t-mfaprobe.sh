@@ -120,10 +120,30 @@ t_pass "and the change is logged"
 t_assert_eq '"passed"' "$(rlb_ctl --json show servers | jq '.servers[] | select(.name == "mfa2") | .mfa_probe.last')" \
 	"show servers --json: mfa2's last login passed"
 
+# ------------------------------------------------------------ reload
+# Another user needs a restart; new file contents apply at the next login.
+cp "$T_DIR/radlb.conf" "$T_DIR/good.conf"
+sed 's/user = "radlb-probe-mfa"/user = "someone-else"/' "$T_DIR/good.conf" >"$T_DIR/radlb.conf"
+out=$(rlb_ctl reload 2>&1) && t_fail "another mfa_probe.user was applied live"
+t_assert_contains "mfa_probe.user changed, which needs a restart" "$out" \
+	"another mfa_probe.user is refused at reload"
+cp "$T_DIR/good.conf" "$T_DIR/radlb.conf"
+fails=$(rlb_stat server.mfa1.mfa_probe_failures)
+printf '%s\n' wrong-probe-pw-5d1 >"$T_DIR/probe-password"
+rlb_ctl reload >/dev/null || t_fail "reload with a new password file"
+t_wait_until 30 eval '[ "$(rlb_stat server.mfa1.mfa_probe_failures)" -gt "$fails" ]' ||
+	t_fail "the new password was not used within 30 s"
+t_assert_eq '"was rejected at the first leg"' \
+	"$(rlb_ctl --json show servers | jq '.servers[] | select(.name == "mfa1") | .mfa_probe.last')" \
+	"after a reload the password file's new contents are used (mfa1 rejects them)"
+t_wait_until 10 grep -q 'server mfa1: MFA path failing: the probe login as the MFA test user was rejected at the first leg' \
+	"$T_DIR/radlb.log" || t_fail "mfa1's flag is not logged"
+t_pass "and mfa1 is flagged, logged"
+
 # ------------------------------------------------------------ secrets
 config=$(rlb_ctl show config) || t_fail "show config failed"
 t_assert_contains "$T_DIR/probe-totp" "$config" "show config names the secret's file"
-for s in "$PASSWORD" "$SECRET" "GEZDGNBV" "12345678901234567890"; do
+for s in "$PASSWORD" wrong-probe-pw-5d1 "$SECRET" "GEZDGNBV" "12345678901234567890"; do
 	t_assert_eq 0 "$(printf '%s' "$config" | grep -c -- "$s")" "show config has no \"$s\""
 	t_assert_eq 0 "$(grep -c -- "$s" "$T_DIR/radlb.log")" "radlb's log has no \"$s\""
 done
