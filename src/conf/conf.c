@@ -429,6 +429,11 @@ rlb_conf_free(struct rlb_conf *conf)
     }
     free(conf->limits.allow_text);
     free(conf->limits.allow_list);
+    if (conf->mfa_probe.password) {
+        OPENSSL_cleanse(conf->mfa_probe.password, strlen(conf->mfa_probe.password));
+        free(conf->mfa_probe.password);
+    }
+    OPENSSL_cleanse(conf->mfa_probe.key, sizeof(conf->mfa_probe.key));
     free_section(&rlb_conf_schema, conf);
     free(conf->pool);
     free(conf->srv);

@@ -159,6 +159,20 @@ struct rlb_conf_health {
     bool    master_serves_reads;
 };
 
+/* The synthetic MFA login (mfa_probe, mfaprobe.c): off while user is "". */
+#define RLB_TOTP_KEY_MAX 128
+struct rlb_conf_mfaprobe {
+    char    *user;                        /* "": off */
+    char    *password_file;               /* the first leg's password, one line */
+    char    *totp_secret_file;            /* base32, one line */
+    double   interval;
+    double   timeout;
+    /* resolved by validation (never dumped: not in the schema) */
+    char    *password;
+    uint8_t  key[RLB_TOTP_KEY_MAX];       /* the TOTP secret's octets */
+    size_t   keylen;
+};
+
 enum rlb_write_class { RLB_CLASS_WRITE = 0, RLB_CLASS_READ };
 
 /* One rule of the writes list: the first that matches classifies. */
@@ -338,6 +352,7 @@ struct rlb_conf {
     unsigned                nroutes;
     char                   *routes_seed;
     struct rlb_conf_limits  limits;
+    struct rlb_conf_mfaprobe mfa_probe;
     /* resolved by validation: */
     struct rlb_conf_pool    defpool;           /* the top-level servers, writes, health */
     struct rlb_conf_pool  **pool;              /* every pool; the default first when it has

@@ -639,4 +639,5 @@ rlb_conf_validate(struct rlb_conf *conf, const config_t *cfg, struct rlb_conf_ms
     if (!m->errors)
         conf_check_routes(conf, &v);
     conf_check_limits(conf, &v);
+    conf_check_mfaprobe(conf, &v);
 }

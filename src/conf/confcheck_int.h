@@ -55,4 +55,8 @@ void conf_read_names(const struct vctx *v, const config_setting_t *e, const char
 /* The prompt budgets: windows, keys, allow_file read. */
 void conf_check_limits(struct rlb_conf *c, const struct vctx *v);
 
+/* confprobe.c */
+/* The synthetic MFA login: its files read, the secret decoded. */
+void conf_check_mfaprobe(struct rlb_conf *c, const struct vctx *v);
+
 #endif

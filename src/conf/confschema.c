@@ -363,6 +363,22 @@ static const struct conf_item limits_items[] = {
 };
 static const struct conf_section limits_section = { "limits", limits_items, 0, (size_t)-1 };
 
+static const struct conf_item mfa_probe_items[] = {
+    { "user", CT_STRING, OFF(struct rlb_conf_mfaprobe, user), "",
+      CF_NO_RELOAD, NOB, NULL, NULL, 0 },
+    { "password_file", CT_STRING, OFF(struct rlb_conf_mfaprobe, password_file), "",
+      0, NOB, NULL, NULL, 0 },
+    { "totp_secret_file", CT_STRING, OFF(struct rlb_conf_mfaprobe, totp_secret_file), "",
+      0, NOB, NULL, NULL, 0 },
+    { "interval", CT_FLOAT, OFF(struct rlb_conf_mfaprobe, interval), "300.0",
+      0, 10, 86400, NULL, NULL, 0 },
+    { "timeout", CT_FLOAT, OFF(struct rlb_conf_mfaprobe, timeout), "30.0",
+      0, 1, 120, NULL, NULL, 0 },
+    { NULL, 0, 0, NULL, 0, NOB, NULL, NULL, 0 },
+};
+static const struct conf_section mfa_probe_section = {
+    "mfa_probe", mfa_probe_items, 0, (size_t)-1 };
+
 static const struct conf_item top_items[] = {
     { "dictionary", CT_STRING, OFF(struct rlb_conf, dictionary), RLB_DEFAULT_DICTDIR,
       CF_NO_RELOAD, NOB, NULL, NULL, 0 },
@@ -382,6 +398,8 @@ static const struct conf_item top_items[] = {
     { "sticky", CT_GROUP, OFF(struct rlb_conf, sticky), NULL, 0, NOB, NULL, &sticky_section, 0 },
     { "redis", CT_GROUP, OFF(struct rlb_conf, redis), NULL, 0, NOB, NULL, &redis_section, 0 },
     { "health", CT_GROUP, OFF(struct rlb_conf, health), NULL, 0, NOB, NULL, &health_section, 0 },
+    { "mfa_probe", CT_GROUP, OFF(struct rlb_conf, mfa_probe), NULL,
+      0, NOB, NULL, &mfa_probe_section, 0 },
     { "writes", CT_LIST, OFF(struct rlb_conf, writes), NULL,
       0, NOB, NULL, &write_section, OFF(struct rlb_conf, nwrites) },
     { "spool", CT_GROUP, OFF(struct rlb_conf, spool), NULL, 0, NOB, NULL, &spool_section, 0 },

@@ -16,6 +16,7 @@
 #include "flow.h"
 #include "front.h"
 #include "health.h"
+#include "mfaprobe.h"
 #include "master.h"
 #include "pool.h"
 #include "proxy.h"
@@ -159,7 +160,7 @@ rlb_proxy_start(struct rlb_ctx *ctx)
     queue_init(ctx, &ctx->pending, rlb_px_pending_expired, conf->proxy.response_timeout);
     queue_init(ctx, &ctx->done, rlb_req_cache_expired, conf->proxy.dedup_window);
     queue_init(ctx, &ctx->parked, rlb_px_parked_expired, conf->redis.timeout);
-    if (rlb_pools_start(ctx) < 0 || rlb_health_start(ctx) < 0 ||
+    if (rlb_pools_start(ctx) < 0 || rlb_health_start(ctx) < 0 || rlb_mfaprobe_start(ctx) < 0 ||
         rlb_rstore_start(ctx, &redis_hooks) < 0)
         return -1;
     if (open_listeners(ctx) < 0)
@@ -213,6 +214,7 @@ rlb_proxy_stop(struct rlb_ctx *ctx)
     rlb_pools_stop(ctx);
     while ((req = rlb_timeq_head(&ctx->done)))
         rlb_req_free(ctx, req);
+    rlb_mfaprobe_stop(ctx);
     rlb_health_stop(ctx);
     rlb_sticky_free(&ctx->sticky);
     rlb_sticky_free(&ctx->affinity);

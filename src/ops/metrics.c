@@ -13,6 +13,7 @@
 #include "ctx.h"
 #include "master.h"
 #include "metrics.h"
+#include "mfaprobe.h"
 #include "procself.h"
 #include "rstore.h"
 #include "spool.h"
@@ -257,6 +258,11 @@ links_open(const struct rlb_ctx *ctx, const void *obj)
 SERVER_GAUGE(server_outstanding, s->outstanding)
 SERVER_GAUGE(server_sessions, s->sessions)
 SERVER_GAUGE(server_up, s->health == RLB_HEALTH_UP)
+SERVER_GAUGE(mfa_probe_ok, s->mfa ? s->mfa->result : RLB_MFA_UNKNOWN)
+SERVER_GAUGE(mfa_probe_seconds, s->mfa ? s->mfa->seconds : 0)
+SERVER_GAUGE(mfa_probe_runs, s->mfa ? s->mfa->runs : 0)
+SERVER_GAUGE(mfa_probe_failures, s->mfa ? s->mfa->failures : 0)
+SERVER_GAUGE(mfa_path_failing, rlb_mfaprobe_failing(s))
 
 /* When the server's state last changed (radlb's start if it never did). */
 static double
@@ -442,6 +448,18 @@ const struct rlb_metric rlb_metrics[] = {
              "state_since_timestamp_seconds", server_state_since,
              "when the server's state last changed (or radlb started), in seconds since the "
              "Unix epoch"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_SERVER, 0, "server_mfa_probe_ok", "mfa_probe_ok", mfa_probe_ok,
+             "the last synthetic MFA login through the server (mfa_probe): 1 passed, 0 failed, "
+             "-1 none yet or the probe is off"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_SERVER, 1, "server_mfa_probe_seconds", "mfa_probe_seconds",
+             mfa_probe_seconds, "how long the last synthetic MFA login took (both legs)"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_SERVER, 0, "server_mfa_probe_runs_total", "mfa_probe_runs",
+             mfa_probe_runs, "synthetic MFA logins finished through the server"),
+    COMPUTED(RLB_MT_COUNTER, RLB_MS_SERVER, 0, "server_mfa_probe_failures_total",
+             "mfa_probe_failures", mfa_probe_failures, "of which failed"),
+    COMPUTED(RLB_MT_GAUGE, RLB_MS_SERVER, 0, "server_mfa_path_failing", "mfa_path_failing",
+             mfa_path_failing, "1 when the server is up by its health probes but its last "
+             "synthetic MFA login failed (it stays in rotation)"),
     STATE(RLB_MS_SERVER, "server_role", "role", "role", rlb_role_names, server_role,
           "master (the writable MFA database) or subordinate"),
     { "server_response_seconds", "latency", RLB_MT_HISTOGRAM, RLB_MS_SERVER, 1,

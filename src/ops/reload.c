@@ -12,6 +12,7 @@
 #include "dict.h"
 #include "flow.h"
 #include "health.h"
+#include "mfaprobe.h"
 #include "notify.h"
 #include "pool.h"
 #include "reload.h"
@@ -91,6 +92,7 @@ sweep(struct ev_loop *loop, ev_timer *w, int revents)
             continue;
         }
         rlb_health_server_removed(ctx, s);
+        rlb_mfaprobe_server_removed(ctx, s);
         rlb_info("server %s: removed, and nothing of it is left (no more probes)", s->name);
     }
     if (!left)
@@ -138,6 +140,7 @@ apply_servers(struct rlb_ctx *ctx, struct rlb_server **before, unsigned nbefore,
         }
         if (!s->probe)
             rlb_health_server_added(ctx, s);
+        rlb_mfaprobe_server_added(ctx, s);
         rlb_info("server %s added to the configuration", s->name);
     }
 }

@@ -8,6 +8,7 @@
 #include "ctx.h"
 #include "master.h"
 #include "metrics.h"
+#include "mfaprobe.h"
 #include "report.h"
 #include "rstore.h"
 #include "spool.h"
@@ -49,6 +50,22 @@ health_json(const struct rlb_server *s, struct ev_loop *loop)
                      "last_ok_seconds_ago", p->last_ok ? ev_now(loop) - p->last_ok : -1.0);
 }
 
+static json_t *
+mfa_json(const struct rlb_server *s, struct ev_loop *loop)
+{
+    const struct rlb_mfaprobe *m = s->mfa;
+
+    if (!m)
+        return json_pack("{s:s}", "last", "off (no mfa_probe.user)");
+    return json_pack("{s:s,s:s,s:b,s:f,s:I,s:I,s:f}", "result",
+                     m->result == RLB_MFA_OK ? "ok" : m->result == RLB_MFA_FAILED ? "failed"
+                                                                               : "unknown",
+                     "last", m->last, "mfa_path_failing", rlb_mfaprobe_failing(s),
+                     "seconds", m->seconds, "runs", (json_int_t)m->runs,
+                     "failures", (json_int_t)m->failures,
+                     "last_seconds_ago", m->last_at ? ev_now(loop) - m->last_at : -1.0);
+}
+
 json_t *
 rlb_report_server(const struct rlb_ctx *ctx, const struct rlb_server *s)
 {
@@ -73,6 +90,7 @@ rlb_report_server(const struct rlb_ctx *ctx, const struct rlb_server *s)
     json_object_set_new(o, "outstanding", json_integer(s->outstanding));
     json_object_set_new(o, "sessions", json_integer((json_int_t)s->sessions));
     json_object_set_new(o, "health", health_json(s, ctx->loop));
+    json_object_set_new(o, "mfa_probe", mfa_json(s, ctx->loop));
     json_object_set_new(o, "sockets", json_integer(s->nsocks[0] + s->nsocks[1]));
     json_object_set_new(o, "require_message_authenticator", json_boolean(s->require_ma));
     json_object_set_new(o, "counters", rlb_metrics_json_of(ctx, RLB_MS_SERVER, s));

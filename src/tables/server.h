@@ -65,6 +65,7 @@ struct rlb_server;
 struct rlb_ctx;
 
 struct rlb_blink;
+struct rlb_mfaprobe;
 
 /* A socket toward a server: a connected UDP socket, or a TCP/TLS
  * connection (link, backend.c; io unused). 256 Identifiers either way. */
@@ -96,6 +97,7 @@ struct rlb_server {
     char                    admin_reason[96];   /* who drained or enabled it */
     uint8_t                 down_kind;        /* the port that failed (enum rlb_kind) */
     struct rlb_probe       *probe;            /* health.c */
+    struct rlb_mfaprobe    *mfa;              /* mfaprobe.c: the synthetic MFA login */
     double                  last_reply;       /* live traffic: the last reply */
     double                  waiting_since;    /* requests in flight, no reply since */
     unsigned long           replied;          /* replies received (health: proof of life) */

@@ -3,6 +3,7 @@
 #
 #   mfa-server.sh start --name NAME --dir DIR --auth-port P --acct-port P2 --secret SECRET \
 #         [--address 127.0.0.1] [--clients 127.0.0.0/8[,NET...]] [--require-ma] [--no-status-server]
+#         [--totp-secret BASE32]
 #   mfa-server.sh run ...the options of start...
 #   mfa-server.sh stop --dir DIR
 #   mfa-server.sh code --dir DIR --user USER [--state STATE]
@@ -88,7 +89,7 @@ cmd_start() { # MODE (start or run) OPTIONS...
 	local mode=$1
 	shift
 	local name='' dir='' auth_port='' acct_port='' secret='' address=127.0.0.1 clients=''
-	local require_ma=no status_server=yes
+	local require_ma=no status_server=yes totp_secret=none
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--name) name=${2-}; shift ;;
@@ -100,6 +101,7 @@ cmd_start() { # MODE (start or run) OPTIONS...
 		--clients) clients=${2-}; shift ;;
 		--require-ma) require_ma=yes ;;
 		--no-status-server) status_server=no ;;
+		--totp-secret) totp_secret=${2-}; shift ;;
 		*) usage ;;
 		esac
 		shift || usage
@@ -109,6 +111,7 @@ cmd_start() { # MODE (start or run) OPTIONS...
 	[[ $auth_port =~ ^[0-9]+$ ]] || die "--auth-port must be a number"
 	[[ $acct_port =~ ^[0-9]+$ ]] || die "--acct-port must be a number"
 	[ -n "$secret" ] || die "--secret is required"
+	[[ $totp_secret =~ ^[A-Za-z2-7=]+$ ]] || die "--totp-secret must be base32"
 	[[ $secret != *[[:cntrl:]]* && $secret != *"\\'"* && $secret != *"\\" ]] ||
 		die "--secret must not contain control characters, a backslash followed by a quote, or end with a backslash"
 	[[ $address =~ ^[0-9A-Fa-f.:]+$ ]] || die "--address must be an IP address"
@@ -140,6 +143,7 @@ cmd_start() { # MODE (start or run) OPTIONS...
 		echo "mfa_auth_port = $auth_port"
 		echo "mfa_acct_port = $acct_port"
 		echo "mfa_status_server = $status_server"
+		echo "mfa_totp_secret = $totp_secret"
 	} >"$dir/raddb/instance.conf"
 
 	{

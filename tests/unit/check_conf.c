@@ -63,7 +63,8 @@
     X(route_users_and_file) X(route_users_file_missing) X(route_unknown_client)              \
     X(route_migrate_own_pool) X(route_share_without_to) X(route_bad_attribute)            \
     X(route_mirror_own_pool) X(route_mirror_unknown_pool) X(limits_bad_by)                  \
-    X(limits_same_window) X(limits_max_too_big) X(limits_allow_file_missing)
+    X(limits_same_window) X(limits_max_too_big) X(limits_allow_file_missing)                \
+    X(mfa_probe_file_missing) X(mfa_probe_interval_too_short)
 
 #define COUNT(n) +1
 static const unsigned n_good = 0 GOOD_FILES(COUNT);
