@@ -13,6 +13,7 @@
 #include "ctx.h"
 #include "health.h"
 #include "master.h"
+#include "mfaprobe.h"
 #include "cmdpools.h"
 #include "pool.h"
 #include "metrics.h"
@@ -169,6 +170,18 @@ cmd_show_servers(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
         if (s->health == RLB_HEALTH_DOWN || s->admin != RLB_ADMIN_ENABLED)
             rlb_sb_printf(out, "  %s: %s since %.0f s: %s\n", s->name, rlb_server_state_name(s),
                           ev_now(r->ctx->loop) - s->since, rlb_server_state_reason(s));
+    }
+    /* The synthetic MFA login (mfa_probe), when it runs. */
+    for (unsigned i = 0; i < ss->n; i++) {
+        const struct rlb_server *s = ss->v[i];
+        const struct rlb_mfaprobe *m = s->mfa;
+
+        if (!m || m->result == RLB_MFA_UNKNOWN)
+            continue;
+        rlb_sb_printf(out, "  %s: MFA probe login %s (%.3f s, %.0f s ago)%s\n", s->name, m->last,
+                      m->seconds, ev_now(r->ctx->loop) - m->last_at,
+                      rlb_mfaprobe_failing(s) ? ": MFA PATH FAILING (up, yet the login fails)"
+                                              : "");
     }
     return 0;
 }

@@ -77,6 +77,15 @@ t_assert_eq true "$(printf '%s' "$stats" | jq '.servers[] | select(.name == "mfa
 	"/stats.json has mfa2 flagged"
 t_assert_eq '"ok"' "$(printf '%s' "$stats" | jq '.servers[] | select(.name == "mfa1") | .mfa_probe.result')" \
 	"/stats.json has mfa1's login passed"
+text=$(rlb_ctl show servers)
+t_assert_match 'mfa2: MFA probe login was rejected at the second leg.*MFA PATH FAILING' "$text" \
+	"radlbctl show servers (text) names mfa2's failing MFA path"
+t_assert_match 'mfa1: MFA probe login passed' "$text" "and mfa1's passing login"
+rows=$(timeout 90 /usr/bin/python3 "$TOP_SRCDIR/tests/tools/rlb-browse.py" --url "$RLB_URL/" --timeout 30 \
+	--wait 'document.querySelector("#servers tr[data-server=\"mfa2\"] .mfa")?.textContent.trim() === "failing"' \
+	--eval '[...document.querySelectorAll("#servers tbody tr")].map(r => r.dataset.server + "=" + r.querySelector(".mfa").textContent.trim()).join(" ")' \
+	2>"$T_DIR/browse.err") || { cat "$T_DIR/browse.err" >&2; t_fail "the status page did not render in Chromium"; }
+t_assert_eq '"mfa1=ok mfa2=failing"' "$rows" "the status page's MFA login column in Chromium: mfa1 ok, mfa2 failing"
 
 metrics=$(curl -sf "$RLB_URL/metrics") || t_fail "GET /metrics failed"
 t_assert_match 'radlb_server_mfa_path_failing\{[^}]*server="mfa2"[^}]*\} 1' "$metrics" \

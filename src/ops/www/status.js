@@ -7,7 +7,7 @@
   var WINDOW_MS = 10 * 60 * 1000, MAX_POINTS = 300, GAP_MS = 10000;
   var PALETTE = ['#2a7de1', '#e8590c', '#2f9e44', '#ae3ec9', '#d6336c', '#0c8599', '#a0790a', '#7950f2'];
   var DASHES = [[], [8, 4], [2, 3], [12, 3, 3, 3]];
-  var COLS = ['name', 'pool', 'state', 'role', 'health', 'outstanding', 'sessions', 'p50', 'p99', 'requests'];
+  var COLS = ['name', 'pool', 'state', 'role', 'health', 'mfa', 'outstanding', 'sessions', 'p50', 'p99', 'requests'];
   var NUMERIC = map({ outstanding: 1, sessions: 1, p50: 1, p99: 1, requests: 1 });
   var STATE_CLASS = map({ up: 'ok', down: 'bad', draining: 'warn', maintenance: 'warn' });
 
@@ -134,6 +134,11 @@
         tip.push(h.last_ok_seconds_ago < 0 ? 'never answered' : 'last ok ' + duration(h.last_ok_seconds_ago) + ' ago');
       if (ht.failed || !(num(h.ok_in_a_row) > 0)) tip.push(str(h.last));
       setAttr(c.health, 'title', tip.join('; '));
+
+      var mp = obj(s.mfa_probe), mres = str(mp.result);
+      if (mp.mfa_path_failing) badge(c.mfa, 'failing', 'down');
+      else setText(c.mfa, mres === 'ok' || mres === 'failed' ? mres : '–');
+      setAttr(c.mfa, 'title', str(mp.last));
 
       var lat = obj(s.latency), ctr = obj(s.counters);
       setText(c.outstanding, int(num(s.outstanding)));
