@@ -42,31 +42,40 @@ route_write(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
     }
 }
 
+/* A request Redis was just asked about waits PARKED with a copy of its
+ * packet (the Proxy-State copy goes: the packet has it); false, the
+ * question withdrawn, without memory. */
+static bool
+park_copy(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
+          const struct rlb_pkt_info *info)
+{
+    uint8_t *copy = rlb_buf_get(&ctx->bufs, info->len);
+
+    if (!copy) {
+        rlb_rstore_cancel(req);
+        return false;
+    }
+    memcpy(copy, data, info->len);
+    if (req->blob)
+        rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
+    req->blob = copy;
+    req->blob_len = info->len;
+    rlb_req_move(ctx, req, RLB_REQ_PARKED);
+    return true;
+}
+
 /* Parks a request while Redis is asked which server holds its session
  * (only when the local table does not know, and once). */
 static bool
 park(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *data,
      const struct rlb_pkt_info *info, char kind, const uint8_t *key, size_t len)
 {
-    uint8_t *copy;
-
     if (!ctx->rstore || (req->flags & RLB_REQF_ASKED))
         return false;
     /* Not ready (an outage): counted as skipped by the store. */
-    if (!rlb_rstore_get(ctx->rstore, kind, key, len, req))
+    if (!rlb_rstore_get(ctx->rstore, kind, key, len, req) || !park_copy(ctx, req, data, info))
         return false;
-    copy = rlb_buf_get(&ctx->bufs, info->len);
-    if (!copy) {
-        rlb_rstore_cancel(req);
-        return false;
-    }
-    memcpy(copy, data, info->len);
     req->flags |= RLB_REQF_ASKED;
-    if (req->blob)                 /* the Proxy-State copy: the packet has it */
-        rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
-    req->blob = copy;
-    req->blob_len = info->len;
-    rlb_req_move(ctx, req, RLB_REQ_PARKED);
     return true;
 }
 
@@ -351,23 +360,11 @@ rlb_px_park_budget(struct rlb_ctx *ctx, struct rlb_request *req, const uint8_t *
                    int mode, uint64_t *seq)
 {
     const struct rlb_limits *l = &ctx->limits;
-    uint8_t *copy;
 
-    if (!ctx->rstore || !rlb_rstore_budget(ctx->rstore, keys, has, mode, ev_now(ctx->loop),
-                                           l->win, l->winmax, l->nwin, req, seq))
-        return false;
-    copy = rlb_buf_get(&ctx->bufs, info->len);
-    if (!copy) {
-        rlb_rstore_cancel(req);
-        return false;
-    }
-    memcpy(copy, data, info->len);
-    if (req->blob)
-        rlb_buf_put(&ctx->bufs, req->blob, req->blob_len);
-    req->blob = copy;
-    req->blob_len = info->len;
-    rlb_req_move(ctx, req, RLB_REQ_PARKED);
-    return true;
+    return ctx->rstore &&
+           rlb_rstore_budget(ctx->rstore, keys, has, mode, ev_now(ctx->loop), l->win, l->winmax,
+                             l->nwin, req, seq) &&
+           park_copy(ctx, req, data, info);
 }
 
 void
