@@ -164,7 +164,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return -1;
     ctl = data[0];
     c = &reqs[ctl & 3];
-    env.ctx.balancer.cursor = (ctl >> 5) & 1;
+    env.ctx.pools[0]->balancer.cursor = (ctl >> 5) & 1;
     send_request(c, false);
     req = rlb_timeq_tail(&env.ctx.pending);
     if (!req || !req->bsock) {
