@@ -156,32 +156,12 @@ build_status_server(struct rlb_probe *p, uint8_t *pkt)
     return rlb_pkt_build_status_server(p->id, p->auth, &p->server->secret, pkt);
 }
 
-/* Access-Request for probe_user: Message-Authenticator first (BlastRADIUS),
- * User-Name, User-Password hidden with the server's secret, NAS-Identifier. */
+/* Access-Request for probe_user (pkt.c builds radlb's own logins). */
 static size_t
 build_access_request(const struct rlb_conf_health *h, struct rlb_probe *p, uint8_t *pkt)
 {
-    uint8_t pw[128] = { 0 };
-    size_t ulen = strlen(h->probe_user), plen = strlen(h->probe_password), off, pwlen;
-
-    if (ulen > 253)
-        ulen = 253;
-    if (plen > sizeof(pw))
-        plen = sizeof(pw);
-    pwlen = plen ? (plen + 15) / 16 * 16 : 16;
-    memcpy(pw, h->probe_password, plen);
-    rlb_keystream_hide(&p->server->secret, p->auth, RLB_AUTH_LEN, pw, pwlen);
-
-    pkt[0] = RLB_ACCESS_REQUEST;
-    pkt[1] = p->id;
-    memcpy(pkt + 4, p->auth, RLB_AUTH_LEN);
-    off = RLB_HDR_LEN + RLB_MA_LEN;
-    off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_USER_NAME, h->probe_user, ulen);
-    off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_USER_PASSWORD, pw, pwlen);
-    off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_NAS_IDENTIFIER, PROBE_NAS_ID,
-                           sizeof(PROBE_NAS_ID) - 1);
-    rlb_pkt_sign(pkt, off, RLB_HDR_LEN, NULL, &p->server->secret);
-    return off;
+    return rlb_pkt_build_login(p->id, p->auth, &p->server->secret, h->probe_user,
+                               h->probe_password, NULL, 0, PROBE_NAS_ID, pkt);
 }
 
 /* ------------------------------------------------------------------ */

@@ -39,38 +39,13 @@ arm(struct rlb_ctx *ctx, struct rlb_mfaprobe *m, double after)
     ev_timer_start(ctx->loop, &m->timer);
 }
 
-/* The leg's Access-Request: Message-Authenticator first, User-Name,
- * User-Password hidden with the server's secret, State on the second leg,
- * NAS-Identifier. */
+/* The leg's Access-Request (pkt.c): State on the second leg. */
 static size_t
 build(struct rlb_mfaprobe *m, const char *password, uint8_t *pkt)
 {
-    const struct rlb_conf_mfaprobe *c = mconf(m->ctx);
-    const struct rlb_secret *secret = &m->server->secret;
-    uint8_t pw[128] = { 0 };
-    size_t ulen = strlen(c->user), plen = strlen(password), off, pwlen;
-
-    if (ulen > 253)
-        ulen = 253;
-    if (plen > sizeof(pw))
-        plen = sizeof(pw);
-    pwlen = plen ? (plen + 15) / 16 * 16 : 16;
-    memcpy(pw, password, plen);
-    rlb_keystream_hide(secret, m->auth, RLB_AUTH_LEN, pw, pwlen);
-
-    pkt[0] = RLB_ACCESS_REQUEST;
-    pkt[1] = m->id;
-    memcpy(pkt + 4, m->auth, RLB_AUTH_LEN);
-    off = RLB_HDR_LEN + RLB_MA_LEN;
-    off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_USER_NAME, c->user, ulen);
-    off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_USER_PASSWORD, pw, pwlen);
-    if (m->leg == 2)
-        off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_STATE, m->state, m->statelen);
-    off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_NAS_IDENTIFIER, PROBE_NAS_ID,
-                           sizeof(PROBE_NAS_ID) - 1);
-    rlb_pkt_sign(pkt, off, RLB_HDR_LEN, NULL, secret);
-    OPENSSL_cleanse(pw, sizeof(pw));
-    return off;
+    return rlb_pkt_build_login(m->id, m->auth, &m->server->secret, mconf(m->ctx)->user, password,
+                               m->leg == 2 ? m->state : NULL, m->leg == 2 ? m->statelen : 0,
+                               PROBE_NAS_ID, pkt);
 }
 
 /* Sends the leg m->leg; false when it could not go. */

@@ -3,7 +3,11 @@
  */
 #include "config.h"
 
+#include "crypto.h"          /* first: it opts in to OpenSSL's MD5 block API */
+
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "dict.h"
 #include "pkt.h"
@@ -696,4 +700,33 @@ rlb_pkt_build_status_server(uint8_t id, const uint8_t auth[RLB_AUTH_LEN],
     memcpy(pkt + 4, auth, RLB_AUTH_LEN);
     rlb_pkt_sign(pkt, RLB_HDR_LEN + RLB_MA_LEN, RLB_HDR_LEN, NULL, secret);
     return RLB_HDR_LEN + RLB_MA_LEN;
+}
+
+size_t
+rlb_pkt_build_login(uint8_t id, const uint8_t auth[RLB_AUTH_LEN], const struct rlb_secret *secret,
+                    const char *user, const char *password, const uint8_t *state,
+                    size_t statelen, const char *nas_id, uint8_t *pkt)
+{
+    uint8_t pw[128] = { 0 };
+    size_t ulen = strlen(user), plen = strlen(password), off, pwlen;
+
+    if (ulen > 253)
+        ulen = 253;
+    if (plen > sizeof(pw))
+        plen = sizeof(pw);
+    pwlen = plen ? (plen + 15) / 16 * 16 : 16;
+    memcpy(pw, password, plen);
+    rlb_keystream_hide(secret, auth, RLB_AUTH_LEN, pw, pwlen);
+    pkt[0] = RLB_ACCESS_REQUEST;
+    pkt[1] = id;
+    memcpy(pkt + 4, auth, RLB_AUTH_LEN);
+    off = RLB_HDR_LEN + RLB_MA_LEN;
+    off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_USER_NAME, user, ulen);
+    off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_USER_PASSWORD, pw, pwlen);
+    if (state && statelen)
+        off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_STATE, state, statelen);
+    off = rlb_pkt_put_attr(pkt, off, RLB_ATTR_NAS_IDENTIFIER, nas_id, strlen(nas_id));
+    rlb_pkt_sign(pkt, off, RLB_HDR_LEN, NULL, secret);
+    OPENSSL_cleanse(pw, sizeof(pw));
+    return off;
 }

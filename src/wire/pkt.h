@@ -185,4 +185,13 @@ size_t rlb_pkt_add_acct_delay(uint8_t *pkt, size_t len, double delay);
 size_t rlb_pkt_build_status_server(uint8_t id, const uint8_t auth[RLB_AUTH_LEN],
                                    const struct rlb_secret *secret, uint8_t *pkt);
 
+/* radlb's own login (the health probe's Access-Request, the MFA probe's
+ * legs): Message-Authenticator first (BlastRADIUS), User-Name,
+ * User-Password hidden with secret, State when given, NAS-Identifier;
+ * signed. Returns its length (at most 600 octets). */
+size_t rlb_pkt_build_login(uint8_t id, const uint8_t auth[RLB_AUTH_LEN],
+                           const struct rlb_secret *secret, const char *user,
+                           const char *password, const uint8_t *state, size_t statelen,
+                           const char *nas_id, uint8_t *pkt);
+
 #endif
