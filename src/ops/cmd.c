@@ -142,16 +142,16 @@ cmd_show_servers(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
     }
     master_text(r->ctx, out);
     rlb_sb_printf(out, "%-12s %-11s %-11s %-22s %-22s %6s %11s %8s "
-                  "%9s %8s %8s %9s %8s %8s %8s %8s\n",
+                  "%9s %8s %8s %9s %8s %8s %8s %8s %s\n",
                   "NAME", "ROLE", "STATE", "HEALTH", "ADDRESS", "WEIGHT", "OUTSTANDING", "SESSIONS",
                   "REQUESTS", "ACCEPT", "REJECT", "CHALLENGE", "ACCT", "TIMEOUTS", "P50_MS",
-                  "P99_MS");
+                  "P99_MS", "POOL");
     for (unsigned i = 0; i < ss->n; i++) {
         const struct rlb_server *s = ss->v[i];
         char where[RLB_ADDRSTRLEN + 8], health[64];
 
         rlb_sb_printf(out, "%-12s %-11s %-11s %-22s %-22s %6d %11u %8lu "
-                      "%9llu %8llu %8llu %9llu %8llu %8llu %8.1f %8.1f\n",
+                      "%9llu %8llu %8llu %9llu %8llu %8llu %8.1f %8.1f %s\n",
                       s->name, rlb_role_name(s->role), rlb_server_state_name(s),
                       health_text(s, health, sizeof(health)),
                       server_where(s, where, sizeof(where)), s->weight,
@@ -162,7 +162,7 @@ cmd_show_servers(struct rlb_cmd_req *r, struct rlb_strbuf *out, struct rlb_strbu
                       (unsigned long long)s->stats.accounting_responses,
                       (unsigned long long)s->stats.timeouts,
                       rlb_latency_quantile(&s->latency, 0.5) * 1000,
-                      rlb_latency_quantile(&s->latency, 0.99) * 1000);
+                      rlb_latency_quantile(&s->latency, 0.99) * 1000, s->pool_name);
     }
     for (unsigned i = 0; i < ss->n; i++) {
         const struct rlb_server *s = ss->v[i];
